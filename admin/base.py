@@ -1,0 +1,250 @@
+"""The one base view: role checks from the matrix, Russian dates, optimistic locking, domain validation."""
+from datetime import date, datetime
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.form import DatePickerWidget
+from flask_admin.model.form import converts
+from flask_admin.model import typefmt
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import fields
+from wtforms.fields import HiddenField
+
+from models import db
+
+from .roles import can, own_class_only
+
+DATE_FORMAT = "%d.%m.%Y"
+STALE_MESSAGE = ("Запись изменил другой пользователь, пока вы её редактировали. Ваши изменения не сохранены; "
+                 "на форме показаны текущие значения — внесите правку ещё раз.")
+
+# Flask-Admin view method name -> matrix action.
+VIEW_ACTIONS = {
+    "index_view": "view",
+    "details_view": "view",
+    "create_view": "create",
+    "edit_view": "edit",
+    "delete_view": "delete",
+    "export": "export",
+    "ajax_update": "edit",
+}
+
+
+class RuDatePickerWidget(DatePickerWidget):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("data-date-format", "DD.MM.YYYY")
+        kwargs.setdefault("placeholder", "ДД.ММ.ГГГГ")
+        return super().__call__(field, **kwargs)
+
+
+class RuDateField(fields.DateField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", DATE_FORMAT)
+        kwargs.setdefault("widget", RuDatePickerWidget())
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Введите дату в виде ДД.ММ.ГГГГ, например 03.05.2010.")
+
+
+class PanelModelConverter(AdminModelConverter):
+    @converts("Date")
+    def conv_Date(self, field_args, **extra):
+        field_args.pop("widget", None)
+        return RuDateField(**field_args)
+
+
+def _date_format(view, value, name=None):
+    return value.strftime(DATE_FORMAT)
+
+
+def _datetime_format(view, value, name=None):
+    return value.strftime("%d.%m.%Y %H:%M")
+
+
+def _bool_format(view, value, name=None):
+    return "да" if value else "нет"
+
+
+class PanelForm(FlaskForm):
+    """Flask-WTF form: every generated form carries the CSRF token that CSRFProtect checks."""
+
+
+class SecureModelView(ModelView):
+    target = None  # the matrix row of this register
+    category_name = None
+    # For views a class teacher may see: a function(query, user) restricting rows to the own class.
+    class_scope = None
+    # Strict accountability registers never delete; entries are annulled instead.
+    strict = False
+
+    form_base_class = PanelForm
+    model_form_converter = PanelModelConverter
+    page_size = 50
+    can_view_details = True
+    can_set_page_size = False
+    export_types = ["csv", "xlsx"]
+    column_display_pk = False
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, date: _date_format, datetime: _datetime_format,
+                              bool: _bool_format}
+    column_type_formatters_detail = column_type_formatters
+    column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, date: _date_format,
+                                     datetime: _datetime_format, bool: _bool_format}
+    form_excluded_columns = ("version",)
+    column_exclude_list = ("version",)
+    column_details_exclude_list = ("version",)
+    column_export_exclude_list = ("version",)
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, db, **kwargs)
+
+    # --- access, all from the matrix ---------------------------------------------------------
+    def _allowed(self, action):
+        if action == "delete" and self.strict:
+            return False
+        return current_user.is_authenticated and can(current_user, self.target, action)
+
+    @property
+    def can_create(self):
+        return self._allowed("create")
+
+    @property
+    def can_edit(self):
+        return self._allowed("edit")
+
+    @property
+    def can_delete(self):
+        return self._allowed("delete")
+
+    @property
+    def can_export(self):
+        return self._allowed("export")
+
+    @can_create.setter
+    def can_create(self, value):
+        pass
+
+    @can_edit.setter
+    def can_edit(self, value):
+        pass
+
+    @can_delete.setter
+    def can_delete(self, value):
+        pass
+
+    @can_export.setter
+    def can_export(self, value):
+        pass
+
+    def is_accessible(self):
+        return bool(current_user.is_authenticated and can(current_user, self.target, "view"))
+
+    def is_visible(self):
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is not None:
+            return response
+        action = VIEW_ACTIONS.get(name)
+        if action and not self._allowed(action):
+            abort(403)
+        return None
+
+    def is_action_allowed(self, name):
+        if name == "delete":
+            return self._allowed("delete")
+        return self._allowed("edit") and super().is_action_allowed(name)
+
+    # --- class teacher's scope ----------------------------------------------------------------
+    def _scoped(self, query):
+        if self.class_scope is not None and own_class_only(current_user, self.target):
+            return self.class_scope(query, current_user)
+        return query
+
+    def get_query(self):
+        return self._scoped(super().get_query())
+
+    def get_count_query(self):
+        return self._scoped(super().get_count_query())
+
+    def get_one(self, id):
+        record = super().get_one(id)
+        if record is not None and self.class_scope is not None and own_class_only(current_user, self.target):
+            visible = self._scoped(self.session.query(self.model)).filter(
+                self.model.id == record.id).first()
+            if visible is None:
+                abort(403)
+        return record
+
+    # --- domain validation next to the field ------------------------------------------------------
+    def domain_errors(self, form, model):
+        """Return {field name: Russian message}; registers override it with their rule function."""
+        return {}
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if not valid:
+            return False
+        model = None
+        if request.endpoint and request.endpoint.endswith("edit_view"):
+            model = self.session.get(self.model, request.args.get("id"))
+        errors = self.domain_errors(form, model)
+        for name, message in errors.items():
+            field = form._fields.get(name)
+            if field is None:
+                flash(message, "error")
+            else:
+                field.errors = list(field.errors) + [message]
+        return not errors
+
+    # --- optimistic locking -------------------------------------------------------------------
+    def get_edit_form(self):
+        form_class = super().get_edit_form()
+        if hasattr(self.model, "version"):
+            form_class.loaded_version = HiddenField()
+        return form_class
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if hasattr(form, "loaded_version") and obj is not None and request.method != "POST":
+            form.loaded_version.data = obj.version
+        return form
+
+    def update_model(self, form, model):
+        if hasattr(form, "loaded_version"):
+            loaded = form.loaded_version.data
+            if str(loaded) != str(model.version):
+                flash(STALE_MESSAGE, "error")
+                form.process(formdata=None, obj=model)
+                form.loaded_version.data = model.version
+                return False
+            # The UPDATE itself is guarded too (version_id_col), for two saves in the same instant.
+            del form["loaded_version"]
+        return super().update_model(form, model)
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, StaleDataError):
+            flash(STALE_MESSAGE, "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+def choices_formatter(choices):
+    def format_value(view, context, model, name):
+        value = getattr(model, name)
+        return choices.get(value, value or "")
+
+    return format_value

@@ -1,0 +1,142 @@
+"""Registers of people: students, guardians, classes and orders."""
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from sqlalchemy import select
+
+from models import Guardian, Order, SchoolClass, Student, User
+from models.people import GUARDIAN_KINDS, ORDER_KINDS, SEXES, STUDENT_STATUSES, LEAVING_REASONS, student_errors
+from models.people import order_errors, school_class_errors
+
+from .base import SecureModelView, choices_formatter
+
+PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество"}
+
+
+def _own_class_ids(user):
+    return select(SchoolClass.id).where(SchoolClass.class_teacher_id == user.id)
+
+
+def _own_class_students(query, user):
+    return query.filter(Student.school_class_id.in_(_own_class_ids(user)))
+
+
+def _own_class_guardians(query, user):
+    own = select(Student.id).where(Student.school_class_id.in_(_own_class_ids(user)))
+    return query.filter(Guardian.students.any(Student.id.in_(own)))
+
+
+def _own_classes(query, user):
+    return query.filter(SchoolClass.class_teacher_id == user.id)
+
+
+def _choices(mapping):
+    return list(mapping.items())
+
+
+class StudentView(SecureModelView):
+    target = "students"
+    class_scope = staticmethod(_own_class_students)
+    column_list = ("last_name", "first_name", "middle_name", "birth_date", "school_class.name", "status")
+    column_searchable_list = ("last_name", "first_name", "middle_name")
+    column_sortable_list = ("last_name", "first_name", "birth_date", ("school_class.name", "school_class.name"),
+                            "status")
+    column_default_sort = [("last_name", False), ("first_name", False)]
+    column_filters = (
+        "school_class.name",
+        FilterEqual(Student.status, "Статус", options=_choices(STUDENT_STATUSES)),
+        FilterEqual(Student.sex, "Пол", options=_choices(SEXES)),
+        FilterLike(Student.last_name, "Фамилия"),
+        "birth_date",
+        "enrolled_on",
+        "left_on",
+    )
+    column_labels = {**PERSON_LABELS, "birth_date": "Дата рождения", "sex": "Пол", "school_class": "Класс",
+                     "school_class.name": "Класс", "status": "Статус", "enrolled_on": "Дата зачисления",
+                     "enrolment_order": "Приказ о зачислении", "left_on": "Дата выбытия",
+                     "leaving_order": "Приказ о выбытии", "leaving_reason": "Причина выбытия",
+                     "leaving_note": "Куда выбыл / примечание", "guardians": "Законные представители"}
+    column_formatters = {"status": choices_formatter(STUDENT_STATUSES), "sex": choices_formatter(SEXES),
+                         "leaving_reason": choices_formatter(LEAVING_REASONS)}
+    column_formatters_detail = column_formatters
+    column_formatters_export = {k: v for k, v in column_formatters.items()}
+    column_export_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class.name",
+                          "status", "enrolled_on", "left_on")
+    form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
+                    "enrolled_on", "enrolment_order")
+    form_choices = {"sex": _choices(SEXES)}
+    form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс"}}
+
+    def domain_errors(self, form, model):
+        return student_errors(
+            self.session, last_name=form.last_name.data, first_name=form.first_name.data,
+            birth_date=form.birth_date.data,
+            school_class_id=form.school_class.data.id if form.school_class.data else None)
+
+
+class GuardianView(SecureModelView):
+    target = "guardians"
+    class_scope = staticmethod(_own_class_guardians)
+    column_list = ("last_name", "first_name", "middle_name", "kind", "phone", "students")
+    column_searchable_list = ("last_name", "first_name", "middle_name", "phone")
+    column_filters = (FilterEqual(Guardian.kind, "Кем приходится", options=_choices(GUARDIAN_KINDS)),
+                      FilterLike(Guardian.last_name, "Фамилия"))
+    column_default_sort = [("last_name", False), ("first_name", False)]
+    column_labels = {**PERSON_LABELS, "kind": "Кем приходится", "phone": "Телефон",
+                     "identity_document": "Документ, удостоверяющий личность", "address": "Адрес",
+                     "students": "Обучающиеся"}
+    column_formatters = {"kind": choices_formatter(GUARDIAN_KINDS)}
+    column_formatters_detail = column_formatters
+    column_formatters_export = column_formatters
+    form_columns = ("last_name", "first_name", "middle_name", "kind", "students", "phone", "identity_document",
+                    "address")
+    form_choices = {"kind": _choices(GUARDIAN_KINDS)}
+
+    def domain_errors(self, form, model):
+        errors = {}
+        if not (form.last_name.data or "").strip():
+            errors["last_name"] = "Укажите фамилию законного представителя."
+        if not (form.first_name.data or "").strip():
+            errors["first_name"] = "Укажите имя законного представителя."
+        return errors
+
+
+def _teachers():
+    return User.query.filter(User.active.is_(True)).order_by(User.full_name)
+
+
+class SchoolClassView(SecureModelView):
+    target = "classes"
+    class_scope = staticmethod(_own_classes)
+    column_list = ("name", "academic_year", "level", "class_teacher")
+    column_searchable_list = ("name",)
+    column_filters = (FilterEqual(SchoolClass.grade, "Параллель"), "academic_year.name")
+    column_default_sort = [("grade", False), ("letter", False)]
+    column_labels = {"name": "Класс", "academic_year": "Учебный год", "academic_year.name": "Учебный год",
+                     "level": "Уровень", "class_teacher": "Классный руководитель", "grade": "Параллель",
+                     "letter": "Литера", "students": "Обучающиеся"}
+    column_details_list = ("name", "academic_year", "level", "class_teacher", "students")
+    form_columns = ("academic_year", "grade", "letter", "class_teacher")
+    form_args = {"class_teacher": {"query_factory": _teachers}}
+
+    def domain_errors(self, form, model):
+        return school_class_errors(
+            self.session, grade=form.grade.data, letter=form.letter.data,
+            academic_year_id=form.academic_year.data.id if form.academic_year.data else None,
+            class_id=model.id if model else None)
+
+
+class OrderView(SecureModelView):
+    target = "orders"
+    column_list = ("number", "issued_on", "kind", "title")
+    column_searchable_list = ("number", "title")
+    column_filters = (FilterEqual(Order.kind, "Вид", options=_choices(ORDER_KINDS)), "issued_on")
+    column_default_sort = ("issued_on", True)
+    column_labels = {"number": "Номер", "issued_on": "Дата", "kind": "Вид приказа", "title": "Заголовок"}
+    column_formatters = {"kind": choices_formatter(ORDER_KINDS)}
+    column_formatters_detail = column_formatters
+    column_formatters_export = column_formatters
+    form_choices = {"kind": _choices(ORDER_KINDS)}
+    form_columns = ("number", "issued_on", "kind", "title")
+
+    def domain_errors(self, form, model):
+        return order_errors(self.session, number=form.number.data, issued_on=form.issued_on.data,
+                            order_id=model.id if model else None)

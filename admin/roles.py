@@ -1,0 +1,56 @@
+"""The roles and the one permission matrix every view and page consults (no Flask imports here)."""
+
+ROLES = {
+    "admin": "Администратор системы",
+    "director": "Директор",
+    "deputy": "Заместитель директора по УВР",
+    "secretary": "Секретарь учебной части",
+    "officer": "Ответственный за аттестаты",
+    "class_teacher": "Классный руководитель",
+}
+
+ACTIONS = {"view": "v", "create": "c", "edit": "e", "delete": "d", "export": "x"}
+
+# target -> role -> letters of ACTIONS. A missing role or letter means «forbidden».
+MATRIX = {
+    "home": {r: "v" for r in ROLES},
+    "school": {"admin": "ve", "director": "ve", "deputy": "v", "secretary": "v", "officer": "v"},
+    "academic_years": {"admin": "vce", "director": "v", "deputy": "vce", "secretary": "vce", "officer": "v",
+                       "class_teacher": "v"},
+    "terms": {"admin": "vce", "director": "v", "deputy": "vce", "secretary": "vce", "officer": "v",
+              "class_teacher": "v"},
+    "levels": {"admin": "ve", "director": "v", "deputy": "v", "secretary": "v", "officer": "v",
+               "class_teacher": "v"},
+    "subjects": {"admin": "vced", "director": "v", "deputy": "vce", "secretary": "vce", "officer": "v",
+                 "class_teacher": "v"},
+    "classes": {"admin": "v", "director": "vx", "deputy": "vx", "secretary": "vcedx", "officer": "v",
+                "class_teacher": "v"},
+    "students": {"director": "vx", "deputy": "vx", "secretary": "vcedx", "officer": "v", "class_teacher": "v"},
+    "guardians": {"director": "vx", "deputy": "vx", "secretary": "vcedx", "officer": "v", "class_teacher": "v"},
+    "orders": {"director": "vcex", "deputy": "vx", "secretary": "vcex", "officer": "vce"},
+    "users": {"admin": "vce", "director": "v"},
+    "audit_log": {"admin": "vx", "director": "vx", "deputy": "vx"},
+}
+
+# Roles that see a register only for their own class, unless another role of theirs sees all of it.
+OWN_CLASS_ROLES = {"class_teacher"}
+
+
+def role_can(role, target, action):
+    letters = MATRIX.get(target, {}).get(role, "")
+    return ACTIONS[action] in letters
+
+
+def can(user, target, action):
+    """May this user (anything with .roles and .is_active) do the action on the target?"""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    return any(role_can(role, target, action) for role in getattr(user, "roles", ()))
+
+
+def own_class_only(user, target):
+    """True when the user's only right to view the target is the class teacher's."""
+    roles = getattr(user, "roles", ())
+    broad = [r for r in roles if r not in OWN_CLASS_ROLES and role_can(r, target, "view")]
+    narrow = [r for r in roles if r in OWN_CLASS_ROLES and role_can(r, target, "view")]
+    return bool(narrow) and not broad

@@ -1,0 +1,170 @@
+"""Application factory of the school archive panel."""
+import os
+import secrets
+import sqlite3
+import unicodedata
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, g, redirect, render_template, request, url_for
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from models import User, db
+from models import audit
+
+BASE_DIR = Path(__file__).resolve().parent
+login_manager = LoginManager()
+csrf = CSRFProtect()
+migrate = Migrate()
+babel = Babel()
+
+
+def create_app(config=None):
+    instance = Path(os.environ.get("INSTANCE_PATH") or (config or {}).get("INSTANCE_PATH") or BASE_DIR / "instance")
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    _load_config(app, config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "ru", timezone_selector=lambda: app.config["TIMEZONE"])
+    _init_login(app)
+
+    from admin import init_admin
+    from views import register_views
+    import cli
+
+    init_admin(app)
+    register_views(app)
+    cli.register(app)
+    _register_errors(app)
+    return app
+
+
+def _load_config(app, config):
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config_file = Path(app.instance_path) / "config.py"
+    if not config_file.exists() and not (config or {}).get("TESTING"):
+        # First start: a random key kept only on this machine, never in the repository.
+        config_file.write_text(
+            "# Локальные настройки панели. Файл создан при первом запуске; не публикуйте его.\n"
+            f"SECRET_KEY = {secrets.token_hex(32)!r}\n",
+            encoding="utf-8",
+        )
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{Path(app.instance_path) / 'archive.sqlite'}",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which itself expires
+        BABEL_DEFAULT_LOCALE="ru",
+        TIMEZONE="Europe/Moscow",
+        UPLOAD_MAX_BYTES=10 * 1024 * 1024,
+        BACKUP_KEEP=14,
+    )
+    if config_file.exists():
+        app.config.from_pyfile(str(config_file))
+    for key in ("SECRET_KEY", "TIMEZONE"):
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_BYTES"] + 1024 * 1024
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # SQLAlchemy's "begin" hook below issues BEGIN itself; pysqlite must not.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+    # SQLite folds only ASCII: «ИВАНОВ» would not match «иванов» in search without this.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+    dbapi_connection.create_function("upper", 1, lambda v: v.upper() if isinstance(v, str) else v,
+                                     deterministic=True)
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    # Writers take the lock up front: a deferred transaction that later writes can fail at once with
+    # «database is locked» instead of waiting. Plain page views stay deferred so they never queue.
+    reading = _request_is_read_only()
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _request_is_read_only():
+    from flask import has_request_context
+
+    return has_request_context() and request.method in ("GET", "HEAD") and not g.get("writes", False)
+
+
+def _init_login(app):
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Войдите, чтобы открыть эту страницу."
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.is_active else None
+
+    def actor():
+        from flask import has_request_context
+
+        if has_request_context() and current_user and current_user.is_authenticated:
+            return current_user.id, current_user.login
+        return None
+
+    audit.actor_provider = actor
+
+
+def _register_errors(app):
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("errors/413.html"), 413
+
+    @app.route("/")
+    def root():
+        return redirect(url_for("admin.index"))

@@ -1,0 +1,25 @@
+"""The SQLAlchemy handle shared by every model, and the column helpers they reuse."""
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Integer, MetaData
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+# Named constraints keep Alembic migrations reproducible on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+
+
+class Versioned:
+    """Optimistic locking: an UPDATE only succeeds against the version the editor loaded."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.version}

@@ -1,0 +1,305 @@
+"""The school, its academic calendar, classes, students, guardians, subjects and orders."""
+from datetime import date
+
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint, event, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Versioned, db
+
+STUDENT_STATUSES = {
+    "studying": "обучается",
+    "left": "выбыл",
+    "graduated": "окончил обучение",
+}
+SEXES = {"male": "мужской", "female": "женский"}
+LEAVING_REASONS = {
+    "transfer": "перевод в другую организацию",
+    "expulsion": "отчисление",
+    "graduation": "окончание обучения",
+    "other": "иное",
+}
+ORDER_KINDS = {
+    "enrolment": "о зачислении",
+    "expulsion": "об отчислении (выбытии)",
+    "transfer": "о переводе",
+    "appointment": "о назначении ответственных",
+    "issuance": "о выдаче документов об образовании",
+    "other": "иной",
+}
+GUARDIAN_KINDS = {"mother": "мать", "father": "отец", "guardian": "опекун (попечитель)", "other": "иной представитель"}
+TERM_KINDS = {"quarter": "четверть", "half": "полугодие"}
+
+
+def full_name(last, first, middle):
+    return " ".join(part for part in (last, first, middle) if part)
+
+
+class School(Versioned, db.Model):
+    __tablename__ = "school"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(500))
+    short_name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(500))
+    director_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200))
+    document_footer: Mapped[str | None] = mapped_column(Text)
+
+    def __str__(self):
+        return self.short_name
+
+
+class AcademicYear(Versioned, db.Model):
+    __tablename__ = "academic_year"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(9), unique=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    terms = relationship("Term", back_populates="academic_year", order_by="Term.number")
+
+    def __str__(self):
+        return self.name
+
+
+class Term(Versioned, db.Model):
+    __tablename__ = "term"
+    __table_args__ = (UniqueConstraint("academic_year_id", "kind", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="quarter")
+    number: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    academic_year = relationship("AcademicYear", back_populates="terms")
+
+    def __str__(self):
+        return f"{self.number} {TERM_KINDS.get(self.kind, self.kind)} {self.academic_year}"
+
+
+class Level(db.Model):
+    __tablename__ = "level"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(3), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    first_grade: Mapped[int] = mapped_column(Integer)
+    last_grade: Mapped[int] = mapped_column(Integer)
+
+    def __str__(self):
+        return self.code
+
+
+LEVELS = (
+    ("НОО", "начальное общее образование", 1, 4),
+    ("ООО", "основное общее образование", 5, 9),
+    ("СОО", "среднее общее образование", 10, 11),
+)
+
+
+class SchoolClass(Versioned, db.Model):
+    __tablename__ = "school_class"
+    __table_args__ = (UniqueConstraint("academic_year_id", "grade", "letter"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id"), index=True)
+    grade: Mapped[int] = mapped_column(Integer)
+    letter: Mapped[str] = mapped_column(String(5))
+    # Kept in a column (not only computed) so lists can filter and sort by «9А».
+    name: Mapped[str] = mapped_column(String(10), index=True)
+    level_id: Mapped[int | None] = mapped_column(ForeignKey("level.id"))
+    class_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    academic_year = relationship("AcademicYear")
+    level = relationship("Level")
+    class_teacher = relationship("User")
+    students = relationship("Student", back_populates="school_class")
+
+    def __str__(self):
+        return f"{self.name} ({self.academic_year})" if self.academic_year else self.name
+
+
+student_guardian = Table(
+    "student_guardian",
+    db.metadata,
+    Column("student_id", ForeignKey("student.id", ondelete="CASCADE"), primary_key=True),
+    Column("guardian_id", ForeignKey("guardian.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Student(Versioned, db.Model):
+    __tablename__ = "student"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_name: Mapped[str] = mapped_column(String(100), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str | None] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(6))
+    school_class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="studying", index=True)
+    enrolled_on: Mapped[date | None] = mapped_column(Date)
+    enrolment_order_id: Mapped[int | None] = mapped_column(ForeignKey("school_order.id"))
+    left_on: Mapped[date | None] = mapped_column(Date)
+    leaving_order_id: Mapped[int | None] = mapped_column(ForeignKey("school_order.id"))
+    leaving_reason: Mapped[str | None] = mapped_column(String(20))
+    leaving_note: Mapped[str | None] = mapped_column(String(300))
+    school_class = relationship("SchoolClass", back_populates="students")
+    enrolment_order = relationship("Order", foreign_keys=[enrolment_order_id])
+    leaving_order = relationship("Order", foreign_keys=[leaving_order_id])
+    guardians = relationship("Guardian", secondary=student_guardian, back_populates="students")
+
+    @property
+    def full_name(self):
+        return full_name(self.last_name, self.first_name, self.middle_name)
+
+    def __str__(self):
+        return self.full_name
+
+
+class Guardian(Versioned, db.Model):
+    __tablename__ = "guardian"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_name: Mapped[str] = mapped_column(String(100), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10), default="mother")
+    phone: Mapped[str | None] = mapped_column(String(50))
+    identity_document: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    students = relationship("Student", secondary=student_guardian, back_populates="guardians")
+
+    @property
+    def full_name(self):
+        return full_name(self.last_name, self.first_name, self.middle_name)
+
+    def __str__(self):
+        return self.full_name
+
+
+class Subject(Versioned, db.Model):
+    __tablename__ = "subject"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    short_name: Mapped[str | None] = mapped_column(String(50))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __str__(self):
+        return self.name
+
+
+class Order(Versioned, db.Model):
+    """A director's order (приказ); «order» itself is an SQL keyword, hence the table name."""
+
+    __tablename__ = "school_order"
+    __table_args__ = (UniqueConstraint("number", "issued_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(50))
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    title: Mapped[str | None] = mapped_column(String(500))
+
+    def __str__(self):
+        return f"№ {self.number} от {self.issued_on:%d.%m.%Y}"
+
+
+@event.listens_for(SchoolClass, "before_insert")
+@event.listens_for(SchoolClass, "before_update")
+def _derive_class_name(mapper, connection, target):
+    target.name = f"{target.grade}{(target.letter or '').strip().upper()}"
+    if target.grade:
+        row = connection.execute(
+            select(Level.__table__.c.id).where(Level.__table__.c.first_grade <= target.grade,
+                                               Level.__table__.c.last_grade >= target.grade)
+        ).first()
+        target.level_id = row[0] if row else None
+
+
+# --- validation rules, called by forms, imports and the CLI alike -------------------------------
+
+def student_errors(session, *, last_name, first_name, birth_date, school_class_id, today=None):
+    """Return {field: Russian message} for a student that must not be saved."""
+    today = today or date.today()
+    errors = {}
+    if not (last_name or "").strip():
+        errors["last_name"] = "Укажите фамилию обучающегося."
+    if not (first_name or "").strip():
+        errors["first_name"] = "Укажите имя обучающегося."
+    if birth_date and birth_date > today:
+        errors["birth_date"] = "Дата рождения не может быть в будущем."
+    if school_class_id:
+        school_class = session.get(SchoolClass, school_class_id)
+        current = session.scalar(select(AcademicYear).where(AcademicYear.is_current.is_(True)))
+        if school_class and current and school_class.academic_year_id != current.id:
+            errors["school_class"] = (
+                f"Класс {school_class.name} относится к {school_class.academic_year} учебному году, "
+                f"а текущий учебный год — {current}. Выберите класс текущего года."
+            )
+    return errors
+
+
+def school_class_errors(session, *, grade, letter, academic_year_id, class_id=None):
+    errors = {}
+    if grade is None or not 1 <= grade <= 11:
+        errors["grade"] = "Параллель — число от 1 до 11."
+    letter = (letter or "").strip().upper()
+    if not letter:
+        errors["letter"] = "Укажите литеру класса, например «А»."
+    if not academic_year_id:
+        errors["academic_year"] = "Укажите учебный год."
+    if not errors:
+        other = session.scalar(select(SchoolClass).where(
+            SchoolClass.academic_year_id == academic_year_id, SchoolClass.grade == grade,
+            SchoolClass.letter == letter))
+        if other is not None and other.id != class_id:
+            errors["letter"] = f"Класс {grade}{letter} в этом учебном году уже есть."
+    return errors
+
+
+def order_errors(session, *, number, issued_on, order_id=None, today=None):
+    errors = {}
+    if not (number or "").strip():
+        errors["number"] = "Укажите номер приказа."
+    if issued_on and issued_on > (today or date.today()):
+        errors["issued_on"] = "Дата приказа не может быть в будущем."
+    if not errors and issued_on:
+        other = session.scalar(select(Order).where(Order.number == number.strip(), Order.issued_on == issued_on))
+        if other is not None and other.id != order_id:
+            errors["number"] = f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть."
+    return errors
+
+
+def academic_year_errors(session, *, name, starts_on, ends_on, year_id=None):
+    import re
+
+    errors = {}
+    match = re.fullmatch(r"(\d{4})/(\d{4})", (name or "").strip())
+    if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        errors["name"] = "Учебный год записывается как «2025/2026»."
+    if starts_on and ends_on and starts_on >= ends_on:
+        errors["ends_on"] = "Учебный год должен заканчиваться позже, чем начинается."
+    if "name" not in errors:
+        other = session.scalar(select(AcademicYear).where(AcademicYear.name == name.strip()))
+        if other is not None and other.id != year_id:
+            errors["name"] = f"Учебный год {name} уже есть."
+    return errors
+
+
+def make_current_year(session, year):
+    """Only one academic year is current: the one the forms and workflows default to."""
+    for other in session.scalars(select(AcademicYear).where(AcademicYear.id != year.id,
+                                                            AcademicYear.is_current.is_(True))):
+        other.is_current = False
+
+
+def current_year(session):
+    return session.scalar(select(AcademicYear).where(AcademicYear.is_current.is_(True)))
+
+
+def term_errors(session, *, academic_year_id, number, kind, starts_on, ends_on):
+    errors = {}
+    limit = 4 if kind == "quarter" else 2
+    if number is None or not 1 <= number <= limit:
+        errors["number"] = f"Номер периода — от 1 до {limit}."
+    if starts_on and ends_on and starts_on > ends_on:
+        errors["ends_on"] = "Период не может заканчиваться раньше, чем начинается."
+    year = session.get(AcademicYear, academic_year_id) if academic_year_id else None
+    if year and starts_on and ends_on and (starts_on < year.starts_on or ends_on > year.ends_on):
+        errors["starts_on"] = f"Период должен лежать внутри учебного года {year} ({year.starts_on:%d.%m.%Y} — {year.ends_on:%d.%m.%Y})."
+    return errors

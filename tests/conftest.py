@@ -1,0 +1,163 @@
+"""Fixtures: an app per test on SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is set)."""
+import os
+import re
+import shutil
+import sqlite3
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from models import User, db
+from models.seed import ensure_reference_data
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "test-password-1"
+
+
+def _base_config(tmp_path, uri):
+    return {"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": uri,
+            "INSTANCE_PATH": str(tmp_path / "instance")}
+
+
+def _migrate(tmp_path, uri):
+    from flask_migrate import upgrade
+
+    app = create_app(_base_config(tmp_path, uri))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """One migrated SQLite file; each test gets a copy, which is faster than migrating again."""
+    root = tmp_path_factory.mktemp("template")
+    path = root / "template.sqlite"
+    _migrate(root, f"sqlite:///{path}")
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database(tmp_path_factory):
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL не задан: проверки на PostgreSQL пропущены")
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:  # fails loudly when the server the variable names is unreachable
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    _migrate(tmp_path_factory.mktemp("pg"), PG_URL)
+    return PG_URL
+
+
+def _truncate_pg(url):
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [t.name for t in db.metadata.sorted_tables]
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, tmp_path, request):
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "test.sqlite"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database")
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(_base_config(tmp_path, database_url))
+    with app.app_context():
+        ensure_reference_data(db.session)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        yield db.session
+
+
+def make_user(login, roles, full_name=None, password=PASSWORD):
+    user = User(login=login, full_name=full_name or f"Тестовый {login}", active=True)
+    user.roles = roles if isinstance(roles, (list, tuple)) else [roles]
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class PanelClient:
+    """A test client that logs in like a person and carries the CSRF token into its POSTs."""
+
+    def __init__(self, app):
+        self.app = app
+        self.http = app.test_client()
+        self.token = None
+
+    def csrf(self):
+        if self.token is None:
+            page = self.http.get("/login").get_data(as_text=True)
+            self.token = CSRF_RE.search(page).group(1)
+        return self.token
+
+    def login(self, login, password=PASSWORD):
+        self.token = None
+        response = self.http.post("/login", data={"login": login, "password": password,
+                                                  "csrf_token": self.csrf()})
+        self.token = None
+        return response
+
+    def get(self, url, **kwargs):
+        return self.http.get(url, **kwargs)
+
+    def post(self, url, data=None, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.csrf())
+        return self.http.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return PanelClient(app)
+
+
+@pytest.fixture
+def login_as(app):
+    """login_as("secretary") -> a logged-in PanelClient for a fresh user holding that role."""
+
+    def do_login(roles, login=None):
+        roles = roles if isinstance(roles, (list, tuple)) else [roles]
+        login = login or "_".join(roles)
+        with app.app_context():
+            if User.query.filter_by(login=login).first() is None:
+                make_user(login, roles)
+        panel = PanelClient(app)
+        response = panel.login(login)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return panel
+
+    return do_login

@@ -1,0 +1,7 @@
+"""Custom pages of the panel (log-in, workflows, reports), registered by the application factory."""
+
+
+def register_views(app):
+    from .auth import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
