@@ -121,3 +121,59 @@ def register(app):
         click.echo("Учётные записи демо-школы:")
         for login, (role, password) in DEMO_PASSWORDS.items():
             click.echo(f"  {ROLES[role]:<32} логин: {login:<12} пароль: {password}")
+
+    register_backup_commands(app)
+
+
+def backup_directory(app):
+    """Where backups go: config BACKUP_DIR, or instance/backups."""
+    from pathlib import Path
+
+    return Path(app.config.get("BACKUP_DIR") or Path(app.instance_path) / "backups")
+
+
+def register_backup_commands(app):
+    from models.backup import BackupError, make_backup, restore_backup, verify_backup
+
+    @app.cli.command("backup")
+    @click.argument("directory", required=False)
+    @click.option("--keep", type=int, default=None, help="Сколько последних копий хранить (по умолчанию BACKUP_KEEP)")
+    def backup(directory, keep):
+        """Сделать резервную копию базы (можно во время работы панели) и её контрольную сумму."""
+        keep = keep if keep is not None else current_app.config["BACKUP_KEEP"]
+        if keep < 1:
+            fail("--keep должно быть не меньше 1.")
+        try:
+            path = make_backup(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                               directory or backup_directory(current_app), keep)
+        except BackupError as exc:
+            fail(str(exc))
+        click.echo(f"Резервная копия создана: {path}")
+        click.echo(f"Контрольная сумма: {path}.sha256 (хранится последних копий: {keep})")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Не спрашивать подтверждение")
+    def restore(file, yes):
+        """Восстановить базу из резервной копии (текущая база сохраняется рядом)."""
+        url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+        try:
+            verify_backup(file)
+        except BackupError as exc:
+            fail(f"{exc} Текущая база не изменена.")
+        if not yes:
+            if not sys.stdin.isatty():
+                fail("восстановление заменит текущую базу. Подтвердите ключом --yes "
+                     "или запустите команду в терминале. Текущая база не изменена.")
+            if not click.confirm("Текущая база будет заменена копией (её нынешнее состояние сохранится рядом). "
+                                 "Продолжить?", default=False):
+                fail("восстановление отменено. Текущая база не изменена.")
+        db.engine.dispose()  # no pooled connection of ours may hold the old file open
+        try:
+            aside = restore_backup(url, file, aside_dir=backup_directory(current_app))
+        except BackupError as exc:
+            fail(f"{exc} Текущая база не изменена.")
+        click.echo(f"База восстановлена из {file}.")
+        if aside:
+            click.echo(f"Прежняя база сохранена: {aside}")
+        click.echo("Если копия сделана до обновления панели, база обновится при запуске (flask --app app init-db).")

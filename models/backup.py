@@ -1,0 +1,245 @@
+"""Backups of the database: a consistent copy with its SHA-256, the last N kept, a checked restore."""
+import hashlib
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+SQLITE_SUFFIX = ".sqlite"
+PG_SUFFIX = ".dump"
+# archive-20250901-020000-123456.sqlite: the time in the name sorts the copies and tells the date.
+NAME_RE = re.compile(r"^archive-(\d{8}-\d{6})(?:-\d+)?\.(sqlite|dump)$")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+PG_MAGIC = b"PGDMP"
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done; the message is Russian and shown to the user as is."""
+
+
+@dataclass
+class BackupInfo:
+    name: str
+    path: Path
+    size: int
+    taken_at: datetime
+    checksum: str | None
+
+
+def _kind(url):
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        return "sqlite"
+    if backend == "postgresql":
+        return "postgresql"
+    raise BackupError(f"резервное копирование базы «{backend}» не поддерживается (только SQLite и PostgreSQL).")
+
+
+def sqlite_path(url):
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise BackupError("база SQLite в памяти не копируется: укажите файл базы.")
+    return Path(database)
+
+
+def _pg_tool(name):
+    tool = shutil.which(name)
+    if tool is None:
+        raise BackupError(
+            f"не найдена программа {name} (из пакета клиентских программ PostgreSQL). Установите её "
+            f"(Debian/Ubuntu: apt install postgresql-client; Windows: установщик PostgreSQL, каталог bin в PATH) "
+            f"и повторите.")
+    return tool
+
+
+def _pg_args(url):
+    """libpq connection string and environment: the password goes through PGPASSWORD, not the command line."""
+    parsed = make_url(url)
+    env = dict(os.environ)
+    if parsed.password:
+        env["PGPASSWORD"] = parsed.password
+    plain = parsed.set(drivername="postgresql", password=None, query={})
+    return plain.render_as_string(hide_password=False), env
+
+
+def _run(command, env, what):
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise BackupError(f"{what} завершилась с ошибкой: {detail[-1] if detail else result.returncode}")
+    return result.stdout
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checksum_path(path):
+    path = Path(path)
+    return path.with_name(path.name + ".sha256")
+
+
+def read_checksum(path):
+    side = checksum_path(path)
+    if not side.exists():
+        return None
+    text = side.read_text(encoding="utf-8", errors="replace").strip()
+    return text.split()[0].lower() if text else ""
+
+
+def _stamp(now=None):
+    return (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+
+
+def make_backup(url, directory, keep):
+    """Copy the database into directory while it is in use; write FILE.sha256; keep the last `keep` copies."""
+    kind = _kind(url)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    now = datetime.now()
+    suffix = SQLITE_SUFFIX if kind == "sqlite" else PG_SUFFIX
+    target = directory / f"archive-{_stamp(now)}{suffix}"
+    if target.exists():  # two copies in one second: the microseconds keep both
+        target = directory / f"archive-{_stamp(now)}-{now.microsecond:06d}{suffix}"
+    partial = target.with_name(target.name + ".partial")
+    try:
+        if kind == "sqlite":
+            _sqlite_copy(sqlite_path(url), partial)
+        else:
+            conninfo, env = _pg_args(url)
+            _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}",
+                  f"--dbname={conninfo}"], env, "Программа pg_dump")
+        digest = file_sha256(partial)
+        # A copy gets its final name only when complete, so a crash never leaves a half file that looks whole.
+        os.replace(partial, target)
+        checksum_path(target).write_text(f"{digest}  {target.name}\n", encoding="utf-8")
+    finally:
+        partial.unlink(missing_ok=True)
+    prune_backups(directory, keep)
+    return target
+
+
+def _sqlite_copy(source_path, target_path):
+    if not source_path.exists():
+        raise BackupError(f"файл базы {source_path} не найден.")
+    # The online backup API copies a consistent snapshot while other connections keep writing.
+    # Not read-only: a read-only connection cannot open a WAL database whose -shm file is missing.
+    source = sqlite3.connect(source_path, timeout=30)
+    target = sqlite3.connect(target_path)
+    try:
+        source.backup(target)
+        # A single self-contained file: no -wal beside the copy.
+        target.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        target.close()
+        source.close()
+
+
+def list_backups(directory):
+    """Backups in the directory, newest first; only files named as make_backup names them."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in directory.iterdir():
+        match = NAME_RE.match(path.name)
+        if not match or not path.is_file():
+            continue
+        found.append(BackupInfo(name=path.name, path=path, size=path.stat().st_size,
+                                taken_at=datetime.strptime(match.group(1), "%Y%m%d-%H%M%S"),
+                                checksum=read_checksum(path)))
+    found.sort(key=lambda info: info.name, reverse=True)
+    return found
+
+
+def prune_backups(directory, keep):
+    removed = []
+    for info in list_backups(directory)[max(int(keep), 1):]:
+        info.path.unlink(missing_ok=True)
+        checksum_path(info.path).unlink(missing_ok=True)
+        removed.append(info.path)
+    return removed
+
+
+def verify_backup(path):
+    """Raise BackupError unless the file is a whole backup of this panel; return "sqlite" or "postgresql"."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"файл {path} не найден.")
+    expected = read_checksum(path)
+    if expected is None:
+        raise BackupError(f"рядом с файлом нет контрольной суммы {checksum_path(path).name}: "
+                          "это не резервная копия панели или она скопирована не полностью.")
+    if file_sha256(path) != expected:
+        raise BackupError(f"контрольная сумма файла {path.name} не совпадает с записанной: "
+                          "копия повреждена или обрезана. Восстановление из неё невозможно.")
+    with open(path, "rb") as handle:
+        head = handle.read(len(SQLITE_MAGIC))
+    if head.startswith(SQLITE_MAGIC):
+        _verify_sqlite(path)
+        return "sqlite"
+    if head.startswith(PG_MAGIC):
+        _run([_pg_tool("pg_restore"), "--list", str(path)], None, "Проверка копии программой pg_restore")
+        return "postgresql"
+    raise BackupError(f"файл {path.name} не является резервной копией базы (ни SQLite, ни pg_dump).")
+
+
+def _verify_sqlite(path):
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        try:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            has_version = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"файл {path.name} повреждён: {exc}.") from exc
+    if result != ["ok"]:
+        raise BackupError(f"проверка целостности копии {path.name} не пройдена: {'; '.join(result[:3])}.")
+    if not has_version:
+        raise BackupError(f"файл {path.name} — база SQLite, но не база панели (нет таблицы alembic_version).")
+
+
+def restore_backup(url, path, aside_dir=None, now=None):
+    """Check the backup, keep the current database aside, then replace it; return the path kept aside."""
+    kind = verify_backup(path)
+    target_kind = _kind(url)
+    if kind != target_kind:
+        names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+        raise BackupError(f"копия сделана из базы {names[kind]}, а панель работает с {names[target_kind]}: "
+                          "такое восстановление невозможно.")
+    stamp = _stamp(now)
+    if kind == "sqlite":
+        current = sqlite_path(url)
+        aside = current.with_name(f"{current.name}.replaced-{stamp}")
+        if current.exists():
+            _sqlite_copy(current, aside)
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        live = sqlite3.connect(current, timeout=30)
+        try:
+            # Written through SQLite's own locks, so the -wal file and open connections stay consistent.
+            source.backup(live)
+        finally:
+            live.close()
+            source.close()
+        return aside if aside.exists() else None
+    aside = Path(aside_dir or Path(path).parent) / f"replaced-{stamp}{PG_SUFFIX}"
+    conninfo, env = _pg_args(url)
+    _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={aside}",
+          f"--dbname={conninfo}"], env, "Сохранение текущей базы программой pg_dump")
+    # One transaction: if anything fails, the database stays as it was.
+    _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
+          "--no-owner", "--no-privileges", f"--dbname={conninfo}", str(path)], env,
+         "Восстановление программой pg_restore")
+    return aside
