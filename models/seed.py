@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from .carriers import seed_carrier_kinds
 from .people import LEVELS, AcademicYear, Level, School
 from .users import User
 
@@ -24,6 +25,7 @@ def ensure_reference_data(session, today=None):
     if session.scalar(select(func.count(AcademicYear.id))) == 0:
         name, starts, ends = academic_year_bounds(today or date.today())
         session.add(AcademicYear(name=name, starts_on=starts, ends_on=ends, is_current=True))
+    seed_carrier_kinds(session)
     session.flush()
 
 

@@ -1,0 +1,297 @@
+"""Carrier kinds with their retention rules, the carriers of every register, and their custody log."""
+from calendar import isleap
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, event, inspect, select
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
+
+from .db import Versioned, db
+from .users import utcnow
+
+MEDIA = {"paper": "бумажный", "electronic": "электронный", "mixed": "бумажный и электронный"}
+RETENTION_KINDS = {
+    "years": "лет",
+    "nomenclature": "по номенклатуре дел",
+    "until_handover": "до передачи (выдачи)",
+    "not_stored": "не хранится",
+}
+CLOCK_STARTS = {
+    "created": "создание (открытие)",
+    "closed": "закрытие (окончание)",
+    "student_leaves": "выбытие обучающегося",
+    "exam_date": "дата экзамена",
+    "year_end": "окончание учебного года",
+}
+CARRIER_STATUSES = {"kept": "хранится", "handed_over": "передан (выдан)", "archived": "в архиве",
+                    "destroyed": "уничтожен"}
+
+
+class CarrierKind(Versioned, db.Model):
+    """A row of the school's rules: the code holds no retention number outside the seed below."""
+
+    __tablename__ = "carrier_kind"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    medium: Mapped[str] = mapped_column(String(12), default="paper")
+    must_store: Mapped[bool] = mapped_column(Boolean, default=True)
+    retention_kind: Mapped[str] = mapped_column(String(16), default="years")
+    retention_years: Mapped[int | None] = mapped_column(Integer)
+    clock_start: Mapped[str | None] = mapped_column(String(16))
+    nomenclature_index: Mapped[str | None] = mapped_column(String(30))
+    needs_destruction_act: Mapped[bool] = mapped_column(Boolean, default=True)
+    strict_accountability: Mapped[bool] = mapped_column(Boolean, default=False)
+    keeper: Mapped[str | None] = mapped_column(String(300))
+    source_clause: Mapped[str | None] = mapped_column(String(300))
+
+    def rule_text(self):
+        if self.retention_kind == "years" and self.retention_years:
+            start = CLOCK_STARTS.get(self.clock_start, "")
+            return f"{self.retention_years} лет с события «{start}»" if start else f"{self.retention_years} лет"
+        if self.retention_kind == "nomenclature" and self.retention_years:
+            return f"по номенклатуре ({self.nomenclature_index or 'без индекса'}): {self.retention_years} лет"
+        return RETENTION_KINDS.get(self.retention_kind, self.retention_kind)
+
+    def __str__(self):
+        return self.name
+
+
+# The defaults of DOMAIN.md; a school edits them in the «Виды носителей» register.
+# code, name, medium, must_store, retention_kind, years, clock_start, strict, needs_act, keeper, source
+DEFAULT_KINDS = (
+    ("personal_file", "Личное дело обучающегося", "paper", True, "years", 3, "student_leaves", False, True,
+     "секретарь, приёмная директора, по классам в алфавитном порядке", "000 §2.2.3; 003 §2; 004 §1.7–1.9"),
+    ("gia_protocol", "Протокол ГИА (ознакомление с результатами)", "paper", True, "years", 1, "exam_date", False,
+     True, "заместитель директора", "000 §2.2.4"),
+    ("certificate_book", "Книга регистрации выданных аттестатов", "paper", True, "years", 50, "closed", True,
+     True, "ответственный, назначенный приказом; сейф", "000 §2.2.5; 001 §3.3"),
+    ("stored_certificate", "Аттестат ООО, принятый на хранение", "paper", True, "until_handover", None, None,
+     True, False, "ответственный, назначенный приказом; сейф", "001 §3.4"),
+    ("study_certificate_book", "Книга регистрации справок об обучении", "paper", True, "nomenclature", None,
+     "closed", True, True, "секретарь", "004 §1.13"),
+    ("medal_book", "Книга учёта выдачи медалей", "paper", True, "nomenclature", None, "closed", True, True,
+     "ответственный, назначенный приказом", "002 §4.3.1"),
+    ("final_essay_protocol", "Протокол итогового сочинения (изложения)", "paper", True, "nomenclature", None,
+     "exam_date", False, True, "заместитель директора", "002 §4.3.1"),
+    ("oral_interview_protocol", "Протокол итогового собеседования", "paper", True, "nomenclature", None,
+     "exam_date", False, True, "заместитель директора", "002 §4.3.1"),
+    ("paper_journal", "Журнал (факультатив, внеурочная, кружок, на дому, ИГЗ, спецкурс)", "paper", True,
+     "nomenclature", None, "year_end", False, True, "заместитель директора", "001 §2.3; 002 §4.3.1"),
+    ("summary_sheet", "Сводная ведомость успеваемости", "paper", True, "years", 25, "year_end", False, True,
+     "заместитель директора", "001 §3.1.9"),
+    ("final_mark_pages", "Распечатка итоговых отметок электронного журнала", "paper", True, "nomenclature", None,
+     "year_end", False, True, "архив", "003 §2; 004 §2"),
+    ("ejournal_copy", "Архивная копия электронного журнала", "electronic", True, "years", 5, "created", False,
+     True, "системный администратор; два сейфа", "001 §3.1.9; 003 §2"),
+    ("portfolio", "Портфолио обучающегося", "mixed", False, "until_handover", None, None, False, False,
+     "классный руководитель", "001 §3.5; 000 §2.4"),
+)
+
+
+def seed_carrier_kinds(session):
+    """Idempotent: add the default kinds that are missing; never overwrite a school's edits."""
+    existing = set(session.scalars(select(CarrierKind.code)))
+    for (code, name, medium, store, rkind, years, clock, strict, act, keeper, source) in DEFAULT_KINDS:
+        if code not in existing:
+            session.add(CarrierKind(code=code, name=name, medium=medium, must_store=store, retention_kind=rkind,
+                                    retention_years=years, clock_start=clock, strict_accountability=strict,
+                                    needs_destruction_act=act, keeper=keeper, source_clause=source))
+    session.flush()
+
+
+def add_years(start, years):
+    """Same day `years` later; 29 February moves to 1 March, the later (stricter) reading."""
+    target = start.year + years
+    if start.month == 2 and start.day == 29 and not isleap(target):
+        return date(target, 3, 1)
+    return start.replace(year=target)
+
+
+def clock_start_date(kind, carrier, student_left_on=None, year_ends_on=None):
+    """The date the kind's clock starts for this carrier, or None when it has not started."""
+    start = kind.clock_start
+    if start == "created":
+        return carrier.created_on
+    if start == "closed":
+        return carrier.closed_on
+    if start == "exam_date":
+        return carrier.event_on or carrier.created_on
+    if start == "student_leaves":
+        # A carrier of no particular student (rare) counts from its own closing.
+        return student_left_on if carrier.student_id else carrier.closed_on
+    if start == "year_end":
+        return year_ends_on or carrier.closed_on
+    return None
+
+
+def retention_end(kind, carrier, student_left_on=None, year_ends_on=None):
+    """The last day the carrier must be kept, or None (kept until handed over, not stored, clock not started)."""
+    if kind is None or not kind.must_store or kind.retention_kind not in ("years", "nomenclature"):
+        return None
+    if not kind.retention_years:
+        return None
+    start = clock_start_date(kind, carrier, student_left_on, year_ends_on)
+    return add_years(start, kind.retention_years) if start else None
+
+
+class Carrier(Versioned, db.Model):
+    """One item of any register. Joined-table subclasses add what each register needs."""
+
+    __tablename__ = "carrier"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(30), index=True)
+    kind_id: Mapped[int] = mapped_column(ForeignKey("carrier_kind.id"), index=True)
+    number: Mapped[str | None] = mapped_column(String(50), index=True)
+    title: Mapped[str | None] = mapped_column(String(300))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("student.id"), index=True)
+    school_class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id"), index=True)
+    academic_year_id: Mapped[int | None] = mapped_column(ForeignKey("academic_year.id"), index=True)
+    created_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    event_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="kept", index=True)
+    location: Mapped[str | None] = mapped_column(String(200), index=True)
+    custodian_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    # Stored, not computed per request: lists of 300,000 carriers filter and sort by it through an index.
+    retention_end: Mapped[date | None] = mapped_column(Date, index=True)
+    on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
+    destroyed_on: Mapped[date | None] = mapped_column(Date)
+    destruction_act_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    annulled: Mapped[bool] = mapped_column(Boolean, default=False)
+    annul_reason: Mapped[str | None] = mapped_column(String(300))
+    annulled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    kind = relationship("CarrierKind")
+    student = relationship("Student")
+    school_class = relationship("SchoolClass")
+    academic_year = relationship("AcademicYear")
+    custodian = relationship("User")
+    movements = relationship("CustodyMovement", back_populates="carrier", order_by="CustodyMovement.id")
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.version, "polymorphic_on": cls.type, "polymorphic_identity": "carrier"}
+
+    def describe(self):
+        parts = [self.kind.name if self.kind else "Носитель"]
+        if self.number:
+            parts.append(f"№ {self.number}")
+        if self.title:
+            parts.append(self.title)
+        if self.student is not None:
+            parts.append(self.student.full_name)
+        return ", ".join(parts)
+
+    def __str__(self):
+        return self.describe()
+
+
+class CustodyMovement(db.Model):
+    """Where a carrier went, from whom to whom, by whom and why; written by one hook for every kind."""
+
+    __tablename__ = "custody_movement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carrier_id: Mapped[int] = mapped_column(ForeignKey("carrier.id"), index=True)
+    moved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    from_location: Mapped[str | None] = mapped_column(String(200))
+    to_location: Mapped[str | None] = mapped_column(String(200))
+    from_holder: Mapped[str | None] = mapped_column(String(200))
+    to_holder: Mapped[str | None] = mapped_column(String(200))
+    moved_by: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    carrier = relationship("Carrier", back_populates="movements")
+
+    def __str__(self):
+        return f"{self.from_location or '—'} → {self.to_location or '—'}"
+
+
+# --- one mechanism for every register: retention end, custody log, strict accountability ---------
+
+RULE_FIELDS = ("must_store", "retention_kind", "retention_years", "clock_start")
+
+
+class StrictAccountabilityError(Exception):
+    """A register of strict accountability lost an entry: refused, whoever asked."""
+
+
+def refresh_retention(session, carrier):
+    from .people import AcademicYear, Student
+
+    with session.no_autoflush:
+        kind = session.get(CarrierKind, carrier.kind_id) if carrier.kind_id else None
+        student = session.get(Student, carrier.student_id) if carrier.student_id else None
+        year = session.get(AcademicYear, carrier.academic_year_id) if carrier.academic_year_id else None
+    value = retention_end(kind, carrier, student.left_on if student else None, year.ends_on if year else None)
+    if carrier.retention_end != value:
+        carrier.retention_end = value
+
+
+def _changed(obj, *keys):
+    state = inspect(obj)
+    return any(state.attrs[key].history.has_changes() for key in keys)
+
+
+def _holder_name(session, user_id):
+    from .users import User
+
+    if not user_id:
+        return None
+    with session.no_autoflush:
+        user = session.get(User, user_id)
+    return user.full_name if user else None
+
+
+def _track_custody(session, carrier, is_new):
+    from .audit import current_actor
+
+    state = inspect(carrier)
+    loc, holder = state.attrs["location"].history, state.attrs["custodian_id"].history
+    if is_new:
+        if not carrier.location and not carrier.custodian_id:
+            return
+        old_loc, old_holder = None, None
+    elif loc.has_changes() or holder.has_changes():
+        old_loc = loc.deleted[0] if loc.deleted else carrier.location
+        old_holder = holder.deleted[0] if holder.deleted else carrier.custodian_id
+    else:
+        return
+    session.add(CustodyMovement(
+        carrier=carrier, from_location=old_loc, to_location=carrier.location,
+        from_holder=_holder_name(session, old_holder), to_holder=_holder_name(session, carrier.custodian_id),
+        moved_by=current_actor()[1],
+        reason=getattr(carrier, "movement_reason", None) or ("поступление на хранение" if is_new else None)))
+
+
+@event.listens_for(Session, "before_flush")
+def _carrier_bookkeeping(session, flush_context, instances):
+    from .people import Student
+
+    kinds, students = set(), set()
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Carrier):
+            is_new = obj in session.new
+            if not is_new and _changed(obj, "annulled") and not obj.annulled:
+                raise StrictAccountabilityError("Аннулированная запись не восстанавливается: создайте новую.")
+            if obj.annulled and obj.annulled_at is None:
+                obj.annulled_at = utcnow()
+            refresh_retention(session, obj)
+            _track_custody(session, obj, is_new)
+        elif isinstance(obj, CarrierKind) and obj not in session.new and _changed(obj, *RULE_FIELDS):
+            kinds.add(obj.id)
+        elif isinstance(obj, Student) and obj not in session.new and _changed(obj, "left_on"):
+            students.add(obj.id)
+    for obj in session.deleted:
+        if isinstance(obj, Carrier):
+            kind = session.get(CarrierKind, obj.kind_id)
+            if kind is not None and kind.strict_accountability:
+                raise StrictAccountabilityError(
+                    f"«{kind.name}» — документ строгой отчётности: запись не удаляется, её можно только аннулировать.")
+    if kinds or students:
+        # A rule or a leaving date changed: every carrier it governs gets its end recomputed.
+        with session.no_autoflush:
+            query = select(Carrier).where(
+                (Carrier.kind_id.in_(kinds)) | (Carrier.student_id.in_(students)))
+            for carrier in session.scalars(query):
+                refresh_retention(session, carrier)
