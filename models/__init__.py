@@ -9,3 +9,5 @@ from .carriers import Carrier, CarrierKind, CustodyMovement  # noqa: F401
 from .registers import (AnnualCertification, AnnualMark, ClassRecord, CopyMedium, EjournalCopy,  # noqa: F401
                         ExamProtocol, ExamResult, PaperJournal, PersonalFile, Portfolio, PortfolioItem,
                         RegisterBook, StoredCertificate)
+from .marks import Mark, MarkImport  # noqa: F401
+from .disclosure import PdDisclosure  # noqa: F401

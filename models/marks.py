@@ -1,0 +1,136 @@
+"""Marks imported from the e-journal, their import batches, and the rules for a mark's value and code."""
+from datetime import date, datetime
+
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, SmallInteger, String,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import db
+from .users import utcnow
+
+MARK_KINDS = {
+    "current": "текущая",
+    "term": "за четверть (полугодие)",
+    "year": "годовая",
+    "exam": "экзаменационная",
+    "final": "итоговая",
+}
+
+# Attendance and attestation codes as the e-journals print them; stored as text, never as numbers.
+# Key: the spelling folded to lower case; value: the stored code.
+MARK_CODES = {
+    "н": "н",        # не был на уроке
+    "п": "п",        # пропуск по уважительной причине
+    "б": "Б",        # болел (003: «Б» for illness)
+    "оп": "оп",      # опоздал
+    "уп": "УП",      # уважительная причина
+    "н/а": "н/а",    # не аттестован (итоговые отметки)
+    "зач": "зач",    # зачёт
+    "осв": "осв",    # освобождён
+}
+CODE_LABELS = {"н": "не был", "п": "пропуск по уважительной причине", "Б": "болел", "оп": "опоздал",
+               "УП": "уважительная причина", "н/а": "не аттестован", "зач": "зачтено", "осв": "освобождён"}
+
+IMPORT_LAYOUTS = {
+    "flat": "Плоская таблица (шаблон панели)",
+    "journal": "Журнал класса по предмету",
+    "student_report": "Отчёт об успеваемости и посещаемости ученика",
+    "final_marks": "Итоговые отметки",
+}
+
+
+class MarkImport(db.Model):
+    """One confirmed upload of an e-journal export; the original file is kept under instance/imports/."""
+
+    __tablename__ = "mark_import"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    layout: Mapped[str] = mapped_column(String(20))
+    added_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    user = relationship("User")
+    academic_year = relationship("AcademicYear")
+
+    def __str__(self):
+        return f"Импорт отметок № {self.id}: {self.original_name}"
+
+
+class Mark(db.Model):
+    """One mark or attendance code of one student in one subject.
+
+    Sized for millions of rows: no version column, no audit row per mark (the batch is audited through
+    MarkImport), and indexes for the two ways it is read — by class and term, by student.
+    """
+
+    __tablename__ = "mark"
+    __table_args__ = (
+        # One slot per student, subject, kind and day; «3/5» fills slots 0 and 1. Every column is NOT NULL,
+        # since NULLs never collide in a unique key and re-importing would then duplicate term marks.
+        UniqueConstraint("student_id", "subject_id", "kind", "marked_on", "slot", name="uq_mark_slot"),
+        CheckConstraint("value IS NULL OR (value >= 1 AND value <= 5)", name="value_range"),
+        CheckConstraint("(value IS NULL) <> (code IS NULL)", name="value_or_code"),
+        Index("ix_mark_term_kind_subject", "term_id", "kind", "subject_id"),
+        Index("ix_mark_subject_date", "subject_id", "marked_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    kind: Mapped[str] = mapped_column(String(10), default="current")
+    # For a term/year/exam/final mark: the last day of its period, so the slot is never NULL.
+    marked_on: Mapped[date] = mapped_column(Date)
+    slot: Mapped[int] = mapped_column(SmallInteger, default=0)
+    term_id: Mapped[int | None] = mapped_column(ForeignKey("term.id"))
+    value: Mapped[int | None] = mapped_column(SmallInteger)
+    code: Mapped[str | None] = mapped_column(String(5))
+    weight: Mapped[float] = mapped_column(Numeric(4, 2), default=1)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("mark_import.id"), index=True)
+    student = relationship("Student")
+    subject = relationship("Subject")
+    term = relationship("Term")
+
+    def __str__(self):
+        return f"{self.value if self.value is not None else self.code} ({self.marked_on:%d.%m.%Y})"
+
+
+def parse_cell(raw):
+    """A journal cell -> (list of (value, code), error or None). «3/5» gives two marks; blanks give none."""
+    if raw is None:
+        return [], None
+    if isinstance(raw, bool):
+        return [], f"«{raw}» — не отметка"
+    if isinstance(raw, (int, float)):
+        if float(raw).is_integer() and 1 <= int(raw) <= 5:
+            return [(int(raw), None)], None
+        return [], f"отметка «{_show(raw)}» вне шкалы 1–5"
+    text = " ".join(str(raw).split())
+    if not text:
+        return [], None
+    folded = text.lower()
+    if folded in MARK_CODES:
+        return [(None, MARK_CODES[folded])], None
+    result = []
+    for part in folded.split("/"):
+        part = part.strip()
+        if part.endswith(".0"):
+            part = part[:-2]  # numbers stored as text by a spreadsheet: «5.0»
+        if part.isdigit():
+            if 1 <= int(part) <= 5:
+                result.append((int(part), None))
+                continue
+            return [], f"отметка «{text}» вне шкалы 1–5"
+        if part in MARK_CODES:
+            result.append((None, MARK_CODES[part]))
+            continue
+        return [], (f"«{text}» — не отметка: ожидается число от 1 до 5, несколько через «/» (например «3/5») "
+                    f"или код посещаемости ({', '.join(sorted(set(MARK_CODES.values())))})")
+    return result, None
+
+
+def _show(value):
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
