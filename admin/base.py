@@ -1,4 +1,5 @@
 """The one base view: role checks from the matrix, Russian dates, optimistic locking, domain validation."""
+import warnings
 from datetime import date, datetime
 
 from flask import abort, flash, redirect, request, url_for
@@ -103,7 +104,12 @@ class SecureModelView(ModelView):
     column_export_exclude_list = ("version",)
 
     def __init__(self, model, **kwargs):
-        super().__init__(model, db, **kwargs)
+        # Given the `db` object, Flask-Admin keeps `self.session` as that object, on which `.get`/`.query`
+        # are not the session's; registers call `self.session.get(...)` in their rules, so hand it the
+        # scoped session itself (supported throughout 2.x; only its deprecation notice is silenced).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Passing a session object directly", DeprecationWarning)
+            super().__init__(model, db.session, **kwargs)
 
     # --- access, all from the matrix ---------------------------------------------------------
     def _allowed(self, action):
@@ -183,7 +189,7 @@ class SecureModelView(ModelView):
     def get_one(self, id):
         record = super().get_one(id)
         if record is not None and self.class_scope is not None and own_class_only(current_user, self.target):
-            visible = self._scoped(self.session.query(self.model)).filter(
+            visible = self.get_query().filter(
                 self.model.id == record.id).first()
             if visible is None:
                 abort(403)
@@ -198,8 +204,12 @@ class SecureModelView(ModelView):
         valid = super().validate_form(form)
         if not valid:
             return False
+        # Flask-Admin validates the delete and bulk-action forms here too; those carry no register fields.
+        endpoint = request.endpoint or ""
+        if not endpoint.endswith(("create_view", "edit_view")):
+            return True
         model = None
-        if request.endpoint and request.endpoint.endswith("edit_view"):
+        if endpoint.endswith("edit_view"):
             model = self.session.get(self.model, request.args.get("id"))
         errors = self.domain_errors(form, model)
         for name, message in errors.items():

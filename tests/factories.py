@@ -1,0 +1,96 @@
+"""Seed data for tests: one record of every model, so every register has something to open and delete."""
+from datetime import date
+
+from sqlalchemy import select
+
+from models import (AcademicYear, Guardian, Order, School, SchoolClass, Student, Subject, Term, User, db)
+from models.people import current_year
+
+from conftest import PASSWORD
+
+
+def user(login, roles, full_name=None, active=True, password=PASSWORD):
+    found = db.session.scalar(select(User).where(User.login == login))
+    if found is not None:
+        return found
+    record = User(login=login, full_name=full_name or f"Тестовый {login}", active=active)
+    record.roles = roles if isinstance(roles, (list, tuple)) else [roles]
+    record.set_password(password)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def school_class(grade=5, letter="А", teacher=None, year=None):
+    record = SchoolClass(academic_year=year or current_year(db.session), grade=grade, letter=letter,
+                         class_teacher=teacher)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def student(last_name="Иванов", first_name="Пётр", klass=None, birth_date=date(2014, 3, 5), **extra):
+    record = Student(last_name=last_name, first_name=first_name, middle_name=extra.pop("middle_name", "Сергеевич"),
+                     birth_date=birth_date, sex=extra.pop("sex", "male"), school_class=klass,
+                     status="studying", **extra)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def guardian(last_name="Иванова", first_name="Анна", students=()):
+    record = Guardian(last_name=last_name, first_name=first_name, middle_name="Петровна", kind="mother",
+                      phone="+7 900 000-00-00")
+    record.students.extend(students)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def other_year():
+    """A past academic year that is not the current one."""
+    current = current_year(db.session)
+    start = current.starts_on.year - 1
+    record = AcademicYear(name=f"{start}/{start + 1}", starts_on=date(start, 9, 1), ends_on=date(start + 1, 8, 31),
+                          is_current=False)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def seed_everything(teacher=None):
+    """One record of every model the panel shows, the class taught by `teacher` if given.
+
+    A register whose model gets no record here fails the access test: extend SEEDERS for a new model.
+    """
+    created = {}
+    for seeder in SEEDERS:
+        created.update(seeder(teacher) or {})
+    db.session.commit()
+    return created
+
+
+def _people(teacher):
+    year = current_year(db.session)
+    klass = school_class(teacher=teacher, year=year)
+    pupil = student(klass=klass)
+    return {SchoolClass: klass, Student: pupil, Guardian: guardian(students=[pupil])}
+
+
+def _calendar(teacher):
+    year = current_year(db.session)
+    term = Term(academic_year=year, kind="quarter", number=1, starts_on=year.starts_on,
+                ends_on=year.starts_on.replace(month=10, day=26))
+    subject = Subject(name="Математика", position=1)
+    order = Order(number="1-о", issued_on=year.starts_on, kind="enrolment", title="О зачислении")
+    db.session.add_all([term, subject, order])
+    db.session.flush()
+    return {Term: term, Subject: subject, Order: order, School: db.session.scalar(select(School))}
+
+
+def _staff(teacher):
+    return {User: user("staff_member", ["officer"], full_name="Сотрудникова Мария Ивановна")}
+
+
+# Other developers append their seeders here: each takes the class teacher (or None) and returns {Model: record}.
+SEEDERS = [_people, _calendar, _staff]
