@@ -75,12 +75,17 @@ class Mark(db.Model):
         UniqueConstraint("student_id", "subject_id", "kind", "marked_on", "slot", name="uq_mark_slot"),
         CheckConstraint("value IS NULL OR (value >= 1 AND value <= 5)", name="value_range"),
         CheckConstraint("(value IS NULL) <> (code IS NULL)", name="value_or_code"),
+        # The analysis reads by class and term (term marks) or class and dates (current marks), and school-wide
+        # by term and subject; the unique key above serves reads by student.
+        Index("ix_mark_class_kind_term", "school_class_id", "kind", "term_id"),
+        Index("ix_mark_class_kind_date", "school_class_id", "kind", "marked_on"),
         Index("ix_mark_term_kind_subject", "term_id", "kind", "subject_id"),
-        Index("ix_mark_subject_date", "subject_id", "marked_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"))
     subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    # The class the mark was given in (a student changes class from year to year).
+    school_class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"))
     kind: Mapped[str] = mapped_column(String(10), default="current")
     # For a term/year/exam/final mark: the last day of its period, so the slot is never NULL.
     marked_on: Mapped[date] = mapped_column(Date)

@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('student_id', sa.Integer(), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('school_class_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('marked_on', sa.Date(), nullable=False),
     sa.Column('slot', sa.SmallInteger(), nullable=False),
@@ -58,13 +59,15 @@ def upgrade():
     sa.ForeignKeyConstraint(['import_id'], ['mark_import.id'], name=op.f('fk_mark_import_id_mark_import')),
     sa.ForeignKeyConstraint(['student_id'], ['student.id'], name=op.f('fk_mark_student_id_student')),
     sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], name=op.f('fk_mark_subject_id_subject')),
+    sa.ForeignKeyConstraint(['school_class_id'], ['school_class.id'], name=op.f('fk_mark_school_class_id_school_class')),
     sa.ForeignKeyConstraint(['term_id'], ['term.id'], name=op.f('fk_mark_term_id_term')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mark')),
     sa.UniqueConstraint('student_id', 'subject_id', 'kind', 'marked_on', 'slot', name='uq_mark_slot')
     )
     with op.batch_alter_table('mark', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mark_import_id'), ['import_id'], unique=False)
-        batch_op.create_index('ix_mark_subject_date', ['subject_id', 'marked_on'], unique=False)
+        batch_op.create_index('ix_mark_class_kind_term', ['school_class_id', 'kind', 'term_id'], unique=False)
+        batch_op.create_index('ix_mark_class_kind_date', ['school_class_id', 'kind', 'marked_on'], unique=False)
         batch_op.create_index('ix_mark_term_kind_subject', ['term_id', 'kind', 'subject_id'], unique=False)
 
     op.create_table('pd_disclosure',
@@ -98,7 +101,8 @@ def downgrade():
     op.drop_table('pd_disclosure')
     with op.batch_alter_table('mark', schema=None) as batch_op:
         batch_op.drop_index('ix_mark_term_kind_subject')
-        batch_op.drop_index('ix_mark_subject_date')
+        batch_op.drop_index('ix_mark_class_kind_date')
+        batch_op.drop_index('ix_mark_class_kind_term')
         batch_op.drop_index(batch_op.f('ix_mark_import_id'))
 
     op.drop_table('mark')
