@@ -2,11 +2,16 @@
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from models import (AcademicYear, AuditLog, Guardian, Level, Order, School, SchoolClass, Student, Subject, Term,
-                    User)
+from models import (AcademicYear, AuditLog, CarrierKind, ClassRecord, CustodyMovement, EjournalCopy, ExamProtocol,
+                    Guardian, Level, Order, PaperJournal, PersonalFile, Portfolio, RegisterBook, School, SchoolClass,
+                    StoredCertificate, Student, Subject, Term, User)
 
 from . import system
+from .links import PageLink
 from .home import HomeView
+from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
+                       EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioView,
+                       RegisterBookView, StoredCertificateView)
 from .people import GuardianView, OrderView, SchoolClassView, StudentView
 from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermView
 from .system import AuditLogView, UserView
@@ -28,6 +33,22 @@ def init_admin(app):
         GuardianView(Guardian, name="Законные представители", category=STUDENTS, endpoint="guardian"),
         SchoolClassView(SchoolClass, name="Классы", category=STUDENTS, endpoint="school_class"),
         OrderView(Order, name="Приказы", category=STUDENTS, endpoint="order"),
+        PersonalFileView(PersonalFile, name="Личные дела", category=CARRIERS, endpoint="personal_file"),
+        StoredCertificateView(StoredCertificate, name="Аттестаты ООО на хранении", category=CARRIERS,
+                              endpoint="stored_certificate"),
+        RegisterBookView(RegisterBook, name="Книги регистрации", category=CARRIERS, endpoint="register_book"),
+        ExamProtocolView(ExamProtocol, name="Протоколы ГИА", category=CARRIERS, endpoint="gia_protocol"),
+        EssayProtocolView(ExamProtocol, name="Протоколы сочинения и собеседования", category=CARRIERS,
+                          endpoint="essay_protocol"),
+        PaperJournalView(PaperJournal, name="Бумажные журналы", category=CARRIERS, endpoint="paper_journal"),
+        ClassRecordView(ClassRecord, name="Сводные ведомости и распечатки", category=CARRIERS,
+                        endpoint="class_record"),
+        EjournalCopyView(EjournalCopy, name="Копии электронного журнала", category=ARCHIVE,
+                         endpoint="ejournal_copy"),
+        PortfolioView(Portfolio, name="Портфолио", category=CARRIERS, endpoint="portfolio"),
+        CustodyMovementView(CustodyMovement, name="Движение носителей", category=ARCHIVE, endpoint="custody"),
+        CarrierKindView(CarrierKind, name="Виды носителей и сроки хранения", category=ADMINISTRATION,
+                        endpoint="carrier_kind"),
         SchoolView(School, name="Школа", category=ADMINISTRATION, endpoint="school"),
         AcademicYearView(AcademicYear, name="Учебные годы", category=ADMINISTRATION, endpoint="academic_year"),
         TermView(Term, name="Учебные периоды", category=ADMINISTRATION, endpoint="term"),
@@ -39,5 +60,6 @@ def init_admin(app):
     for view in views:
         admin.add_view(view)
         system.TABLE_LABELS[view.model.__tablename__] = view.name
+    admin.add_link(PageLink("Резервные копии", endpoint="backups.index", page="backups", category=ADMINISTRATION))
     app.extensions["panel_admin"] = admin
     return admin

@@ -30,6 +30,20 @@ MATRIX = {
     "orders": {"director": "vcex", "deputy": "vx", "secretary": "vcex", "officer": "vce"},
     "users": {"admin": "vce", "director": "v"},
     "audit_log": {"admin": "vx", "director": "vx", "deputy": "vx"},
+    # Carrier registers (issue 3): DOMAIN.md «Roles» — the deputy reads and filters everything.
+    "carrier_kinds": {"admin": "vcex", "director": "vx", "deputy": "vx", "secretary": "v", "officer": "v"},
+    "personal_files": {"director": "vx", "deputy": "vx", "secretary": "vcedx", "officer": "v",
+                       "class_teacher": "ve"},
+    "exam_protocols": {"director": "vx", "deputy": "vcedx", "secretary": "vce"},
+    "stored_certificates": {"director": "vx", "deputy": "vx", "officer": "vcex", "secretary": "v"},
+    "register_books": {"director": "vx", "deputy": "vx", "officer": "vcex", "secretary": "vce"},
+    "paper_journals": {"director": "vx", "deputy": "vcedx", "secretary": "vced"},
+    "class_records": {"director": "vx", "deputy": "vcedx", "secretary": "vce"},
+    "ejournal_copies": {"admin": "vcedx", "director": "vx", "deputy": "vx"},
+    "portfolios": {"director": "vx", "deputy": "vx", "secretary": "vce", "class_teacher": "vce"},
+    "portfolio_items": {"director": "vx", "deputy": "vx", "secretary": "vced", "class_teacher": "vced"},
+    "custody": {"admin": "v", "director": "vx", "deputy": "vx", "secretary": "v", "officer": "vx"},
+    "backups": {"admin": "vc"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

@@ -295,3 +295,21 @@ def _carrier_bookkeeping(session, flush_context, instances):
                 (Carrier.kind_id.in_(kinds)) | (Carrier.student_id.in_(students)))
             for carrier in session.scalars(query):
                 refresh_retention(session, carrier)
+
+
+def kind_errors(*, retention_kind, retention_years, clock_start, must_store, name):
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = "Укажите название вида носителя."
+    if retention_kind == "years":
+        if not retention_years or retention_years < 1 or retention_years > 100:
+            errors["retention_years"] = "Укажите срок хранения в годах: от 1 до 100."
+        if not clock_start:
+            errors["clock_start"] = "Укажите событие, с которого считается срок."
+    if retention_kind == "nomenclature" and retention_years is not None and retention_years < 1:
+        errors["retention_years"] = "Срок по номенклатуре — не меньше 1 года или пусто, пока он не установлен."
+    if retention_kind in ("until_handover", "not_stored") and retention_years:
+        errors["retention_years"] = "Для этого вида срок в годах не задаётся."
+    if retention_kind == "not_stored" and must_store:
+        errors["must_store"] = "Вид «не хранится» не может быть обязательным к хранению."
+    return errors

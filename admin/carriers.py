@@ -1,0 +1,405 @@
+"""Carrier registers: one base for every kind (filters, custody, retention, annulment), one view per register."""
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import StringField
+
+from models import (Carrier, CarrierKind, ClassRecord, CustodyMovement, EjournalCopy, ExamProtocol, PaperJournal,
+                    PersonalFile, Portfolio, RegisterBook, SchoolClass, StoredCertificate, Student, User)
+from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, MEDIA, RETENTION_KINDS
+from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
+                              annual_mark_error, copy_completeness, personal_file_errors,
+                              stored_certificate_errors, suggest_personal_file_number)
+
+from .base import SecureModelView, choices_formatter
+
+CARRIER_LABELS = {
+    "kind": "Вид носителя", "number": "Номер", "title": "Наименование", "student": "Обучающийся",
+    "student.last_name": "Фамилия обучающегося", "school_class": "Класс", "school_class.name": "Класс",
+    "academic_year": "Учебный год", "academic_year.name": "Учебный год", "created_on": "Дата заведения",
+    "closed_on": "Дата закрытия", "event_on": "Дата события", "status": "Статус", "location": "Место хранения",
+    "custodian": "Ответственный хранитель", "custodian.full_name": "Хранитель",
+    "retention_end": "Хранить до", "on_hold": "Приостановлено уничтожение", "hold_reason": "Основание приостановки",
+    "destroyed_on": "Уничтожен", "annulled": "Аннулирована", "annul_reason": "Причина аннулирования",
+    "annulled_at": "Аннулирована (когда)", "note": "Примечание", "movements": "Движение (журнал хранения)",
+    "movement_reason": "Основание перемещения",
+}
+CARRIER_FORMATTERS = {"status": choices_formatter(CARRIER_STATUSES)}
+
+
+def _choices(mapping):
+    return list(mapping.items())
+
+
+def _own_class_carriers(query, user):
+    own = select(Student.id).where(Student.school_class_id.in_(
+        select(SchoolClass.id).where(SchoolClass.class_teacher_id == user.id)))
+    return query.filter(Carrier.student_id.in_(own))
+
+
+def _active_users():
+    return User.query.filter(User.active.is_(True)).order_by(User.full_name)
+
+
+class CarrierView(SecureModelView):
+    """Every register of carriers: the same filters, search, retention column, custody log and annulment."""
+
+    kind_codes = ()
+    simple_list_pager = True  # registers reach hundreds of thousands of rows: no COUNT(*) per page
+    column_labels = CARRIER_LABELS
+    column_formatters = CARRIER_FORMATTERS
+    column_formatters_detail = CARRIER_FORMATTERS
+    column_formatters_export = CARRIER_FORMATTERS
+    column_default_sort = ("id", True)
+    column_searchable_list = ("number", "student.last_name", "student.first_name")
+    base_filters = (
+        "school_class.name", "academic_year.name",
+        FilterEqual(Carrier.status, "Статус", options=_choices(CARRIER_STATUSES)),
+        FilterLike(Carrier.location, "Место хранения"),
+        "custodian.full_name",
+        "retention_end",
+        FilterEqual(Carrier.annulled, "Аннулирована", options=[("1", "да"), ("0", "нет")]),
+    )
+    common_form = ("location", "custodian", "movement_reason", "note", "annulled", "annul_reason")
+    form_extra_fields = {"movement_reason": StringField(
+        "Основание перемещения", description="Заполните, если меняете место хранения или хранителя.")}
+    column_details_exclude_list = ("version", "type")
+    column_export_exclude_list = ("version", "type")
+    form_args = {"custodian": {"query_factory": _active_users}}
+
+    def __init__(self, model, **kwargs):
+        if self.column_filters is None:
+            self.column_filters = tuple(self.extra_filters) + tuple(self.base_filters)
+        super().__init__(model, **kwargs)
+
+    extra_filters = ()
+    column_filters = None
+
+    def _kind_query(self):
+        return CarrierKind.query.filter(CarrierKind.code.in_(self.kind_codes)).order_by(CarrierKind.name)
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if hasattr(form_class, "kind"):
+            form_class.kind.kwargs["query_factory"] = self._kind_query
+        return form_class
+
+    def get_query(self):
+        return self._by_kind(super().get_query())
+
+    def get_count_query(self):
+        return self._by_kind(super().get_count_query())
+
+    def _by_kind(self, query):
+        kinds = select(CarrierKind.id).where(CarrierKind.code.in_(self.kind_codes))
+        return query.filter(Carrier.kind_id.in_(kinds))
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if hasattr(form, "kind") and form.kind.data is None and len(self.kind_codes) == 1:
+            form.kind.data = self.session.scalar(select(CarrierKind).where(CarrierKind.code == self.kind_codes[0]))
+        return form
+
+    def domain_errors(self, form, model):
+        errors = {}
+        if hasattr(form, "kind") and form.kind.data is None:
+            errors["kind"] = "Укажите вид носителя."
+        if hasattr(form, "annulled"):
+            if model is not None and model.annulled and not form.annulled.data:
+                errors["annulled"] = "Аннулированная запись не восстанавливается."
+            if form.annulled.data and not (form.annul_reason.data or "").strip():
+                errors["annul_reason"] = "Укажите причину аннулирования."
+        if hasattr(form, "created_on") and hasattr(form, "closed_on"):
+            if form.created_on.data and form.closed_on.data and form.closed_on.data < form.created_on.data:
+                errors["closed_on"] = "Дата закрытия не может быть раньше даты заведения."
+        errors.update(self.register_errors(form, model))
+        return errors
+
+    def register_errors(self, form, model):
+        return {}
+
+    def on_model_change(self, form, model, is_created):
+        # The hook in models/carriers.py writes the custody movement; it reads the reason from here.
+        model.movement_reason = (form.movement_reason.data or "").strip() or None if hasattr(
+            form, "movement_reason") else None
+
+
+def _mark_rows_formatter(view, context, model, name):
+    rows = sorted(model.annual_marks, key=lambda m: (m.academic_year.name if m.academic_year else "",
+                                                     m.subject.position if m.subject else 0))
+    return "; ".join(f"{m.academic_year} {m.subject}: {m.value}" for m in rows)
+
+
+class PersonalFileView(CarrierView):
+    target = "personal_files"
+    kind_codes = ("personal_file",)
+    class_scope = staticmethod(_own_class_carriers)
+    column_list = ("number", "student", "school_class.name", "created_on", "closed_on", "status", "location",
+                   "retention_end")
+    column_labels = {**CARRIER_LABELS, "has_application": "Заявление", "created_on": "Открыто",
+                     "closed_on": "Закрыто",
+                     "has_birth_certificate_copy": "Копия свидетельства о рождении",
+                     "has_medical_policy_copy": "Копия медицинского полиса",
+                     "medical_card_location": "Где медицинская карта", "annual_marks": "Годовые отметки",
+                     "certifications": "Заверение классным руководителем"}
+    column_formatters_detail = {**CARRIER_FORMATTERS, "annual_marks": _mark_rows_formatter}
+    form_columns = ("kind", "number", "student", "school_class", "created_on", "closed_on", "status",
+                    "has_application", "has_birth_certificate_copy", "has_medical_policy_copy",
+                    "medical_card_location") + CarrierView.common_form
+    form_choices = {"status": _choices(CARRIER_STATUSES)}
+    form_widget_args = {"number": {"placeholder": "оставьте пустым — номер будет предложен, например «Б-15»"}}
+    inline_models = (
+        (__import__("models").AnnualMark, {
+            "form_columns": ("id", "academic_year", "grade", "subject", "value"),
+            "form_choices": {"value": _choices(MARK_VALUES)},
+            "column_labels": {"academic_year": "Учебный год", "grade": "Класс (параллель)", "subject": "Предмет",
+                              "value": "Годовая отметка"}}),
+        (__import__("models").AnnualCertification, {
+            "form_columns": ("id", "academic_year", "certified_by", "certified_on"),
+            "column_labels": {"academic_year": "Учебный год", "certified_by": "Заверил (классный руководитель)",
+                              "certified_on": "Дата заверения"}}),
+    )
+
+    def register_errors(self, form, model):
+        number = (form.number.data or "").strip()
+        student = form.student.data
+        if not number and student is not None:
+            number = suggest_personal_file_number(self.session, student.last_name)
+            form.number.data = number
+        errors = personal_file_errors(self.session, number=number, student_id=student.id if student else None,
+                                      file_id=model.id if model else None)
+        for entry in getattr(form, "annual_marks", []):
+            value = entry.form.value.data
+            if value and annual_mark_error(value):
+                errors["annual_marks"] = annual_mark_error(value)
+        return errors
+
+
+class ExamProtocolView(CarrierView):
+    target = "exam_protocols"
+    kind_codes = ("gia_protocol",)
+    column_list = ("kind", "exam", "subject", "event_on", "number", "status", "location", "retention_end")
+    column_labels = {**CARRIER_LABELS, "exam": "Экзамен", "subject": "Предмет", "event_on": "Дата экзамена",
+                     "results": "Результаты обучающихся"}
+    column_formatters = {**CARRIER_FORMATTERS, "exam": choices_formatter(EXAMS)}
+    column_formatters_detail = column_formatters
+    column_formatters_export = column_formatters
+    column_searchable_list = ("number", "title")
+    form_columns = ("kind", "exam", "subject", "event_on", "number", "title", "academic_year", "status") + \
+        CarrierView.common_form
+    form_choices = {"exam": _choices(EXAMS), "status": _choices(CARRIER_STATUSES)}
+    inline_models = ((__import__("models").ExamResult, {
+        "form_columns": ("id", "student", "primary_score", "mark", "seen_on"),
+        "column_labels": {"student": "Обучающийся", "primary_score": "Первичный балл", "mark": "Отметка / балл",
+                          "seen_on": "Ознакомлен (дата подписи)"}}),)
+
+    def register_errors(self, form, model):
+        errors = {}
+        if not form.event_on.data:
+            errors["event_on"] = "Укажите дату экзамена: от неё считается срок хранения протокола."
+        return errors
+
+
+class EssayProtocolView(ExamProtocolView):
+    kind_codes = ("final_essay_protocol", "oral_interview_protocol")
+    column_list = ("kind", "event_on", "number", "title", "status", "location", "retention_end")
+    form_columns = ("kind", "event_on", "number", "title", "academic_year", "status") + CarrierView.common_form
+
+
+class StoredCertificateView(CarrierView):
+    target = "stored_certificates"
+    strict = True
+    kind_codes = ("stored_certificate",)
+    column_list = ("series_number", "student", "is_original", "created_on", "location", "custodian",
+                   "returned_on", "returned_to", "status")
+    column_searchable_list = ("series_number", "student.last_name", "student.first_name")
+    column_labels = {**CARRIER_LABELS, "series_number": "Серия и номер", "is_original": "Подлинник",
+                     "created_on": "Принят на хранение", "returned_on": "Возвращён", "returned_to": "Кому возвращён",
+                     "return_order": "Приказ (основание возврата)"}
+    form_columns = ("kind", "series_number", "is_original", "student", "created_on", "returned_on",
+                    "returned_to", "return_order", "status") + CarrierView.common_form
+    form_choices = {"status": _choices(CARRIER_STATUSES)}
+
+    def register_errors(self, form, model):
+        errors = stored_certificate_errors(
+            self.session, series_number=form.series_number.data,
+            student_id=form.student.data.id if form.student.data else None, returned_on=form.returned_on.data,
+            returned_to=form.returned_to.data, created_on=form.created_on.data,
+            certificate_id=model.id if model else None)
+        if not form.created_on.data:
+            errors["created_on"] = "Укажите дату приёма аттестата на хранение."
+        if not errors:
+            form.series_number.data = "".join(form.series_number.data.split())
+        return errors
+
+
+class RegisterBookView(CarrierView):
+    target = "register_books"
+    strict = True
+    kind_codes = ("certificate_book", "study_certificate_book", "medal_book")
+    column_list = ("kind", "level", "number", "created_on", "closed_on", "location", "custodian", "status",
+                   "retention_end")
+    column_labels = {**CARRIER_LABELS, "level": "Уровень", "created_on": "Открыта", "closed_on": "Закрыта"}
+    column_formatters = {**CARRIER_FORMATTERS, "level": choices_formatter(BOOK_LEVELS)}
+    column_formatters_detail = column_formatters
+    column_formatters_export = column_formatters
+    column_searchable_list = ("number", "title")
+    form_columns = ("kind", "level", "number", "title", "created_on", "closed_on", "status") + \
+        CarrierView.common_form
+    form_choices = {"level": [("", "—")] + _choices(BOOK_LEVELS), "status": _choices(CARRIER_STATUSES)}
+
+    def register_errors(self, form, model):
+        errors = {}
+        kind = form.kind.data
+        if kind is not None and kind.code == "certificate_book" and not form.level.data:
+            errors["level"] = "Для книги выдачи аттестатов укажите уровень: ООО или СОО."
+        if not form.created_on.data:
+            errors["created_on"] = "Укажите дату открытия книги."
+        return errors
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        model.level = model.level or None
+
+
+class PaperJournalView(CarrierView):
+    target = "paper_journals"
+    kind_codes = ("paper_journal",)
+    column_list = ("journal_kind", "title", "group_name", "teacher", "academic_year", "location", "status",
+                   "retention_end")
+    column_labels = {**CARRIER_LABELS, "journal_kind": "Вид журнала", "group_name": "Группа", "teacher": "Педагог"}
+    column_formatters = {**CARRIER_FORMATTERS, "journal_kind": choices_formatter(JOURNAL_KINDS)}
+    column_formatters_detail = column_formatters
+    column_formatters_export = column_formatters
+    column_searchable_list = ("title", "group_name", "teacher")
+    extra_filters = (FilterEqual(PaperJournal.journal_kind, "Вид журнала", options=_choices(JOURNAL_KINDS)),)
+    form_columns = ("kind", "journal_kind", "title", "academic_year", "group_name", "teacher", "created_on",
+                    "closed_on", "status") + CarrierView.common_form
+    form_choices = {"journal_kind": _choices(JOURNAL_KINDS), "status": _choices(CARRIER_STATUSES)}
+
+    def register_errors(self, form, model):
+        return {} if form.academic_year.data else {"academic_year": "Укажите учебный год журнала."}
+
+
+class ClassRecordView(CarrierView):
+    target = "class_records"
+    kind_codes = ("summary_sheet", "final_mark_pages")
+    column_list = ("kind", "school_class.name", "academic_year", "pages", "location", "status", "retention_end")
+    column_labels = {**CARRIER_LABELS, "pages": "Листов"}
+    column_searchable_list = ("number", "title")
+    form_columns = ("kind", "school_class", "academic_year", "pages", "number", "title", "status") + \
+        CarrierView.common_form
+    form_choices = {"status": _choices(CARRIER_STATUSES)}
+
+    def register_errors(self, form, model):
+        return {} if form.academic_year.data else {"academic_year": "Укажите учебный год."}
+
+
+def _media_formatter(view, context, model, name):
+    return "; ".join(f"{m} ({'SHA-256 ' + m.sha256[:12] + '…' if m.sha256 else 'без контрольной суммы'})"
+                     for m in model.media)
+
+
+def _complete_formatter(view, context, model, name):
+    return "да" if copy_completeness(model) else "нет — нужно не меньше двух носителей в двух местах"
+
+
+class EjournalCopyView(CarrierView):
+    target = "ejournal_copies"
+    kind_codes = ("ejournal_copy",)
+    column_list = ("school_class.name", "academic_year", "term", "file_format", "created_on", "media",
+                   "last_verified_at", "retention_end")
+    column_labels = {**CARRIER_LABELS, "term": "Период", "file_format": "Формат", "created_on": "Копия сделана",
+                     "made_by": "Кто сделал", "last_verified_at": "Последняя проверка", "media": "Носители",
+                     "complete": "Полная (два носителя)"}
+    column_formatters = {**CARRIER_FORMATTERS, "file_format": choices_formatter(COPY_FORMATS),
+                         "media": _media_formatter}
+    column_formatters_detail = {**column_formatters, "complete": _complete_formatter}
+    column_formatters_export = column_formatters
+    column_details_list = ("kind", "school_class", "academic_year", "term", "file_format", "created_on", "made_by",
+                           "last_verified_at", "media", "complete", "status", "location", "retention_end",
+                           "movements")
+    column_searchable_list = ("number", "title")
+    form_columns = ("kind", "school_class", "academic_year", "term", "file_format", "created_on", "made_by",
+                    "status") + CarrierView.common_form
+    form_choices = {"file_format": _choices(COPY_FORMATS), "status": _choices(CARRIER_STATUSES)}
+    inline_models = ((__import__("models").CopyMedium, {
+        "form_columns": ("id", "medium_type", "location", "file_path", "sha256"),
+        "form_choices": {"medium_type": _choices(MEDIUM_TYPES)},
+        "column_labels": {"medium_type": "Вид носителя", "location": "Где хранится (сейф, кабинет)",
+                          "file_path": "Путь к файлу (если доступен с сервера)",
+                          "sha256": "SHA-256 файла"}}),)
+
+    def register_errors(self, form, model):
+        errors = {}
+        if not form.academic_year.data:
+            errors["academic_year"] = "Укажите учебный год."
+        if not form.created_on.data:
+            errors["created_on"] = "Укажите дату копирования: от неё считается срок хранения."
+        for entry in form.media:
+            digest = (entry.form.sha256.data or "").strip().lower()
+            if digest and (len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest)):
+                errors["media"] = "SHA-256 — 64 шестнадцатеричных символа."
+            if not (entry.form.location.data or "").strip():
+                errors["media"] = "Укажите, где хранится каждый носитель копии."
+        return errors
+
+
+class PortfolioView(CarrierView):
+    target = "portfolios"
+    kind_codes = ("portfolio",)
+    class_scope = staticmethod(_own_class_carriers)
+    column_list = ("student", "school_class.name", "created_on", "status", "location", "custodian")
+    column_labels = {**CARRIER_LABELS, "items": "Достижения"}
+    column_details_list = ("student", "school_class", "created_on", "status", "location", "custodian", "items",
+                           "movements")
+    form_columns = ("kind", "student", "school_class", "created_on", "status") + CarrierView.common_form
+    form_choices = {"status": _choices(CARRIER_STATUSES)}
+
+    def register_errors(self, form, model):
+        return {} if form.student.data else {"student": "Укажите обучающегося."}
+
+
+class CarrierKindView(SecureModelView):
+    target = "carrier_kinds"
+    column_list = ("name", "medium", "must_store", "retention_kind", "retention_years", "clock_start",
+                   "nomenclature_index", "strict_accountability", "needs_destruction_act", "source_clause")
+    column_labels = {"code": "Код", "name": "Вид носителя", "medium": "Носитель", "must_store": "Хранится",
+                     "retention_kind": "Срок хранения", "retention_years": "Лет",
+                     "clock_start": "Срок считается с", "nomenclature_index": "Индекс по номенклатуре",
+                     "needs_destruction_act": "Уничтожение по акту",
+                     "strict_accountability": "Строгой отчётности", "keeper": "Кто хранит",
+                     "source_clause": "Основание (пункт положения)"}
+    column_formatters = {"medium": choices_formatter(MEDIA), "retention_kind": choices_formatter(RETENTION_KINDS),
+                         "clock_start": choices_formatter(CLOCK_STARTS)}
+    column_formatters_detail = column_formatters
+    column_formatters_export = column_formatters
+    column_searchable_list = ("name", "nomenclature_index")
+    form_columns = ("name", "medium", "must_store", "retention_kind", "retention_years", "clock_start",
+                    "nomenclature_index", "needs_destruction_act", "strict_accountability", "keeper",
+                    "source_clause")
+    form_choices = {"medium": _choices(MEDIA), "retention_kind": _choices(RETENTION_KINDS),
+                    "clock_start": [("", "—")] + _choices(CLOCK_STARTS)}
+
+    def domain_errors(self, form, model):
+        from models.carriers import kind_errors
+
+        return kind_errors(retention_kind=form.retention_kind.data, retention_years=form.retention_years.data,
+                           clock_start=form.clock_start.data, must_store=form.must_store.data,
+                           name=form.name.data)
+
+    def on_model_change(self, form, model, is_created):
+        model.clock_start = model.clock_start or None
+
+
+class CustodyMovementView(SecureModelView):
+    target = "custody"
+    simple_list_pager = True
+    column_list = ("moved_at", "carrier", "from_location", "to_location", "from_holder", "to_holder", "moved_by",
+                   "reason")
+    column_default_sort = ("id", True)
+    column_labels = {"moved_at": "Когда (UTC)", "carrier": "Носитель", "from_location": "Откуда",
+                     "to_location": "Куда", "from_holder": "От кого", "to_holder": "Кому", "moved_by": "Кто внёс",
+                     "reason": "Основание"}
+    column_searchable_list = ("to_location", "from_location", "to_holder", "reason")
+    column_filters = ("moved_at", "to_location", "to_holder", "moved_by", "carrier_id")
