@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 SQLITE_SUFFIX = ".sqlite"
 PG_SUFFIX = ".dump"
 # archive-20250901-020000-123456.sqlite: the time in the name sorts the copies and tells the date.
-NAME_RE = re.compile(r"^archive-(\d{8}-\d{6})(?:-\d+)?\.(sqlite|dump)$")
+NAME_RE = re.compile(r"^archive-(\d{8}-\d{6})(?:-(\d{6}))?\.(sqlite|dump)$")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"
 
@@ -106,11 +106,13 @@ def make_backup(url, directory, keep):
     kind = _kind(url)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    now = datetime.now()
     suffix = SQLITE_SUFFIX if kind == "sqlite" else PG_SUFFIX
-    target = directory / f"archive-{_stamp(now)}{suffix}"
-    if target.exists():  # two copies in one second: the microseconds keep both
+    while True:
+        # Microseconds in the name: copies made within one second still sort in the order they were made.
+        now = datetime.now()
         target = directory / f"archive-{_stamp(now)}-{now.microsecond:06d}{suffix}"
+        if not target.exists():
+            break
     partial = target.with_name(target.name + ".partial")
     try:
         if kind == "sqlite":
@@ -155,11 +157,12 @@ def list_backups(directory):
         match = NAME_RE.match(path.name)
         if not match or not path.is_file():
             continue
-        found.append(BackupInfo(name=path.name, path=path, size=path.stat().st_size,
-                                taken_at=datetime.strptime(match.group(1), "%Y%m%d-%H%M%S"),
-                                checksum=read_checksum(path)))
-    found.sort(key=lambda info: info.name, reverse=True)
-    return found
+        order = (match.group(1), match.group(2) or "")
+        found.append((order, BackupInfo(name=path.name, path=path, size=path.stat().st_size,
+                                        taken_at=datetime.strptime(match.group(1), "%Y%m%d-%H%M%S"),
+                                        checksum=read_checksum(path))))
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    return [info for _, info in found]
 
 
 def prune_backups(directory, keep):
@@ -189,7 +192,10 @@ def verify_backup(path):
         _verify_sqlite(path)
         return "sqlite"
     if head.startswith(PG_MAGIC):
-        _run([_pg_tool("pg_restore"), "--list", str(path)], None, "Проверка копии программой pg_restore")
+        tool = _pg_tool("pg_restore")
+        _run([tool, "--list", str(path)], None, "Проверка копии программой pg_restore")
+        # --list reads only the table of contents; reading the whole file to nowhere catches a cut-off end.
+        _run([tool, f"--file={os.devnull}", str(path)], None, "Проверка копии программой pg_restore")
         return "postgresql"
     raise BackupError(f"файл {path.name} не является резервной копией базы (ни SQLite, ни pg_dump).")
 
@@ -235,11 +241,12 @@ def restore_backup(url, path, aside_dir=None, now=None):
             source.close()
         return aside if aside.exists() else None
     aside = Path(aside_dir or Path(path).parent) / f"replaced-{stamp}{PG_SUFFIX}"
+    aside.parent.mkdir(parents=True, exist_ok=True)
     conninfo, env = _pg_args(url)
     _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={aside}",
-          f"--dbname={conninfo}"], env, "Сохранение текущей базы программой pg_dump")
+          f"--dbname={conninfo}"], env, "Программа pg_dump (сохранение текущей базы)")
     # One transaction: if anything fails, the database stays as it was.
     _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
           "--no-owner", "--no-privileges", f"--dbname={conninfo}", str(path)], env,
-         "Восстановление программой pg_restore")
+         "Программа pg_restore (восстановление)")
     return aside

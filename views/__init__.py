@@ -5,3 +5,7 @@ def register_views(app):
     from .auth import bp as auth_bp
 
     app.register_blueprint(auth_bp)
+
+    from .backups import bp as backups_bp
+
+    app.register_blueprint(backups_bp)

@@ -1,0 +1,61 @@
+"""The administrator's page of backups: the list, «make a copy now» and downloads."""
+from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+
+from flask_login import current_user
+
+from admin.roles import can
+from models.backup import BackupError, list_backups, make_backup
+
+from .access import requires
+
+bp = Blueprint("backups", __name__, url_prefix="/backups")
+
+
+def _directory():
+    from cli import backup_directory
+
+    return backup_directory(current_app)
+
+
+def _render(template, **context):
+    # Rendered through the panel's index view so the page keeps the panel's menu and layout.
+    admin = current_app.extensions["panel_admin"]
+    return admin.index_view.render(template, **context)
+
+
+@bp.route("/")
+@requires("backups", "view")
+def index():
+    return _render("pages/backups.html", backups=list_backups(_directory()), directory=_directory(),
+                   keep=current_app.config["BACKUP_KEEP"], can_create=can(current_user, "backups", "create"),
+                   size_text=_size_text)
+
+
+def _size_text(size):
+    if size < 1024 * 1024:
+        return f"{max(size, 1) / 1024:.1f} КБ".replace(".", ",")
+    return f"{size / 1048576:.1f} МБ".replace(".", ",")
+
+
+@bp.route("/", methods=["POST"])
+@requires("backups", "create")
+def create():
+    try:
+        path = make_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], _directory(),
+                           current_app.config["BACKUP_KEEP"])
+    except BackupError as exc:
+        flash(f"Копия не создана: {exc}", "error")
+    else:
+        flash(f"Резервная копия {path.name} создана.", "success")
+    return redirect(url_for("backups.index"))
+
+
+@bp.route("/<name>")
+@requires("backups", "view")
+def download(name):
+    # Only a name from the listing: nothing else in or outside the directory can be fetched.
+    found = {info.name: info for info in list_backups(_directory())}
+    info = found.get(name)
+    if info is None:
+        abort(404)
+    return send_file(info.path.resolve(), as_attachment=True, download_name=info.name)
