@@ -11,3 +11,4 @@ from .registers import (AnnualCertification, AnnualMark, ClassRecord, CopyMedium
                         RegisterBook, StoredCertificate)
 from .marks import Mark, MarkImport  # noqa: F401
 from .disclosure import PdDisclosure  # noqa: F401
+from .leaving import HandoverAct, HandoverActItem  # noqa: F401
