@@ -1,0 +1,572 @@
+"""Retention review and destruction acts: which carriers expired, the act that lists them, its approval."""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, exists, func, not_, or_, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .carriers import Carrier, CarrierKind, add_years
+from .db import Versioned, db
+from .people import Student
+from .users import User, utcnow
+
+ACT_STATUSES = {"draft": "черновик", "sent": "на утверждении", "approved": "утверждён", "returned": "возвращён"}
+EDITABLE = ("draft", "returned")
+# Carriers the school still holds; handed-over ones are no longer the school's to destroy.
+HELD_STATUSES = ("kept", "archived")
+NOT_PROPOSED_KINDS = ("until_handover", "not_stored")
+DEFAULT_BASIS = ("номенклатуры дел и Перечня типовых управленческих архивных документов, образующихся в процессе "
+                 "деятельности государственных органов, органов местного самоуправления и организаций, с указанием "
+                 "сроков их хранения (приказ Росархива от 20.12.2019 № 236)")
+
+
+class RetentionError(ValueError):
+    """A refused step of the review; the message is Russian and shown to the user."""
+
+
+destruction_act_member = Table(
+    "destruction_act_member", db.metadata,
+    Column("act_id", ForeignKey("destruction_act.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id"), primary_key=True),
+)
+
+# Which carriers a line covers. Carrier.destruction_act_id stays a plain integer set on approval:
+# a line may be returned and its carriers proposed again, so membership lives here, not on the carrier.
+destruction_line_carrier = Table(
+    "destruction_line_carrier", db.metadata,
+    Column("line_id", ForeignKey("destruction_act_line.id", ondelete="CASCADE"), primary_key=True),
+    Column("carrier_id", ForeignKey("carrier.id"), primary_key=True, index=True),
+)
+
+
+class DestructionAct(Versioned, db.Model):
+    """Акт о выделении к уничтожению: a register of strict accountability, never deleted."""
+
+    __tablename__ = "destruction_act"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30))
+    act_date: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+    basis: Mapped[str | None] = mapped_column(Text)
+    expert_protocol: Mapped[str | None] = mapped_column(String(200))
+    chairman_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    drafted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    return_comment: Mapped[str | None] = mapped_column(Text)
+
+    chairman = relationship("User", foreign_keys=[chairman_id])
+    drafted_by = relationship("User", foreign_keys=[drafted_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
+    commission = relationship("User", secondary=destruction_act_member, order_by="User.full_name")
+    lines = relationship("DestructionActLine", back_populates="act", order_by="DestructionActLine.position",
+                         cascade="all, delete-orphan")
+
+    @property
+    def status_text(self):
+        return ACT_STATUSES.get(self.status, self.status)
+
+    @property
+    def total_items(self):
+        return sum(line.item_count or 0 for line in self.lines)
+
+    def __str__(self):
+        return f"Акт № {self.number} от {self.act_date:%d.%m.%Y}" if self.act_date else f"Акт № {self.number}"
+
+
+class DestructionActLine(Versioned, db.Model):
+    __tablename__ = "destruction_act_line"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("destruction_act.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    kind_id: Mapped[int | None] = mapped_column(ForeignKey("carrier_kind.id"))
+    nomenclature_index: Mapped[str | None] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(500))
+    first_date: Mapped[date | None] = mapped_column(Date)
+    last_date: Mapped[date | None] = mapped_column(Date)
+    inventory_years: Mapped[str | None] = mapped_column(String(100))
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    retention_text: Mapped[str | None] = mapped_column(String(300))
+    clause: Mapped[str | None] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    act = relationship("DestructionAct", back_populates="lines")
+    kind = relationship("CarrierKind")
+    carriers = relationship("Carrier", secondary=destruction_line_carrier, order_by="Carrier.id")
+
+    def __str__(self):
+        return self.title
+
+
+# --- which carriers may be proposed -----------------------------------------------------------
+
+def _in_live_act():
+    """EXISTS: the carrier is already listed in an act that was not returned."""
+    return exists().where(
+        destruction_line_carrier.c.carrier_id == Carrier.id,
+        destruction_line_carrier.c.line_id == DestructionActLine.id,
+        DestructionActLine.act_id == DestructionAct.id,
+        DestructionAct.status != "returned",
+    )
+
+
+def proposable_conditions():
+    """Everything but the date: the carriers that may ever enter an act (joined with kind and student)."""
+    return [
+        Carrier.status.in_(HELD_STATUSES),
+        Carrier.annulled.is_(False),
+        Carrier.on_hold.is_(False),
+        Carrier.retention_end.is_not(None),
+        CarrierKind.must_store.is_(True),
+        CarrierKind.retention_kind.not_in(NOT_PROPOSED_KINDS),
+        or_(Carrier.student_id.is_(None), Student.status != "studying"),
+        not_(_in_live_act()),
+    ]
+
+
+def _base_query(*columns, kind_id=None, school_class_id=None, academic_year_id=None):
+    query = (select(*columns).select_from(Carrier).join(CarrierKind, CarrierKind.id == Carrier.kind_id)
+             .outerjoin(Student, Student.id == Carrier.student_id).where(*proposable_conditions()))
+    if kind_id:
+        query = query.where(Carrier.kind_id == kind_id)
+    if school_class_id:
+        query = query.where(Carrier.school_class_id == school_class_id)
+    if academic_year_id:
+        query = query.where(Carrier.academic_year_id == academic_year_id)
+    return query
+
+
+def act_cutoff(act_date, strict_year_start=True):
+    """A carrier enters an act only if its period ended before this day (1 January of the act's year if strict)."""
+    return date(act_date.year, 1, 1) if strict_year_start else act_date
+
+
+def add_months(day, months):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+
+
+def _first_date():
+    return func.min(func.coalesce(Carrier.created_on, Carrier.event_on, Carrier.closed_on))
+
+
+def _last_date():
+    return func.max(func.coalesce(Carrier.closed_on, Carrier.event_on, Carrier.created_on))
+
+
+def review_groups(session, today, *, months=12, kind_id=None, school_class_id=None, academic_year_id=None):
+    """(expired, due_soon): per kind and nomenclature index, counts and dates, aggregated in SQL.
+
+    Each is a list of dicts: kind, count, first_date, last_date, earliest_end, latest_end, rule.
+    """
+    soon = add_months(today, months)
+    kinds = {k.id: k for k in session.scalars(select(CarrierKind))}
+    filters = dict(kind_id=kind_id, school_class_id=school_class_id, academic_year_id=academic_year_id)
+
+    def grouped(*conditions):
+        # Two plain GROUP BY queries rather than one with a CASE bucket: PostgreSQL cannot match a
+        # parameterised CASE in SELECT against its twin in GROUP BY.
+        query = (_base_query(Carrier.kind_id, CarrierKind.nomenclature_index, func.count(Carrier.id),
+                             _first_date(), _last_date(), func.min(Carrier.retention_end),
+                             func.max(Carrier.retention_end), **filters)
+                 .where(*conditions).group_by(Carrier.kind_id, CarrierKind.nomenclature_index))
+        rows = []
+        for kind_ref, index, count, first, last, earliest, latest in session.execute(query):
+            kind = kinds[kind_ref]
+            rows.append(dict(kind=kind, index=index, count=count, first_date=first, last_date=last,
+                             earliest_end=earliest, latest_end=latest, rule=kind.rule_text()))
+        return rows
+
+    expired = grouped(Carrier.retention_end < today)
+    due = grouped(Carrier.retention_end >= today, Carrier.retention_end < soon)
+    key = lambda r: (r["kind"].nomenclature_index or "", r["kind"].name)  # noqa: E731
+    return sorted(expired, key=key), sorted(due, key=key)
+
+
+def expired_carriers(session, before, *, kind_id=None, school_class_id=None, academic_year_id=None,
+                     limit=None, offset=0):
+    query = (_base_query(Carrier, kind_id=kind_id, school_class_id=school_class_id,
+                         academic_year_id=academic_year_id)
+             .where(Carrier.retention_end < before).order_by(Carrier.retention_end, Carrier.id))
+    if limit:
+        query = query.limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+def count_expired(session, before, **filters):
+    return session.scalar(_base_query(func.count(Carrier.id), **filters).where(Carrier.retention_end < before))
+
+
+def carrier_refusal(session, carrier, cutoff, act=None):
+    """Why this carrier may not enter an act with this cutoff (Russian), or None."""
+    label = carrier.describe()
+    if carrier.annulled:
+        return f"{label}: запись аннулирована."
+    if carrier.status not in HELD_STATUSES:
+        return f"{label}: носитель уже {'уничтожен' if carrier.status == 'destroyed' else 'передан'}."
+    if carrier.on_hold:
+        return f"{label}: установлен запрет на уничтожение ({carrier.hold_reason or 'без причины'})."
+    kind = carrier.kind
+    if kind is None or not kind.must_store or kind.retention_kind in NOT_PROPOSED_KINDS:
+        return f"{label}: этот вид носителя не уничтожается по акту."
+    if carrier.student is not None and carrier.student.status == "studying":
+        return f"{label}: обучающийся ещё учится."
+    if carrier.retention_end is None or carrier.retention_end >= cutoff:
+        end = f" (срок хранения до {carrier.retention_end:%d.%m.%Y})" if carrier.retention_end else ""
+        return f"{label}: срок хранения не истёк к {cutoff:%d.%m.%Y}{end}."
+    other = session.scalar(
+        select(DestructionAct).join(DestructionActLine, DestructionActLine.act_id == DestructionAct.id)
+        .join(destruction_line_carrier, destruction_line_carrier.c.line_id == DestructionActLine.id)
+        .where(destruction_line_carrier.c.carrier_id == carrier.id, DestructionAct.status != "returned",
+               DestructionAct.id != (act.id if act is not None and act.id else -1)))
+    if other is not None:
+        return f"{label}: уже включён в {other}."
+    return None
+
+
+# --- holds --------------------------------------------------------------------------------------
+
+def set_hold(session, carrier, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise RetentionError("Укажите причину запрета на уничтожение (например, «запрос суда»).")
+    if carrier.status == "destroyed":
+        raise RetentionError("Носитель уже уничтожен.")
+    carrier.on_hold, carrier.hold_reason = True, reason[:300]
+    session.flush()
+
+
+def clear_hold(session, carrier, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise RetentionError("Укажите, почему запрет снимается.")
+    if not carrier.on_hold:
+        raise RetentionError("Запрета на этом носителе нет.")
+    carrier.on_hold = False
+    carrier.hold_reason = f"снят: {reason}"[:300]
+    session.flush()
+
+
+# --- drafting -----------------------------------------------------------------------------------
+
+def next_act_number(session, act_date):
+    numbers = session.scalars(select(DestructionAct.number).where(
+        DestructionAct.act_date >= date(act_date.year, 1, 1), DestructionAct.act_date <= date(act_date.year, 12, 31)))
+    highest = max((int(n) for n in numbers if (n or "").isdigit()), default=0)
+    return str(highest + 1)
+
+
+def _years_text(first, last):
+    if not first and not last:
+        return ""
+    a, b = (first or last).year, (last or first).year
+    return str(a) if a == b else f"{a}–{b}"
+
+
+def _covered(line, carriers):
+    """Set what a line derives from the carriers it covers: their extreme dates and their number."""
+    first = min((d for c in carriers for d in (c.created_on, c.event_on, c.closed_on) if d), default=None)
+    last = max((d for c in carriers for d in (c.closed_on, c.event_on, c.created_on) if d), default=None)
+    line.carriers = list(carriers)
+    line.first_date, line.last_date, line.item_count = first, last, len(carriers)
+    line.inventory_years = _years_text(first, last)
+    return line
+
+
+def _check_carriers(session, carriers, cutoff, act=None):
+    errors = [msg for msg in (carrier_refusal(session, c, cutoff, act) for c in carriers) if msg]
+    if errors:
+        shown = errors[:5] + ([f"и ещё {len(errors) - 5}"] if len(errors) > 5 else [])
+        raise RetentionError("Носители не могут войти в акт: " + "; ".join(shown))
+
+
+def add_carriers(session, act, carrier_ids, *, strict_year_start=True):
+    """Add carriers to a draft act, one line per kind (existing lines grow); all or nothing."""
+    if act.status not in EDITABLE:
+        raise RetentionError(f"{act} {act.status_text}: изменять его нельзя.")
+    ids = sorted({int(i) for i in carrier_ids})
+    if not ids:
+        raise RetentionError("Не выбрано ни одного носителя.")
+    carriers = list(session.scalars(select(Carrier).where(Carrier.id.in_(ids)).order_by(Carrier.id)))
+    if len(carriers) != len(ids):
+        raise RetentionError("Часть выбранных носителей не найдена.")
+    listed = {c.id for line in act.lines for c in line.carriers}
+    carriers = [c for c in carriers if c.id not in listed]
+    _check_carriers(session, carriers, act_cutoff(act.act_date, strict_year_start), act)
+    by_kind = {}
+    for carrier in carriers:
+        by_kind.setdefault(carrier.kind_id, []).append(carrier)
+    for kind_ref, group in by_kind.items():
+        kind = group[0].kind
+        line = next((ln for ln in act.lines if ln.kind_id == kind_ref), None)
+        if line is None:
+            line = DestructionActLine(position=len(act.lines) + 1, kind=kind, nomenclature_index=kind.nomenclature_index,
+                                      title=kind.name, retention_text=kind.rule_text(), clause=kind.source_clause)
+            act.lines.append(line)
+            _covered(line, group)
+        else:
+            _covered(line, list(line.carriers) + group)
+    session.flush()
+    return act
+
+
+def draft_act(session, *, carrier_ids, user, act_date, number=None, strict_year_start=True):
+    """The deputy's new draft listing the chosen carriers; refused whole when one of them may not enter."""
+    if not carrier_ids:
+        raise RetentionError("Акт без строк не составляется: выберите носители с истёкшим сроком хранения.")
+    number = (number or "").strip() or next_act_number(session, act_date)
+    _check_number(session, number, act_date)
+    act = DestructionAct(number=number, act_date=act_date, status="draft", drafted_by_id=user.id,
+                         basis=DEFAULT_BASIS, chairman_id=None)
+    session.add(act)
+    add_carriers(session, act, carrier_ids, strict_year_start=strict_year_start)
+    return act
+
+
+def draft_from_groups(session, *, kind_ids, user, act_date, strict_year_start=True, **filters):
+    """A draft of every proposable carrier of the chosen kinds whose period ended before the act's cutoff."""
+    cutoff = act_cutoff(act_date, strict_year_start)
+    ids = []
+    for kind_ref in kind_ids:
+        ids += [c.id for c in expired_carriers(session, cutoff, kind_id=int(kind_ref), **filters)]
+    if not ids:
+        raise RetentionError(f"Среди выбранных нет носителей, срок хранения которых истёк до {cutoff:%d.%m.%Y}: "
+                             "акт без строк не составляется.")
+    return draft_act(session, carrier_ids=ids, user=user, act_date=act_date, strict_year_start=strict_year_start)
+
+
+def _check_number(session, number, act_date, act_id=None):
+    other = session.scalar(select(DestructionAct).where(
+        DestructionAct.number == number, DestructionAct.id != (act_id or -1),
+        DestructionAct.act_date >= date(act_date.year, 1, 1), DestructionAct.act_date <= date(act_date.year, 12, 31)))
+    if other is not None:
+        raise RetentionError(f"Акт № {number} за {act_date.year} год уже есть.")
+
+
+def update_act(session, act, *, number, act_date, basis, expert_protocol, chairman_id, member_ids, lines=None,
+               remove_line_ids=(), strict_year_start=True):
+    """Edit a draft (or returned) act's header, commission and line texts."""
+    if act.status not in EDITABLE:
+        raise RetentionError(f"{act} {act.status_text}: изменять его нельзя.")
+    number = (number or "").strip()
+    if not number:
+        raise RetentionError("Укажите номер акта.")
+    if act_date is None:
+        raise RetentionError("Укажите дату акта в виде ДД.ММ.ГГГГ.")
+    _check_number(session, number, act_date, act.id)
+    members = list(session.scalars(select(User).where(User.id.in_([int(i) for i in member_ids]))))
+    chairman = session.get(User, int(chairman_id)) if chairman_id else None
+    if chairman is not None and chairman not in members:
+        members.append(chairman)
+    act.number, act.act_date, act.basis = number, act_date, (basis or "").strip() or DEFAULT_BASIS
+    act.expert_protocol = (expert_protocol or "").strip() or None
+    act.chairman, act.commission = chairman, members
+    for line in list(act.lines):
+        if line.id in set(remove_line_ids):
+            act.lines.remove(line)
+            continue
+        values = (lines or {}).get(line.id)
+        if values:
+            title = (values.get("title") or "").strip()
+            if not title:
+                raise RetentionError(f"Строка {line.position}: укажите заголовок дела.")
+            line.title = title[:500]
+            line.note = (values.get("note") or "").strip()[:500] or None
+            line.inventory_years = (values.get("inventory_years") or "").strip()[:100] or None
+    for position, line in enumerate(act.lines, start=1):
+        line.position = position
+    # A new date can move the cutoff: every listed carrier must still qualify.
+    _check_carriers(session, [c for ln in act.lines for c in ln.carriers],
+                    act_cutoff(act_date, strict_year_start), act)
+    session.flush()
+    return act
+
+
+def send_act(session, act, user, *, strict_year_start=True):
+    if act.status not in EDITABLE:
+        raise RetentionError(f"{act} {act.status_text}: отправить его на утверждение нельзя.")
+    carriers = [c for line in act.lines for c in line.carriers]
+    if not act.lines or not carriers:
+        raise RetentionError("В акте нет ни одной строки: отправлять на утверждение нечего.")
+    if act.chairman is None or len(act.commission) < 2:
+        raise RetentionError("Укажите комиссию: председателя и хотя бы одного члена комиссии.")
+    _check_carriers(session, carriers, act_cutoff(act.act_date, strict_year_start), act)
+    act.status, act.sent_at, act.return_comment = "sent", utcnow(), None
+    session.flush()
+    return act
+
+
+def may_approve(user, act):
+    """Only a director, and never the act's own drafter (a director who is also the deputy included)."""
+    from admin.roles import can
+
+    return bool(can(user, "destruction_approval", "edit") and act.drafted_by_id != user.id)
+
+
+def _approval_refusal(user, act):
+    from admin.roles import can
+
+    if not can(user, "destruction_approval", "edit"):
+        return "Утверждать акты о выделении к уничтожению может только директор."
+    if act.drafted_by_id == user.id:
+        return "Составитель акта не может сам его утвердить: акт утверждает директор, не составлявший его."
+    if act.status == "approved":
+        return f"{act} уже утверждён {act.approved_on:%d.%m.%Y}."
+    if act.status != "sent":
+        return f"{act} не отправлен на утверждение ({act.status_text})."
+    return None
+
+
+def return_act(session, act, user, comment):
+    refusal = _approval_refusal(user, act)
+    if refusal:
+        raise RetentionError(refusal)
+    comment = (comment or "").strip()
+    if not comment:
+        raise RetentionError("Укажите, почему акт возвращается: составитель увидит этот комментарий.")
+    act.status, act.return_comment = "returned", comment
+    session.flush()
+    return act
+
+
+def mark_destroyed(carrier, act, today):
+    """One carrier of an approved act: kept in the database, marked destroyed with the act's reference."""
+    carrier.status = "destroyed"
+    carrier.destroyed_on = today
+    carrier.destruction_act_id = act.id
+    carrier.movement_reason = f"уничтожен по акту № {act.number}"
+
+
+def approve_act(session, act, user, today, *, strict_year_start=True):
+    """The director's approval: every listed carrier is marked destroyed in the same transaction."""
+    refusal = _approval_refusal(user, act)
+    if refusal:
+        raise RetentionError(refusal)
+    carriers = [c for line in act.lines for c in line.carriers]
+    if not carriers:
+        raise RetentionError("В акте нет ни одной строки: утверждать нечего.")
+    _check_carriers(session, carriers, act_cutoff(act.act_date, strict_year_start), act)
+    act.status, act.approved_by_id, act.approved_at, act.approved_on = "approved", user.id, utcnow(), today
+    for carrier in carriers:
+        mark_destroyed(carrier, act, today)
+    session.flush()
+    return act
+
+
+# --- home page notices -------------------------------------------------------------------------
+
+def _default_url(endpoint):
+    return f"/admin/{endpoint}/"
+
+
+def review_notices(session, user_roles, today, url_for=_default_url):
+    """[(text, count, url)] for the deputy's and director's home page; empty for other roles.
+
+    `url_for(endpoint)` turns a panel endpoint into a link (or None when that register is not installed).
+    """
+    from .registers import CopyMedium, EjournalCopy, PersonalFile, StoredCertificate
+
+    if not set(user_roles) & {"deputy", "director"}:
+        return []
+    notices = []
+    due = count_expired(session, today)
+    if due:
+        notices.append(("Носители с истёкшим сроком хранения ждут экспертизы", due, url_for("retention_review")))
+
+    media = (select(func.count(CopyMedium.id)).where(CopyMedium.copy_id == EjournalCopy.id)
+             .correlate(EjournalCopy).scalar_subquery())
+    year_ago = datetime.combine(today - timedelta(days=365), datetime.min.time())
+    copies = session.scalar(select(func.count(EjournalCopy.id)).where(
+        EjournalCopy.status.in_(HELD_STATUSES), EjournalCopy.annulled.is_(False),
+        or_(EjournalCopy.last_verified_at.is_(None), EjournalCopy.last_verified_at < year_ago, media < 2)))
+    if copies:
+        notices.append(("Копии электронного журнала без проверки за последний год или менее чем на двух носителях",
+                        copies, url_for("ejournal_copy")))
+
+    certificates = session.scalar(
+        select(func.count(StoredCertificate.id)).join(Student, Student.id == StoredCertificate.student_id)
+        .where(Student.status != "studying", StoredCertificate.returned_on.is_(None),
+               StoredCertificate.status.in_(HELD_STATUSES), StoredCertificate.annulled.is_(False)))
+    if certificates:
+        notices.append(("Аттестаты выбывших обучающихся, принятые на хранение и не возвращённые", certificates,
+                        url_for("stored_certificate")))
+
+    three_years_ago = add_years(today, -3)
+    files = session.scalar(
+        select(func.count(PersonalFile.id)).join(Student, Student.id == PersonalFile.student_id)
+        .where(Student.status != "studying", Student.left_on < three_years_ago, PersonalFile.status == "kept",
+               PersonalFile.annulled.is_(False)))
+    if files:
+        notices.append(("Личные дела обучающихся, выбывших более 3 лет назад, всё ещё числятся на хранении", files,
+                        url_for("personal_file")))
+    return notices
+
+
+# --- numbers in words for «Итого» ----------------------------------------------------------------
+
+_UNITS = {"m": ["", "один", "два"], "f": ["", "одна", "две"], "n": ["", "одно", "два"]}
+_ONES = ["", "", "", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]
+_TEENS = ["десять", "одиннадцать", "двенадцать", "тринадцать", "четырнадцать", "пятнадцать", "шестнадцать",
+          "семнадцать", "восемнадцать", "девятнадцать"]
+_TENS = ["", "", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят", "восемьдесят",
+         "девяносто"]
+_HUNDREDS = ["", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот", "восемьсот",
+             "девятьсот"]
+_SCALES = [(10 ** 9, ("миллиард", "миллиарда", "миллиардов"), "m"), (10 ** 6, ("миллион", "миллиона", "миллионов"), "m"),
+           (1000, ("тысяча", "тысячи", "тысяч"), "f")]
+
+
+def plural(n, forms):
+    """forms = (1, 2–4, 5+): plural(21, ("дело", "дела", "дел")) -> «дело»."""
+    n = abs(n) % 100
+    if 11 <= n <= 19:
+        return forms[2]
+    n %= 10
+    return forms[0] if n == 1 else forms[1] if 2 <= n <= 4 else forms[2]
+
+
+def _triad(n, gender):
+    words = [_HUNDREDS[n // 100]]
+    rest = n % 100
+    if 10 <= rest <= 19:
+        words.append(_TEENS[rest - 10])
+    else:
+        words.append(_TENS[rest // 10])
+        unit = rest % 10
+        words.append(_UNITS[gender][unit] if unit < 3 else _ONES[unit])
+    return [w for w in words if w]
+
+
+def number_to_words(n, gender="m"):
+    """Russian cardinal in words: number_to_words(21, "n") -> «двадцать одно» (gender m, f or n)."""
+    if n == 0:
+        return "ноль"
+    if n < 0:
+        return "минус " + number_to_words(-n, gender)
+    words = []
+    for scale, forms, scale_gender in _SCALES:
+        if n >= scale:
+            count, n = divmod(n, scale)
+            words += _triad(count, scale_gender) if count < 1000 else number_to_words(count, scale_gender).split()
+            words.append(plural(count, forms))
+    words += _triad(n, gender)
+    return " ".join(words)
+
+
+def total_text(act):
+    """«21 (двадцать одно) дело за 2015–2019 годы» for the act's «Итого» line."""
+    total = act.total_items
+    first = min((ln.first_date for ln in act.lines if ln.first_date), default=None)
+    last = max((ln.last_date for ln in act.lines if ln.last_date), default=None)
+    years = _years_text(first, last)
+    words = f"{total} ({number_to_words(total, 'n')}) {plural(total, ('дело', 'дела', 'дел'))}"
+    if not years:
+        return words
+    return f"{words} за {years} {'год' if '–' not in years else 'годы'}"
