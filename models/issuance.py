@@ -1,0 +1,703 @@
+"""Certificate issuance: the book entries, blanks received and spoiled, and the workflows that number them."""
+import re
+from datetime import date, datetime
+
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, or_,
+                        select)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .carriers import Carrier, CarrierKind
+from .db import Versioned, db
+from .people import AcademicYear, Order, SchoolClass, Student, Subject
+from .registers import AnnualMark, PersonalFile, RegisterBook
+from .users import utcnow
+
+ENTRY_KINDS = {"certificate": "аттестат", "duplicate": "дубликат аттестата",
+               "study_certificate": "справка об обучении"}
+BLANK_KINDS = {"certificate": "бланк аттестата", "appendix": "бланк приложения к аттестату"}
+LEVELS = {"basic": "основное общее (ООО)", "secondary": "среднее общее (СОО)"}
+LEVEL_GRADE = {"basic": 9, "secondary": 11}
+CERTIFICATE_NAMES = {"basic": "Аттестат об основном общем образовании",
+                     "secondary": "Аттестат о среднем общем образовании"}
+RECIPIENT_KINDS = {"graduate": "лично выпускник", "guardian": "законный представитель",
+                   "proxy": "иное лицо по доверенности", "post": "почтовым отправлением"}
+DUPLICATE_REASONS = {"lost": "утрата", "damaged": "повреждение (порча)", "name_change": "смена фамилии (имени, отчества)"}
+# The certificate's scale: a graduate with «2» does not get a certificate, so «2» is outside it.
+CERTIFICATE_MARKS = ("5", "4", "3", "зачтено")
+STUDY_MARKS = ("5", "4", "3", "2", "зачтено", "незачтено", "осв")
+BLANK_NUMBER = re.compile(r"^\d{14}$")
+BLANK_SERIES = re.compile(r"^[0-9A-Za-zА-ЯЁа-яё-]{0,10}$")
+
+
+class IssuanceError(ValueError):
+    """Refused input: .errors maps a field (or a student's row) to a Russian message; nothing was saved."""
+
+    def __init__(self, errors):
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()))
+
+
+class BlankReceipt(Versioned, db.Model):
+    """A batch of blanks received (series, number range, date, from whom): blanks outside it are refused."""
+
+    __tablename__ = "blank_receipt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blank_kind: Mapped[str] = mapped_column(String(12), default="certificate")
+    level: Mapped[str] = mapped_column(String(10), default="basic")
+    series: Mapped[str] = mapped_column(String(10), default="")
+    number_from: Mapped[str] = mapped_column(String(14))
+    number_to: Mapped[str] = mapped_column(String(14))
+    received_on: Mapped[date] = mapped_column(Date)
+    received_from: Mapped[str] = mapped_column(String(300))
+    document: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(300))
+
+    @property
+    def quantity(self):
+        try:
+            return int(self.number_to) - int(self.number_from) + 1
+        except (TypeError, ValueError):
+            return 0
+
+    def __str__(self):
+        series = f"серия {self.series} " if self.series else ""
+        return f"{BLANK_KINDS.get(self.blank_kind, self.blank_kind)}: {series}№ {self.number_from}–{self.number_to}"
+
+
+class SpoiledBlank(db.Model):
+    """A spoiled blank, recorded by kind, series and number; it can never be used again."""
+
+    __tablename__ = "spoiled_blank"
+    __table_args__ = (UniqueConstraint("blank_kind", "series", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blank_kind: Mapped[str] = mapped_column(String(12))
+    level: Mapped[str] = mapped_column(String(10))
+    series: Mapped[str] = mapped_column(String(10), default="")
+    number: Mapped[str] = mapped_column(String(14))
+    spoiled_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def __str__(self):
+        return f"{BLANK_KINDS.get(self.blank_kind, self.blank_kind)} № {self.number} (испорчен)"
+
+
+class CertificateBookEntry(Versioned, db.Model):
+    """One line of a certificate book or of the study-certificate book (the columns of order № 546, п. 24)."""
+
+    __tablename__ = "certificate_book_entry"
+    # The unique pair is the last guard against two officers taking the same number at once.
+    __table_args__ = (UniqueConstraint("book_id", "reg_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("register_book.id"), index=True)
+    reg_number: Mapped[int] = mapped_column(Integer)
+    entry_kind: Mapped[str] = mapped_column(String(20), default="certificate", index=True)
+    level: Mapped[str | None] = mapped_column(String(10))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    school_class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id"))
+    academic_year_id: Mapped[int | None] = mapped_column(ForeignKey("academic_year.id"), index=True)
+    # Copied at issue time: the book keeps what was written on the blank, whatever changes later.
+    last_name: Mapped[str] = mapped_column(String(100), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str | None] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    blank_series: Mapped[str | None] = mapped_column(String(10))
+    blank_number: Mapped[str | None] = mapped_column(String(14), index=True)
+    appendix_series: Mapped[str | None] = mapped_column(String(10))
+    appendix_number: Mapped[str | None] = mapped_column(String(14), index=True)
+    honours: Mapped[bool] = mapped_column(Boolean, default=False)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("school_order.id"))
+    order_number: Mapped[str | None] = mapped_column(String(50))
+    order_date: Mapped[date | None] = mapped_column(Date)
+    issued_on: Mapped[date] = mapped_column(Date)
+    recipient_kind: Mapped[str] = mapped_column(String(10), default="graduate")
+    recipient_name: Mapped[str | None] = mapped_column(String(300))
+    recipient_document: Mapped[str | None] = mapped_column(String(300))
+    postal_number: Mapped[str | None] = mapped_column(String(50))
+    postal_date: Mapped[date | None] = mapped_column(Date)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_book_entry.id"))
+    duplicate_reason: Mapped[str | None] = mapped_column(String(20))
+    duplicate_issued: Mapped[bool] = mapped_column(Boolean, default=False)
+    studied_from: Mapped[date | None] = mapped_column(Date)
+    studied_to: Mapped[date | None] = mapped_column(Date)
+    annulled: Mapped[bool] = mapped_column(Boolean, default=False)
+    annul_reason: Mapped[str | None] = mapped_column(String(300))
+    annulled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    book = relationship("RegisterBook")
+    student = relationship("Student")
+    school_class = relationship("SchoolClass")
+    academic_year = relationship("AcademicYear")
+    order = relationship("Order")
+    issued_by = relationship("User")
+    duplicate_of = relationship("CertificateBookEntry", remote_side=[id])
+    marks = relationship("CertificateMark", back_populates="entry", cascade="all, delete-orphan",
+                         order_by="[CertificateMark.year_name, CertificateMark.position, CertificateMark.id]")
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def blank_text(self):
+        return " ".join(p for p in (self.blank_series, self.blank_number) if p)
+
+    @property
+    def appendix_text(self):
+        return " ".join(p for p in (self.appendix_series, self.appendix_number) if p)
+
+    @property
+    def recipient_text(self):
+        kind = RECIPIENT_KINDS.get(self.recipient_kind, self.recipient_kind)
+        if self.recipient_kind == "post":
+            when = f" от {self.postal_date:%d.%m.%Y}" if self.postal_date else ""
+            return f"{kind}, почтовое отправление № {self.postal_number or '—'}{when}"
+        if self.recipient_kind == "graduate":
+            return kind
+        parts = [kind, self.recipient_name or ""]
+        if self.recipient_document:
+            parts.append(self.recipient_document)
+        return ", ".join(p for p in parts if p)
+
+    def __str__(self):
+        return f"№ {self.reg_number}: {self.full_name}"
+
+
+class CertificateMark(db.Model):
+    """A final mark written into the entry (for a study certificate: per year)."""
+
+    __tablename__ = "certificate_mark"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("certificate_book_entry.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subject.id"))
+    subject_name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    year_name: Mapped[str | None] = mapped_column(String(9))
+    value: Mapped[str] = mapped_column(String(12))
+    entry = relationship("CertificateBookEntry", back_populates="marks")
+
+    def __str__(self):
+        return f"{self.subject_name}: {self.value}"
+
+
+# --- plain rules ----------------------------------------------------------------------------------
+
+def honours_allowed(marks):
+    """С отличием: every final mark is 5 (a «зачтено» subject does not count against it); at least one 5."""
+    values = [str(v).strip() for v in marks]
+    numeric = [v for v in values if v not in ("зачтено",)]
+    return bool(numeric) and all(v == "5" for v in numeric)
+
+
+def blank_number_error(number, label="бланка"):
+    if not BLANK_NUMBER.match(number or ""):
+        return f"Номер {label} — 14 цифр подряд, например 03224000012345 (указано «{number or ''}»)."
+    return None
+
+
+def open_books(session, kind_code, level=None):
+    query = (select(RegisterBook).join(CarrierKind, RegisterBook.kind_id == CarrierKind.id)
+             .where(CarrierKind.code == kind_code, RegisterBook.closed_on.is_(None),
+                    RegisterBook.annulled.is_(False), RegisterBook.status != "destroyed")
+             .order_by(RegisterBook.id))
+    if level:
+        query = query.where(RegisterBook.level == level)
+    return list(session.scalars(query))
+
+
+def _book(session, book_id, kind_code):
+    book = session.get(RegisterBook, book_id) if book_id else None
+    if book is None or book.kind is None or book.kind.code != kind_code:
+        name = "книгу регистрации выданных аттестатов" if kind_code == "certificate_book" else \
+            "книгу регистрации справок об обучении"
+        raise IssuanceError({"book": f"Выберите {name}."})
+    if book.closed_on is not None or book.annulled or book.status == "destroyed":
+        raise IssuanceError({"book": f"Книга № {book.number or book.id} закрыта: записи в неё не вносятся."})
+    if kind_code == "certificate_book" and book.level not in LEVELS:
+        raise IssuanceError({"book": "У книги не указан уровень образования (ООО или СОО)."})
+    return book
+
+
+def lock_book(session, book_id):
+    """Serialise numbering in one book: PostgreSQL locks the book's row; SQLite writers already hold the
+    database lock from their first statement (BEGIN IMMEDIATE, see app.py)."""
+    session.execute(select(Carrier.id).where(Carrier.id == book_id).with_for_update())
+
+
+def next_registration_number(session, book_id):
+    """The next consecutive number in the book; call after lock_book in the same transaction."""
+    highest = session.scalar(select(func.max(CertificateBookEntry.reg_number))
+                             .where(CertificateBookEntry.book_id == book_id))
+    return (highest or 0) + 1
+
+
+# --- blanks ------------------------------------------------------------------------------------------
+
+def _norm_series(series):
+    return (series or "").strip().upper()
+
+
+def blank_receipt_errors(session, *, blank_kind, level, series, number_from, number_to, received_on,
+                         received_from, receipt_id=None):
+    errors = {}
+    if blank_kind not in BLANK_KINDS:
+        errors["blank_kind"] = "Укажите вид бланка."
+    if level not in LEVELS:
+        errors["level"] = "Укажите уровень образования (ООО или СОО)."
+    if not BLANK_SERIES.match(_norm_series(series)):
+        errors["series"] = "Серия — до 10 букв или цифр (оставьте пустой, если на бланке её нет)."
+    for field, value in (("number_from", number_from), ("number_to", number_to)):
+        message = blank_number_error((value or "").strip())
+        if message:
+            errors[field] = message
+    if not errors and int(number_to) < int(number_from):
+        errors["number_to"] = "Последний номер диапазона меньше первого."
+    if received_on and received_on > date.today():
+        errors["received_on"] = "Дата поступления не может быть в будущем."
+    if not (received_from or "").strip():
+        errors["received_from"] = "Укажите, от кого получены бланки."
+    if not errors:
+        for other in session.scalars(select(BlankReceipt).where(BlankReceipt.blank_kind == blank_kind,
+                                                                BlankReceipt.series == _norm_series(series))):
+            if other.id != receipt_id and int(other.number_from) <= int(number_to) and \
+                    int(number_from) <= int(other.number_to):
+                errors["number_from"] = f"Диапазон пересекается с уже учтённым поступлением: {other}."
+                break
+    return errors
+
+
+def _used_numbers(session, blank_kind, series):
+    column = CertificateBookEntry.blank_number if blank_kind == "certificate" else CertificateBookEntry.appendix_number
+    series_col = CertificateBookEntry.blank_series if blank_kind == "certificate" else \
+        CertificateBookEntry.appendix_series
+    return set(session.scalars(select(column).where(column.is_not(None), func.coalesce(series_col, "") == series,
+                                                    CertificateBookEntry.annulled.is_(False))))
+
+
+def _spoiled_numbers(session, blank_kind, series):
+    return set(session.scalars(select(SpoiledBlank.number).where(SpoiledBlank.blank_kind == blank_kind,
+                                                                 SpoiledBlank.series == series)))
+
+
+def blank_error(session, *, blank_kind, level, series, number, taken=()):
+    """Why this blank cannot be used (Russian), or None. `taken` holds numbers claimed earlier in the same form."""
+    label = "бланка аттестата" if blank_kind == "certificate" else "бланка приложения"
+    number = (number or "").strip()
+    series = _norm_series(series)
+    message = blank_number_error(number, label)
+    if message:
+        return message
+    if not BLANK_SERIES.match(series):
+        return f"Серия {label} — до 10 букв или цифр."
+    received = session.scalars(select(BlankReceipt).where(BlankReceipt.blank_kind == blank_kind,
+                                                          BlankReceipt.level == level,
+                                                          BlankReceipt.series == series))
+    if not any(int(r.number_from) <= int(number) <= int(r.number_to) for r in received):
+        return f"Бланк {label[6:]} {series + ' ' if series else ''}№ {number} не поступал в школу: сначала внесите его в журнал поступления бланков."
+    if number in _spoiled_numbers(session, blank_kind, series):
+        return f"Бланк № {number} записан как испорченный."
+    if number in _used_numbers(session, blank_kind, series) or (blank_kind, series, number) in taken:
+        return f"Бланк № {number} уже использован."
+    return None
+
+
+def remaining_blanks(session):
+    """Per receipt: how many received, used, spoiled and left, and the free numbers as ranges."""
+    report = []
+    receipts = session.scalars(select(BlankReceipt).order_by(BlankReceipt.blank_kind, BlankReceipt.level,
+                                                             BlankReceipt.received_on, BlankReceipt.id))
+    for receipt in receipts:
+        low, high = int(receipt.number_from), int(receipt.number_to)
+        width = len(receipt.number_from)
+        used = {int(n) for n in _used_numbers(session, receipt.blank_kind, receipt.series) if low <= int(n) <= high}
+        spoiled = {int(n) for n in _spoiled_numbers(session, receipt.blank_kind, receipt.series)
+                   if low <= int(n) <= high}
+        ranges, start = [], None
+        for n in range(low, high + 2):
+            free = n <= high and n not in used and n not in spoiled
+            if free and start is None:
+                start = n
+            elif not free and start is not None:
+                ranges.append((str(start).zfill(width), str(n - 1).zfill(width)))
+                start = None
+        report.append({"receipt": receipt, "received": high - low + 1, "used": len(used), "spoiled": len(spoiled),
+                       "left": high - low + 1 - len(used) - len(spoiled), "free_ranges": ranges})
+    return report
+
+
+def record_spoiled_blank(session, *, blank_kind, level, series, number, spoiled_on, reason, user_id=None):
+    series = _norm_series(series)
+    errors = {}
+    if blank_kind not in BLANK_KINDS:
+        errors["blank_kind"] = "Укажите вид бланка."
+    elif level not in LEVELS:
+        errors["level"] = "Укажите уровень образования (ООО или СОО)."
+    else:
+        message = blank_error(session, blank_kind=blank_kind, level=level, series=series, number=number)
+        if message:
+            errors["number"] = message
+    if not (reason or "").strip():
+        errors["reason"] = "Укажите, почему бланк испорчен."
+    if spoiled_on is None:
+        errors["spoiled_on"] = "Укажите дату."
+    if errors:
+        raise IssuanceError(errors)
+    record = SpoiledBlank(blank_kind=blank_kind, level=level, series=series, number=number.strip(),
+                          spoiled_on=spoiled_on, reason=reason.strip(), recorded_by_id=user_id)
+    session.add(record)
+    session.flush()
+    return record
+
+
+# --- marks from the personal files -------------------------------------------------------------------
+
+def graduates(session, school_class):
+    """The class's students who have not left, alphabetically."""
+    return list(session.scalars(select(Student).where(Student.school_class_id == school_class.id,
+                                                      Student.status != "left")
+                                .order_by(Student.last_name, Student.first_name, Student.middle_name)))
+
+
+def curriculum(session, school_class):
+    """Subjects with annual marks in the class's personal files for the year; all subjects if none."""
+    ids = select(Student.id).where(Student.school_class_id == school_class.id)
+    subjects = list(session.scalars(
+        select(Subject).where(Subject.id.in_(
+            select(AnnualMark.subject_id).join(PersonalFile, AnnualMark.personal_file_id == PersonalFile.id)
+            .where(PersonalFile.student_id.in_(ids), AnnualMark.academic_year_id == school_class.academic_year_id)))
+        .order_by(Subject.position, Subject.name)))
+    return subjects or list(session.scalars(select(Subject).order_by(Subject.position, Subject.name)))
+
+
+def annual_marks(session, student_id, academic_year_id=None):
+    """{(year_id, subject_id): value} from the student's personal files."""
+    query = (select(AnnualMark).join(PersonalFile, AnnualMark.personal_file_id == PersonalFile.id)
+             .where(PersonalFile.student_id == student_id))
+    if academic_year_id:
+        query = query.where(AnnualMark.academic_year_id == academic_year_id)
+    return {(m.academic_year_id, m.subject_id): m.value for m in session.scalars(query)}
+
+
+def prefill(session, school_class):
+    """{student_id: {subject_id: value}} of the year's final marks, for the form."""
+    result = {}
+    for student in graduates(session, school_class):
+        marks = annual_marks(session, student.id, school_class.academic_year_id)
+        result[student.id] = {subject: value for (_, subject), value in marks.items()}
+    return result
+
+
+# --- orders and recipients ---------------------------------------------------------------------------
+
+def issuance_order(session, number, issued_on):
+    """The order on issuance by number and date, created (kind «issuance») if the register lacks it."""
+    number = (number or "").strip()
+    order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
+    if order is None:
+        order = Order(number=number, issued_on=issued_on, kind="issuance",
+                      title="О выдаче документов об образовании")
+        session.add(order)
+        session.flush()
+    return order
+
+
+def _order_errors(order_number, order_date, issued_on):
+    errors = {}
+    if not (order_number or "").strip():
+        errors["order_number"] = "Укажите номер приказа о выдаче."
+    if order_date is None:
+        errors["order_date"] = "Укажите дату приказа о выдаче."
+    elif order_date > date.today():
+        errors["order_date"] = "Дата приказа не может быть в будущем."
+    if issued_on is None:
+        errors["issued_on"] = "Укажите дату выдачи."
+    elif order_date and issued_on < order_date:
+        errors["issued_on"] = (f"Дата выдачи {issued_on:%d.%m.%Y} раньше даты приказа о выдаче "
+                               f"{order_date:%d.%m.%Y}.")
+    return errors
+
+
+def recipient_errors(recipient, prefix=""):
+    """recipient: {kind, name, document, postal_number, postal_date}."""
+    kind = recipient.get("kind") or "graduate"
+    errors = {}
+    if kind not in RECIPIENT_KINDS:
+        errors["recipient_kind"] = f"{prefix}укажите, кто получает документ."
+    elif kind in ("guardian", "proxy") and not (recipient.get("name") or "").strip():
+        errors["recipient_name"] = f"{prefix}укажите ФИО получателя."
+    elif kind == "proxy" and not (recipient.get("document") or "").strip():
+        errors["recipient_document"] = f"{prefix}укажите доверенность (номер и дата)."
+    elif kind == "post" and (not (recipient.get("postal_number") or "").strip() or not recipient.get("postal_date")):
+        errors["postal_number"] = f"{prefix}укажите номер и дату почтового отправления."
+    return errors
+
+
+def _apply_recipient(entry, recipient):
+    kind = recipient.get("kind") or "graduate"
+    entry.recipient_kind = kind
+    entry.recipient_name = (recipient.get("name") or "").strip() or None
+    entry.recipient_document = (recipient.get("document") or "").strip() or None
+    if kind == "post":
+        entry.postal_number = (recipient.get("postal_number") or "").strip()
+        entry.postal_date = recipient.get("postal_date")
+
+
+def _copy_person(entry, student):
+    entry.student_id = student.id
+    entry.last_name, entry.first_name, entry.middle_name = student.last_name, student.first_name, student.middle_name
+    entry.birth_date = student.birth_date
+
+
+def _existing_certificate(session, student_id, level):
+    return session.scalar(select(CertificateBookEntry).where(
+        CertificateBookEntry.student_id == student_id, CertificateBookEntry.level == level,
+        CertificateBookEntry.entry_kind == "certificate", CertificateBookEntry.annulled.is_(False)))
+
+
+# --- workflows ---------------------------------------------------------------------------------------
+
+def register_class(session, *, book_id, class_id, order_number, order_date, issued_on, graduates_data,
+                   user_id=None):
+    """Register the class's certificates in the book in one go, with consecutive numbers.
+
+    graduates_data: list of {student_id, marks {subject_id: value}, honours, blank_series, blank_number,
+    appendix_series, appendix_number, recipient {...}}. Raises IssuanceError (nothing added) on bad input.
+    """
+    book = _book(session, book_id, "certificate_book")
+    school_class = session.get(SchoolClass, class_id) if class_id else None
+    if school_class is None:
+        raise IssuanceError({"school_class": "Выберите выпускной класс."})
+    if school_class.grade != LEVEL_GRADE[book.level]:
+        raise IssuanceError({"school_class": f"В книгу «{LEVELS[book.level]}» вносятся аттестаты "
+                                             f"{LEVEL_GRADE[book.level]}-х классов, а выбран {school_class.name}."})
+    errors = _order_errors(order_number, order_date, issued_on)
+    if not graduates_data:
+        errors["graduates"] = "Не выбран ни один выпускник."
+    subjects = curriculum(session, school_class)
+    members = {s.id: s for s in graduates(session, school_class)}
+    taken = set()
+    for row in graduates_data:
+        student = members.get(row.get("student_id"))
+        if student is None:
+            errors[f"student_{row.get('student_id')}"] = "Обучающийся не относится к выбранному классу."
+            continue
+        key, who = f"student_{student.id}", f"{student.full_name}: "
+        problems = []
+        if _existing_certificate(session, student.id, book.level) is not None:
+            problems.append(f"аттестат этого уровня уже выдан (запись № "
+                            f"{_existing_certificate(session, student.id, book.level).reg_number}); "
+                            "при утрате оформляется дубликат")
+        marks = row.get("marks") or {}
+        for subject in subjects:
+            value = (marks.get(subject.id) or "").strip()
+            if not value:
+                problems.append(f"нет итоговой отметки по предмету «{subject.name}»")
+            elif value not in CERTIFICATE_MARKS:
+                problems.append(f"отметка «{value}» по предмету «{subject.name}» вне шкалы аттестата "
+                                f"(допустимы 5, 4, 3, «зачтено»)")
+        if row.get("honours") and not honours_allowed([(marks.get(s.id) or "").strip() for s in subjects]):
+            problems.append("аттестат с отличием выдаётся только при итоговых отметках «5» по всем предметам")
+        for kind, series_key, number_key in (("certificate", "blank_series", "blank_number"),
+                                             ("appendix", "appendix_series", "appendix_number")):
+            message = blank_error(session, blank_kind=kind, level=book.level, series=row.get(series_key),
+                                  number=row.get(number_key), taken=taken)
+            if message:
+                problems.append(message[0].lower() + message[1:].rstrip("."))
+            taken.add((kind, _norm_series(row.get(series_key)), (row.get(number_key) or "").strip()))
+        for message in recipient_errors(row.get("recipient") or {}).values():
+            problems.append(message.rstrip("."))
+        if problems:
+            errors[key] = who + "; ".join(problems) + "."
+    if errors:
+        raise IssuanceError(errors)
+
+    order = issuance_order(session, order_number, order_date)
+    lock_book(session, book.id)
+    number = next_registration_number(session, book.id)
+    entries = []
+    for offset, row in enumerate(sorted(graduates_data, key=lambda r: (members[r["student_id"]].last_name,
+                                                                        members[r["student_id"]].first_name))):
+        student = members[row["student_id"]]
+        entry = CertificateBookEntry(book_id=book.id, reg_number=number + offset, entry_kind="certificate",
+                                     level=book.level, school_class_id=school_class.id,
+                                     academic_year_id=school_class.academic_year_id,
+                                     blank_series=_norm_series(row.get("blank_series")),
+                                     blank_number=row["blank_number"].strip(),
+                                     appendix_series=_norm_series(row.get("appendix_series")),
+                                     appendix_number=row["appendix_number"].strip(), honours=bool(row.get("honours")),
+                                     order_id=order.id, order_number=order.number, order_date=order.issued_on,
+                                     issued_on=issued_on, issued_by_id=user_id)
+        _copy_person(entry, student)
+        _apply_recipient(entry, row.get("recipient") or {})
+        for position, subject in enumerate(subjects):
+            entry.marks.append(CertificateMark(subject_id=subject.id, subject_name=subject.name, position=position,
+                                               value=row["marks"][subject.id].strip()))
+        session.add(entry)
+        entries.append(entry)
+    session.flush()
+    return entries
+
+
+def issue_duplicate(session, *, original_id, reason, blank_series, blank_number, appendix_series, appendix_number,
+                    order_number, order_date, issued_on, recipient, book_id=None, new_names=None, user_id=None):
+    """A duplicate: a new entry with the next number, pointing at the original, which is flagged."""
+    original = session.get(CertificateBookEntry, original_id) if original_id else None
+    if original is None or original.entry_kind == "study_certificate":
+        raise IssuanceError({"original": "Выберите запись книги, по которой выдаётся дубликат."})
+    errors = {}
+    if original.annulled:
+        errors["original"] = f"Запись № {original.reg_number} аннулирована: дубликат по ней не выдаётся."
+    if reason not in DUPLICATE_REASONS:
+        errors["reason"] = "Укажите причину выдачи дубликата: утрата, повреждение или смена фамилии."
+    if reason == "name_change" and not (new_names or {}).get("last_name"):
+        errors["last_name"] = "При смене фамилии укажите новую фамилию."
+    try:
+        book = _book(session, book_id or original.book_id, "certificate_book")
+    except IssuanceError as exc:
+        errors.update(exc.errors)
+        book = None
+    if book is not None and book.level != original.level:
+        errors["book"] = "Дубликат регистрируется в книге того же уровня образования, что и подлинник."
+    errors.update(_order_errors(order_number, order_date, issued_on))
+    taken = set()
+    for kind, series, number, field in (("certificate", blank_series, blank_number, "blank_number"),
+                                        ("appendix", appendix_series, appendix_number, "appendix_number")):
+        message = blank_error(session, blank_kind=kind, level=original.level, series=series, number=number,
+                              taken=taken)
+        if message:
+            errors[field] = message
+        taken.add((kind, _norm_series(series), (number or "").strip()))
+    errors.update(recipient_errors(recipient or {}))
+    if errors:
+        raise IssuanceError(errors)
+
+    order = issuance_order(session, order_number, order_date)
+    lock_book(session, book.id)
+    entry = CertificateBookEntry(
+        book_id=book.id, reg_number=next_registration_number(session, book.id), entry_kind="duplicate",
+        level=original.level, student_id=original.student_id, school_class_id=original.school_class_id,
+        academic_year_id=original.academic_year_id, last_name=original.last_name, first_name=original.first_name,
+        middle_name=original.middle_name, birth_date=original.birth_date,
+        blank_series=_norm_series(blank_series), blank_number=blank_number.strip(),
+        appendix_series=_norm_series(appendix_series), appendix_number=appendix_number.strip(),
+        honours=original.honours, order_id=order.id, order_number=order.number, order_date=order.issued_on,
+        issued_on=issued_on, duplicate_of_id=original.id, duplicate_reason=reason, issued_by_id=user_id)
+    if reason == "name_change":
+        entry.last_name = new_names["last_name"].strip()
+        entry.first_name = (new_names.get("first_name") or "").strip() or original.first_name
+        entry.middle_name = (new_names.get("middle_name") or "").strip() or original.middle_name
+    _apply_recipient(entry, recipient or {})
+    for mark in original.marks:
+        entry.marks.append(CertificateMark(subject_id=mark.subject_id, subject_name=mark.subject_name,
+                                           position=mark.position, year_name=mark.year_name, value=mark.value))
+    original.duplicate_issued = True
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def annul_entry(session, *, entry_id, reason, blanks_spoiled=False, user_id=None, today=None):
+    """Annul an erroneous entry: it keeps its number and stays in the book; optionally its blanks become spoiled."""
+    entry = session.get(CertificateBookEntry, entry_id) if entry_id else None
+    if entry is None:
+        raise IssuanceError({"entry": "Запись книги не найдена."})
+    if entry.annulled:
+        raise IssuanceError({"entry": f"Запись № {entry.reg_number} уже аннулирована."})
+    if not (reason or "").strip():
+        raise IssuanceError({"reason": "Укажите причину аннулирования."})
+    entry.annulled = True
+    entry.annul_reason = reason.strip()[:300]
+    entry.annulled_at = utcnow()
+    if blanks_spoiled:
+        for kind, series, number in (("certificate", entry.blank_series, entry.blank_number),
+                                     ("appendix", entry.appendix_series, entry.appendix_number)):
+            if number:
+                session.add(SpoiledBlank(blank_kind=kind, level=entry.level, series=series or "", number=number,
+                                         spoiled_on=today or date.today(),
+                                         reason=f"запись № {entry.reg_number} аннулирована: {reason.strip()}"[:300],
+                                         recorded_by_id=user_id))
+    session.flush()
+    return entry
+
+
+def study_marks(session, student_id):
+    """[(year name, subject, value)] of the annual marks so far, by year and subject order."""
+    query = (select(AnnualMark).join(PersonalFile, AnnualMark.personal_file_id == PersonalFile.id)
+             .where(PersonalFile.student_id == student_id))
+    marks = list(session.scalars(query))
+    marks.sort(key=lambda m: (m.academic_year.starts_on, m.subject.position, m.subject.name))
+    return marks
+
+
+def issue_study_certificate(session, *, book_id, student_id, issued_on, studied_from, studied_to, recipient,
+                            user_id=None):
+    """A study certificate: the marks so far per year and subject, numbered in the study-certificate book."""
+    errors = {}
+    try:
+        book = _book(session, book_id, "study_certificate_book")
+    except IssuanceError as exc:
+        errors.update(exc.errors)
+    student = session.get(Student, student_id) if student_id else None
+    if student is None:
+        errors["student"] = "Выберите обучающегося."
+    if issued_on is None:
+        errors["issued_on"] = "Укажите дату выдачи."
+    elif issued_on > date.today():
+        errors["issued_on"] = "Дата выдачи не может быть в будущем."
+    if studied_from is None or studied_to is None:
+        errors["studied_from"] = "Укажите период обучения (с какой и по какую дату)."
+    elif studied_to < studied_from:
+        errors["studied_to"] = "Период обучения не может заканчиваться раньше, чем начинается."
+    errors.update(recipient_errors(recipient or {}))
+    marks = study_marks(session, student.id) if student is not None else []
+    if student is not None and not marks:
+        errors["student"] = f"В личном деле {student.full_name} нет годовых отметок: справке нечего содержать."
+    for mark in marks:
+        if mark.value not in STUDY_MARKS:
+            errors["marks"] = f"Отметка «{mark.value}» по предмету «{mark.subject.name}» вне шкалы."
+    if errors:
+        raise IssuanceError(errors)
+    lock_book(session, book.id)
+    entry = CertificateBookEntry(book_id=book.id, reg_number=next_registration_number(session, book.id),
+                                 entry_kind="study_certificate", level=None, school_class_id=student.school_class_id,
+                                 academic_year_id=student.school_class.academic_year_id if student.school_class else None,
+                                 issued_on=issued_on, studied_from=studied_from, studied_to=studied_to,
+                                 issued_by_id=user_id)
+    _copy_person(entry, student)
+    _apply_recipient(entry, recipient or {})
+    for position, mark in enumerate(marks):
+        entry.marks.append(CertificateMark(subject_id=mark.subject_id, subject_name=mark.subject.name,
+                                           position=mark.subject.position or position, year_name=mark.academic_year.name,
+                                           value=mark.value))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def study_candidates(session):
+    """Students who may need a study certificate: those who left, or whose marks include a «2» or «незачтено»."""
+    failing = (select(PersonalFile.student_id).join(AnnualMark, AnnualMark.personal_file_id == PersonalFile.id)
+               .where(AnnualMark.value.in_(("2", "незачтено"))))
+    return list(session.scalars(select(Student).where(or_(Student.status == "left", Student.id.in_(failing)))
+                                .order_by(Student.last_name, Student.first_name)))
+
+
+def book_entries(session, book_id, class_id=None):
+    query = select(CertificateBookEntry).where(CertificateBookEntry.book_id == book_id)
+    if class_id:
+        query = query.where(CertificateBookEntry.school_class_id == class_id)
+    return list(session.scalars(query.order_by(CertificateBookEntry.reg_number)))
+
+
+def year_certificates(session, academic_year_id):
+    """The year's issued certificates and duplicates (not annulled), for the ФИС ФРДО export."""
+    year = session.get(AcademicYear, academic_year_id) if academic_year_id else None
+    query = select(CertificateBookEntry).where(CertificateBookEntry.entry_kind.in_(("certificate", "duplicate")),
+                                               CertificateBookEntry.annulled.is_(False))
+    if year is not None:
+        query = query.where(CertificateBookEntry.issued_on >= year.starts_on,
+                            CertificateBookEntry.issued_on <= year.ends_on)
+    return list(session.scalars(query.order_by(CertificateBookEntry.level, CertificateBookEntry.reg_number)))
