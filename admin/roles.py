@@ -44,6 +44,12 @@ MATRIX = {
     "portfolio_items": {"director": "vx", "deputy": "vx", "secretary": "vced", "class_teacher": "vced"},
     "custody": {"admin": "v", "director": "vx", "deputy": "vx", "secretary": "v", "officer": "vx"},
     "backups": {"admin": "vc"},
+    # Retention review (issue 6): the deputy drafts destruction acts; approving is the director's alone,
+    # setting a hold (запрет на уничтожение) is for both.
+    "retention_review": {"deputy": "vce", "director": "v"},
+    "destruction_approval": {"director": "ve"},
+    "retention_hold": {"deputy": "ve", "director": "ve"},
+    "destruction_acts": {"deputy": "vx", "director": "vx"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

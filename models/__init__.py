@@ -12,4 +12,5 @@ from .registers import (AnnualCertification, AnnualMark, ClassRecord, CopyMedium
 from .marks import Mark, MarkImport  # noqa: F401
 from .disclosure import PdDisclosure  # noqa: F401
 from .leaving import HandoverAct, HandoverActItem  # noqa: F401
+from .retention import DestructionAct, DestructionActLine  # noqa: F401
 from .issuance import BlankReceipt, CertificateBookEntry, CertificateMark, SpoiledBlank  # noqa: F401
