@@ -56,8 +56,9 @@ class RuDateField(fields.DateField):
 
 
 class PanelModelConverter(AdminModelConverter):
+    # Same name as Flask-Admin's method: both claim "Date", and the converter table is built by name order.
     @converts("Date")
-    def conv_Date(self, field_args, **extra):
+    def convert_date(self, field_args, **extra):
         field_args.pop("widget", None)
         return RuDateField(**field_args)
 

@@ -1,0 +1,154 @@
+"""The students' register as the secretary uses it: Russian dates, rules next to the field, search, locking."""
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+import factories
+from admin.base import STALE_MESSAGE
+from models import Student, User, db
+from models.people import current_year
+
+
+def _count(app, model=Student):
+    with app.app_context():
+        return db.session.scalar(select(func.count(model.id)))
+
+
+def _form(klass_id, **changes):
+    data = {"last_name": "Смирнова", "first_name": "Дарья", "middle_name": "Олеговна", "birth_date": "03.05.2015",
+            "sex": "female", "school_class": str(klass_id), "enrolled_on": "01.09.2022"}
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def klass(app):
+    with app.app_context():
+        record = factories.school_class(grade=4, letter="Б")
+        db.session.commit()
+        return record.id
+
+
+def _field_errors(page):
+    """Messages Flask-Admin shows next to fields (the 'invalid-feedback' / help-block of the field)."""
+    return " ".join(re.findall(r'class="(?:invalid-feedback|help-block)[^"]*">\s*(?:<[^>]+>\s*)*([^<]+)', page))
+
+
+def test_secretary_creates_student_with_russian_date(app, login_as, klass):
+    panel = login_as("secretary")
+    form_page = panel.get("/admin/student/new/").get_data(as_text=True)
+    assert "ДД.ММ.ГГГГ" in form_page  # the date field tells which format it wants
+    response = panel.post("/admin/student/new/", data=_form(klass))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        student = db.session.scalar(select(Student).where(Student.last_name == "Смирнова"))
+        assert student.birth_date == date(2015, 5, 3)
+        assert student.enrolled_on == date(2022, 9, 1)
+        assert student.school_class_id == klass
+    page = panel.get("/admin/student/").get_data(as_text=True)
+    assert "03.05.2015" in page and "2015-05-03" not in page
+
+
+@pytest.mark.parametrize("changes, field_message", [
+    ({"birth_date": (date.today() + timedelta(days=1)).strftime("%d.%m.%Y")},
+     "Дата рождения не может быть в будущем."),
+    ({"birth_date": "2015-05-03"}, "Введите дату в виде ДД.ММ.ГГГГ"),
+    ({"birth_date": "31.02.2015"}, "Введите дату в виде ДД.ММ.ГГГГ"),
+    ({"last_name": "   "}, "Укажите фамилию обучающегося."),
+    ({"first_name": ""}, "Обязательное поле."),  # WTForms' own required check, in Russian
+    ({"first_name": "  "}, "Укажите имя обучающегося."),
+])
+def test_bad_student_is_refused_next_to_the_field(app, login_as, klass, changes, field_message):
+    panel = login_as("secretary")
+    response = panel.post("/admin/student/new/", data=_form(klass, **changes))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert field_message in _field_errors(page), _field_errors(page)
+    assert _count(app) == 0
+
+
+def test_student_in_a_class_of_another_year_is_refused(app, login_as):
+    with app.app_context():
+        old_class = factories.school_class(grade=4, letter="В", year=factories.other_year())
+        db.session.commit()
+        old_id, current = old_class.id, current_year(db.session).name
+    panel = login_as("secretary")
+    page = panel.post("/admin/student/new/", data=_form(old_id)).get_data(as_text=True)
+    errors = _field_errors(page)
+    assert "Выберите класс текущего года" in errors and current in errors
+    assert _count(app) == 0
+
+
+def test_duplicate_login_is_refused(app, login_as):
+    panel = login_as("admin")
+    with app.app_context():
+        factories.user("kozlova", ["secretary"])
+        db.session.commit()
+    response = panel.post("/admin/user/new/", data={"login": "Kozlova", "full_name": "Козлова Анна Ивановна",
+                                                    "roles": "secretary", "active": "y",
+                                                    "password": "long-enough-1"})
+    assert response.status_code == 200
+    assert "Пользователь с логином «Kozlova» уже есть." in _field_errors(response.get_data(as_text=True))
+    assert _count(app, User) == 2  # the admin and the first Kozlova
+
+
+def test_cyrillic_search_ignores_case(app, login_as):
+    with app.app_context():
+        klass = factories.school_class(grade=7, letter="А")
+        factories.student("Иванов", "Пётр", klass=klass)
+        factories.student("Петрова", "Анна", klass=klass, sex="female")
+        db.session.commit()
+    panel = login_as("secretary")
+    for query in ("иванов", "ИВАНОВ", "Иванов", "иВаНоВ"):
+        page = panel.get("/admin/student/", query_string={"search": query}).get_data(as_text=True)
+        assert "Иванов" in page, query
+        assert "Петрова" not in page, query
+
+
+def test_list_filters_by_class(app, login_as):
+    with app.app_context():
+        a = factories.school_class(grade=7, letter="А")
+        b = factories.school_class(grade=8, letter="Б")
+        factories.student("Иванов", "Пётр", klass=a)
+        factories.student("Петрова", "Анна", klass=b, sex="female")
+        db.session.commit()
+    panel = login_as("secretary")
+    view = next(v for v in app.extensions["panel_admin"]._views if v.endpoint == "student")
+    with app.test_request_context():
+        index = next(i for i, f in enumerate(view._filters)
+                     if str(f.name) == "Класс" and str(f.operation()) == "равно")
+        arg = f"flt0_{view.get_filter_arg(index, view._filters[index])}"
+    page = panel.get("/admin/student/", query_string={arg: "8Б"}).get_data(as_text=True)
+    assert "Петрова" in page and "Иванов" not in page
+
+
+def test_second_save_from_a_stale_form_is_refused(app, login_as):
+    with app.app_context():
+        klass = factories.school_class(grade=3, letter="А")
+        student = factories.student("Орлов", "Егор", klass=klass)
+        db.session.commit()
+        sid, cid = student.id, klass.id
+    first = login_as("secretary")
+    second = login_as("secretary", login="secretary2")
+    first_form = first.get(f"/admin/student/edit/?id={sid}").get_data(as_text=True)
+    second_form = second.get(f"/admin/student/edit/?id={sid}").get_data(as_text=True)
+    loaded = re.search(r'name="loaded_version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="loaded_version"', first_form)
+    assert loaded, "the edit form must carry the loaded version"
+    version = loaded.group(1) or loaded.group(2)
+    assert f'value="{version}"' in second_form
+
+    base = _form(cid, last_name="Орлов", first_name="Егор", middle_name="", birth_date="05.03.2014", sex="male",
+                 enrolled_on="")
+    response = first.post(f"/admin/student/edit/?id={sid}", data={**base, "first_name": "Георгий",
+                                                                   "loaded_version": version})
+    assert response.status_code == 302
+    response = second.post(f"/admin/student/edit/?id={sid}", data={**base, "first_name": "Григорий",
+                                                                    "loaded_version": version})
+    page = response.get_data(as_text=True)
+    assert STALE_MESSAGE in page
+    with app.app_context():
+        assert db.session.get(Student, sid).first_name == "Георгий"
+    # The refused form now shows the current values, so the second user can redo the edit.
+    assert "Георгий" in page
