@@ -15,6 +15,8 @@ from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, Ej
 from .people import GuardianView, OrderView, SchoolClassView, StudentView
 from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermView
 from .system import AuditLogView, UserView
+from .disclosure import PdDisclosureView
+from models.disclosure import PdDisclosure
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -56,10 +58,14 @@ def init_admin(app):
         SubjectView(Subject, name="Предметы", category=ADMINISTRATION, endpoint="subject"),
         UserView(User, name="Пользователи", category=ADMINISTRATION, endpoint="user"),
         AuditLogView(AuditLog, name="Журнал аудита", category=ADMINISTRATION, endpoint="audit_log"),
+        PdDisclosureView(PdDisclosure, name="Журнал передачи персональных данных", category=ADMINISTRATION,
+                         endpoint="pd_disclosure"),
     ]
     for view in views:
         admin.add_view(view)
         system.TABLE_LABELS[view.model.__tablename__] = view.name
     admin.add_link(PageLink("Резервные копии", endpoint="backups.index", page="backups", category=ADMINISTRATION))
+    admin.add_link(PageLink("Импорт отметок", endpoint="marks.import_form", page="marks_import", category=REPORTS))
+    admin.add_link(PageLink("Анализ успеваемости", endpoint="marks.analysis", page="analysis", category=REPORTS))
     app.extensions["panel_admin"] = admin
     return admin

@@ -30,6 +30,10 @@ MATRIX = {
     "orders": {"director": "vcex", "deputy": "vx", "secretary": "vcex", "officer": "vce"},
     "users": {"admin": "vce", "director": "v"},
     "audit_log": {"admin": "vx", "director": "vx", "deputy": "vx"},
+    "marks_import": {"deputy": "vc", "director": "v", "class_teacher": "vc"},
+    "analysis": {"deputy": "vx", "director": "vx", "class_teacher": "v"},
+    "progress_report": {"director": "vc", "deputy": "vc", "secretary": "vc", "class_teacher": "vc"},
+    "pd_disclosure": {"admin": "vx", "director": "vx", "deputy": "vx"},
     # Carrier registers (issue 3): DOMAIN.md «Roles» — the deputy reads and filters everything.
     "carrier_kinds": {"admin": "vcex", "director": "vx", "deputy": "vx", "secretary": "v", "officer": "v"},
     "personal_files": {"director": "vx", "deputy": "vx", "secretary": "vcedx", "officer": "v",

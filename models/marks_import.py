@@ -469,13 +469,19 @@ def _grid_columns(sheet, rows, header_index, first_col, year, title_period, fina
         elif label[0] == "term":
             columns[c] = ("term", None, label[1:])
         elif label[0] == "period_end":
-            if title_period is None:
-                parsed.errors.append(f"{where(sheet.name, header_index, c)}: столбец «{value}» — отметка за период, "
-                                     "но период не указан над таблицей (строка «Период: 1 четверть»).")
-            else:
-                columns[c] = ("term", None, title_period)
+            columns[c] = ("term", None, title_period)
         elif label[0] in ("year", "exam", "final"):
             columns[c] = (label[0], None, None)
+    days = [spec[1] for spec in columns.values() if spec[0] == "current"]
+    for c, spec in list(columns.items()):
+        if spec[0] == "term" and spec[2] is None:
+            if days:
+                # No «Период:» line: the period is the one holding the journal's last lesson.
+                columns[c] = ("term", None, ("date", max(days)))
+            else:
+                del columns[c]
+                parsed.errors.append(f"{where(sheet.name, header_index, c)}: столбец «{header[c]}» — отметка за "
+                                     "период, но период не указан над таблицей (строка «Период: 1 четверть»).")
     return columns
 
 

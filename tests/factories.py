@@ -94,3 +94,18 @@ def _staff(teacher):
 
 # Other developers append their seeders here: each takes the class teacher (or None) and returns {Model: record}.
 SEEDERS = [_people, _calendar, _staff]
+
+
+def _disclosure(teacher):
+    from models.disclosure import record_disclosure
+
+    pupil = db.session.scalar(select(Student))
+    entry = record_disclosure(db.session, user_id=None, document_kind="progress_report",
+                              description="Справка об успеваемости", student_id=pupil.id if pupil else None,
+                              recipient="Иванова Мария Петровна (мать)", purpose="по месту требования")
+    from models.disclosure import PdDisclosure
+
+    return {PdDisclosure: entry}
+
+
+SEEDERS.append(_disclosure)

@@ -9,3 +9,7 @@ def register_views(app):
     from .backups import bp as backups_bp
 
     app.register_blueprint(backups_bp)
+
+    from .marks import bp as marks_bp
+
+    app.register_blueprint(marks_bp)

@@ -1,0 +1,323 @@
+"""Pages of marks: «Импорт отметок», «Анализ успеваемости» and the printed «Справка об успеваемости»."""
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from admin.roles import can, own_class_only
+from models import db
+from models.analysis import (LEADER_MIN_AVERAGE, UNDERACHIEVER_MAX_MARK, chart_bars, class_results,
+                             subject_results)
+from models.disclosure import DisclosureError, record_disclosure
+from models.marks import CODE_LABELS, IMPORT_LAYOUTS, MARK_KINDS, Mark, MarkImport
+from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError, apply_import, flat_template_xlsx,
+                                 prepare_import, store_upload)
+from models.people import AcademicYear, School, SchoolClass, Student, Subject, Term, current_year
+
+from .access import requires
+from .pdf import render_pdf
+
+bp = Blueprint("marks", __name__, url_prefix="/marks")
+PENDING = "marks_import_pending"
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(xlsx|xls|csv|bin)$")
+
+
+def _render(template, **context):
+    # Through the panel's index view, so the page keeps the panel's menu and layout.
+    return current_app.extensions["panel_admin"].index_view.render(template, **context)
+
+
+def _imports_dir():
+    return Path(current_app.instance_path) / "imports"
+
+
+def _own_class_ids(target):
+    """None when the user sees every class for this target; else the ids of the classes they teach."""
+    if not own_class_only(current_user, target):
+        return None
+    return set(db.session.scalars(select(SchoolClass.id).where(SchoolClass.class_teacher_id == current_user.id)))
+
+
+def _year_from(value):
+    year = db.session.get(AcademicYear, int(value)) if value and str(value).isdigit() else None
+    return year or current_year(db.session) or db.session.scalar(
+        select(AcademicYear).order_by(AcademicYear.starts_on.desc()))
+
+
+# --- import ------------------------------------------------------------------------------------
+
+def _import_page(**context):
+    years = list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))
+    recent = select(MarkImport).order_by(MarkImport.id.desc()).limit(20)
+    if _own_class_ids("marks_import") is not None:
+        recent = recent.where(MarkImport.user_id == current_user.id)
+    context.setdefault("year", current_year(db.session))
+    return _render("pages/marks_import.html", years=years, layouts=IMPORT_LAYOUTS, recent=db.session.scalars(recent),
+                   flat_headers=FLAT_HEADERS, codes=CODE_LABELS, kinds=MARK_KINDS,
+                   can_create=can(current_user, "marks_import", "create"), max_errors=MAX_ERRORS_SHOWN, **context)
+
+
+@bp.route("/import")
+@requires("marks_import", "view")
+def import_form():
+    return _import_page()
+
+
+@bp.route("/import/template.xlsx")
+@requires("marks_import", "view")
+def import_template():
+    return send_file(io.BytesIO(flat_template_xlsx()), download_name="Шаблон импорта отметок.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _drop_pending():
+    pending = session.pop(PENDING, None)
+    if pending and STORED_NAME.match(pending.get("stored", "")):
+        (_imports_dir() / pending["stored"]).unlink(missing_ok=True)
+
+
+@bp.route("/import", methods=["POST"])
+@requires("marks_import", "create")
+def import_preview():
+    upload = request.files.get("file")
+    year = _year_from(request.form.get("year"))
+    layout = request.form.get("layout") or None
+    layout = layout if layout in IMPORT_LAYOUTS else None
+    if upload is None or not upload.filename:
+        flash("Выберите файл выгрузки из электронного журнала (XLSX, XLS или CSV).", "error")
+        return _import_page(year=year), 400
+    data = upload.read()
+    if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
+        flash("Файл слишком большой.", "error")
+        return _import_page(year=year), 400
+    if year is None:
+        flash("Сначала добавьте учебный год.", "error")
+        return _import_page(), 400
+    try:
+        preview = prepare_import(db.session, data, upload.filename, year,
+                                 allowed_class_ids=_own_class_ids("marks_import"), layout=layout)
+    except ImportFileError as exc:
+        flash(f"Файл «{upload.filename}» не загружен: {exc}", "error")
+        return _import_page(year=year), 400
+    finally:
+        db.session.rollback()  # the preview only reads
+    _drop_pending()
+    if preview.ok and (preview.inserts or preview.updates):
+        stored = store_upload(_imports_dir(), data, upload.filename)
+        session[PENDING] = {"stored": stored, "name": upload.filename, "year": year.id, "layout": preview.layout}
+    return _import_page(year=year, preview=preview, file_name=upload.filename), (200 if preview.ok else 422)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@requires("marks_import", "create")
+def import_confirm():
+    pending = session.get(PENDING)
+    if not pending or not STORED_NAME.match(pending.get("stored", "")):
+        flash("Нет файла, ожидающего подтверждения: загрузите его ещё раз.", "error")
+        return redirect(url_for("marks.import_form"))
+    path = _imports_dir() / pending["stored"]
+    if not path.exists():
+        session.pop(PENDING, None)
+        flash("Файл для подтверждения не найден: загрузите его ещё раз.", "error")
+        return redirect(url_for("marks.import_form"))
+    year = db.session.get(AcademicYear, pending["year"])
+    try:
+        batch = apply_import(db.session, path.read_bytes(), original_name=pending["name"],
+                             stored_name=pending["stored"], year=year, user_id=current_user.id,
+                             allowed_class_ids=_own_class_ids("marks_import"), layout=pending["layout"])
+        db.session.commit()
+    except ImportFileError as exc:
+        db.session.rollback()
+        _drop_pending()
+        flash(f"Отметки не загружены: {exc} Загрузите файл снова, чтобы увидеть ошибки.", "error")
+        return redirect(url_for("marks.import_form"))
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("marks import failed")
+        flash("Отметки не загружены: ошибка при записи в базу (например, тот же файл загружает другой "
+              "пользователь). Ничего не изменено; повторите позже.", "error")
+        return redirect(url_for("marks.import_form"))
+    session.pop(PENDING, None)
+    if batch is None:
+        path.unlink(missing_ok=True)
+        flash("Новых отметок нет: всё из этого файла уже загружено. Ничего не изменено.", "info")
+    else:
+        flash(f"Файл «{batch.original_name}» загружен: добавлено отметок — {batch.added_count}, "
+              f"изменено — {batch.updated_count}.", "success")
+    return redirect(url_for("marks.import_form"))
+
+
+# --- analysis ------------------------------------------------------------------------------------
+
+def _int_arg(name):
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _default_term(terms):
+    today = date.today()
+    for term in terms:
+        if term.starts_on <= today <= term.ends_on:
+            return term
+    started = [t for t in terms if t.starts_on <= today]
+    return (started[-1] if started else terms[0]) if terms else None
+
+
+def _analysis_context():
+    year = _year_from(request.args.get("year"))
+    if year is None:
+        abort(404)
+    terms = list(db.session.scalars(select(Term).where(Term.academic_year_id == year.id)
+                                    .order_by(Term.starts_on, Term.kind.desc())))
+    term_id = _int_arg("term")
+    term = next((t for t in terms if t.id == term_id), None) or _default_term(terms)
+    classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == year.id)
+                                      .order_by(SchoolClass.grade, SchoolClass.letter)))
+    own = _own_class_ids("analysis")
+    if own is not None:
+        classes = [c for c in classes if c.id in own]
+    class_id = _int_arg("class_id")
+    if class_id is not None and class_id not in {c.id for c in classes}:
+        # Another class (or another year's) for a class teacher is simply not theirs to see.
+        if own is not None:
+            abort(403)
+        abort(404)
+    subject_id = _int_arg("subject")
+    subjects = list(db.session.scalars(select(Subject).order_by(Subject.position, Subject.name)))
+    class_ids = [class_id] if class_id else [c.id for c in classes]
+    context = dict(year=year, years=list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
+                   terms=terms, term=term, classes=classes, class_id=class_id, subjects=subjects,
+                   subject_id=subject_id, results=[], subject_rows=[], previous=None, chart=None,
+                   leader_average=current_app.config.get("ANALYSIS_LEADER_AVERAGE", LEADER_MIN_AVERAGE),
+                   underachiever_mark=current_app.config.get("ANALYSIS_UNDERACHIEVER_MARK", UNDERACHIEVER_MAX_MARK))
+    if term is not None and class_ids:
+        context["results"] = class_results(db.session, term, class_ids, subject_id,
+                                           leader_average=context["leader_average"],
+                                           underachiever_mark=context["underachiever_mark"])
+        scope = class_ids if (class_id or own is not None) else None
+        rows, previous = subject_results(db.session, term, scope, subject_id)
+        context.update(subject_rows=rows, previous=previous, chart=chart_bars(rows) if rows else None)
+    return context
+
+
+@bp.route("/analysis")
+@requires("analysis", "view")
+def analysis():
+    context = _analysis_context()
+    return _render("pages/marks_analysis.html", can_export=can(current_user, "analysis", "export"),
+                   can_print=can(current_user, "progress_report", "create"), **context)
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+@bp.route("/analysis.xlsx")
+@requires("analysis", "export")
+def analysis_export():
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    context = _analysis_context()
+    book = Workbook()
+    categories = {"leader": "лидер", "underachiever": "неуспевающий", "": ""}
+    sheet = book.active
+    sheet.title = "Обучающиеся"
+    sheet.append(["Класс", "ФИО", "Средний балл за период", "Отметок за период", "Низшая отметка",
+                  "Средний балл текущих", "Текущих отметок", "Пропусков", "Группа"])
+    for result in context["results"]:
+        for s in result.students:
+            sheet.append([result.name, s.name, _number(s.average), s.marks, s.lowest, _number(s.current_average),
+                          s.current_marks, s.absences, categories[s.category]])
+    classes = book.create_sheet("Классы")
+    classes.append(["Класс", "Обучающихся", "С отметками", "Средний балл", "Качество, %", "Успеваемость, %",
+                    "Лидеров", "Неуспевающих"])
+    for result in context["results"]:
+        classes.append([result.name, len(result.students), len(result.rated), result.average, result.quality,
+                        result.success, len(result.leaders), len(result.underachievers)])
+    subjects = book.create_sheet("Предметы")
+    subjects.append(["Предмет", "Средний балл", "Отметок", "Предыдущий период", "Изменение", "Средний балл текущих"])
+    for row in context["subject_rows"]:
+        subjects.append([row.name, row.average, row.marks, row.previous, row.change, row.current_average])
+    for ws in book.worksheets:
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.column_dimensions["A"].width = 12 if ws.title != "Предметы" else 28
+        ws.column_dimensions["B"].width = 34 if ws.title == "Обучающиеся" else 14
+    out = io.BytesIO()
+    book.save(out)
+    term = context["term"]
+    name = f"Анализ успеваемости {context['year'].name.replace('/', '-')}"
+    if term is not None:
+        name += f" {term.number} {'четв' if term.kind == 'quarter' else 'полуг'}"
+    return send_file(io.BytesIO(out.getvalue()), as_attachment=True, download_name=f"{name}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- progress report ---------------------------------------------------------------------------
+
+def _student_for_report(student_id):
+    student = db.session.get(Student, student_id)
+    if student is None:
+        abort(404)
+    own = _own_class_ids("progress_report")
+    if own is not None and student.school_class_id not in own:
+        abort(403)
+    return student
+
+
+def progress_context(student, year):
+    """Current and period marks of one student for the year, grouped by subject (read in one query)."""
+    rows = db.session.execute(
+        select(Mark.subject_id, Mark.kind, Mark.marked_on, Mark.slot, Mark.value, Mark.code, Mark.term_id)
+        .where(Mark.student_id == student.id, Mark.marked_on >= year.starts_on, Mark.marked_on <= year.ends_on)
+        .order_by(Mark.subject_id, Mark.marked_on, Mark.slot)).all()
+    terms = list(db.session.scalars(select(Term).where(Term.academic_year_id == year.id)
+                                    .order_by(Term.kind.desc(), Term.number)))
+    used_terms = [t for t in terms if any(r.term_id == t.id and r.kind == "term" for r in rows)]
+    subjects = {s.id: s for s in db.session.scalars(select(Subject).where(
+        Subject.id.in_({r.subject_id for r in rows})))} if rows else {}
+    table = []
+    for subject in sorted(subjects.values(), key=lambda s: (s.position, s.name)):
+        mine = [r for r in rows if r.subject_id == subject.id]
+        current = [r for r in mine if r.kind == "current" and r.value is not None]
+        table.append({
+            "name": subject.name,
+            "current": ", ".join(str(r.value) for r in current),
+            "average": round(sum(r.value for r in current) / len(current), 2) if current else None,
+            "terms": [next((r.value or r.code for r in mine if r.kind == "term" and r.term_id == t.id), "")
+                      for t in used_terms],
+            "year": next((r.value or r.code for r in mine if r.kind == "year"), ""),
+        })
+    return {"table": table, "terms": used_terms}
+
+
+@bp.route("/progress/<int:student_id>", methods=["GET", "POST"])
+@requires("progress_report", "create")
+def progress_report(student_id):
+    student = _student_for_report(student_id)
+    year = _year_from(request.values.get("year"))
+    if request.method == "GET":
+        return _render("pages/marks_progress.html", student=student, year=year,
+                       years=list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))))
+    recipient, purpose = request.form.get("recipient", ""), request.form.get("purpose", "")
+    try:
+        record_disclosure(db.session, user_id=current_user.id, document_kind="progress_report",
+                          description=f"Справка об успеваемости за {year} учебный год", student_id=student.id,
+                          recipient=recipient, purpose=purpose)
+        school = db.session.scalar(select(School).order_by(School.id))
+        pdf = render_pdf("pdf/progress_report.html", student=student, year=year, school=school,
+                         today=date.today(), purpose=purpose.strip(), **progress_context(student, year))
+        db.session.commit()  # the register entry is kept only if the document was really made
+    except DisclosureError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render("pages/marks_progress.html", student=student, year=year, recipient=recipient,
+                       purpose=purpose,
+                       years=list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))), 400
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"Справка об успеваемости {student.last_name} {student.first_name}.pdf")
