@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import DatePickerWidget
 from flask_admin.model.form import converts
@@ -75,6 +76,71 @@ def _bool_format(view, value, name=None):
     return "да" if value else "нет"
 
 
+def _parse_ru(value, with_time=False, end_of_day=False):
+    """ДД.ММ.ГГГГ (the panel's format) or ISO, which the filter's calendar widget still sends."""
+    value = (value or "").strip()
+    formats = ["%d.%m.%Y", "%Y-%m-%d"]
+    if with_time:
+        formats = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] + formats
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if end_of_day and "%H" not in fmt:
+            parsed = parsed.replace(hour=23, minute=59, second=59)
+        return parsed
+    raise ValueError(value)
+
+
+class _RuDateValue:
+    def clean(self, value):
+        return _parse_ru(value).date()
+
+
+class _RuDateRange:
+    with_time = False
+
+    def clean(self, value):
+        parts = value.split(" to ")
+        if len(parts) != 2:
+            raise ValueError(value)
+        start = _parse_ru(parts[0], self.with_time)
+        end = _parse_ru(parts[1], self.with_time, end_of_day=self.with_time)
+        return [start, end] if self.with_time else [start.date(), end.date()]
+
+    def validate(self, value):
+        try:
+            start, end = self.clean(value)
+        except ValueError:
+            return False
+        return start <= end
+
+
+class _RuDateTimeRange(_RuDateRange):
+    with_time = True
+
+
+class _RuDateTimeValue:
+    def clean(self, value):
+        return _parse_ru(value, with_time=True)
+
+
+def _ru_filter(base, mixin):
+    return type("Ru" + base.__name__, (mixin, base), {})
+
+
+class RuFilterConverter(sqla_filters.FilterConverter):
+    """Flask-Admin's date filters parse only ISO; ours take ДД.ММ.ГГГГ as typed by people, and ISO too."""
+
+    date_filters = tuple(
+        _ru_filter(f, _RuDateRange if issubclass(f, sqla_filters.DateBetweenFilter) else _RuDateValue)
+        if f is not sqla_filters.FilterEmpty else f for f in sqla_filters.FilterConverter.date_filters)
+    datetime_filters = tuple(
+        _ru_filter(f, _RuDateTimeRange if issubclass(f, sqla_filters.DateTimeBetweenFilter) else _RuDateTimeValue)
+        if f is not sqla_filters.FilterEmpty else f for f in sqla_filters.FilterConverter.datetime_filters)
+
+
 class PanelForm(FlaskForm):
     """Flask-WTF form: every generated form carries the CSRF token that CSRFProtect checks."""
 
@@ -89,6 +155,7 @@ class SecureModelView(ModelView):
 
     form_base_class = PanelForm
     model_form_converter = PanelModelConverter
+    filter_converter = RuFilterConverter()
     page_size = 50
     can_view_details = True
     can_set_page_size = False

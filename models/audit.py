@@ -99,8 +99,10 @@ def _relationship_changes(obj):
 
 
 def _record_id(obj):
-    ident = inspect(obj).identity
-    return ",".join(str(i) for i in ident) if ident else "?"
+    state = inspect(obj)
+    # A row inserted in this flush has no identity key yet (it is set after after_flush), but its id is loaded.
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(i) for i in ident) if ident and None not in ident else "?"
 
 
 def _describe(obj):

@@ -109,3 +109,13 @@ def _disclosure(teacher):
 
 
 SEEDERS.append(_disclosure)
+
+
+def filter_arg(app, endpoint, name, operation):
+    """The URL argument of a list filter, e.g. filter_arg(app, "student", "Класс", "равно") -> "flt0_3"."""
+    view = next(v for v in app.extensions["panel_admin"]._views if v.endpoint == endpoint)
+    with app.test_request_context():
+        for index, flt in enumerate(view._filters):
+            if str(flt.name) == name and str(flt.operation()) == operation:
+                return f"flt0_{view.get_filter_arg(index, flt)}"
+    raise LookupError(f"{endpoint}: нет фильтра «{name}» / «{operation}»")

@@ -115,11 +115,7 @@ def test_list_filters_by_class(app, login_as):
         factories.student("Петрова", "Анна", klass=b, sex="female")
         db.session.commit()
     panel = login_as("secretary")
-    view = next(v for v in app.extensions["panel_admin"]._views if v.endpoint == "student")
-    with app.test_request_context():
-        index = next(i for i, f in enumerate(view._filters)
-                     if str(f.name) == "Класс" and str(f.operation()) == "равно")
-        arg = f"flt0_{view.get_filter_arg(index, view._filters[index])}"
+    arg = factories.filter_arg(app, "student", "Класс", "равно")
     page = panel.get("/admin/student/", query_string={arg: "8Б"}).get_data(as_text=True)
     assert "Петрова" in page and "Иванов" not in page
 
@@ -152,3 +148,17 @@ def test_second_save_from_a_stale_form_is_refused(app, login_as):
         assert db.session.get(Student, sid).first_name == "Георгий"
     # The refused form now shows the current values, so the second user can redo the edit.
     assert "Георгий" in page
+
+
+def test_date_filter_takes_russian_dates(app, login_as):
+    with app.app_context():
+        klass = factories.school_class(grade=7, letter="А")
+        factories.student("Иванов", "Пётр", klass=klass, birth_date=date(2012, 4, 1))
+        factories.student("Петрова", "Анна", klass=klass, sex="female", birth_date=date(2013, 6, 15))
+        db.session.commit()
+    panel = login_as("secretary")
+    equal = factories.filter_arg(app, "student", "Дата рождения", "равно")
+    between = factories.filter_arg(app, "student", "Дата рождения", "между")
+    for arg, value in ((equal, "15.06.2013"), (equal, "2013-06-15"), (between, "01.01.2013 to 31.12.2013")):
+        page = panel.get("/admin/student/", query_string={arg: value}).get_data(as_text=True)
+        assert "Петрова" in page and "Иванов" not in page, value
