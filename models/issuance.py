@@ -2,6 +2,7 @@
 import re
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, or_,
                         select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -397,10 +398,14 @@ def issuance_order(session, number, issued_on):
     number = (number or "").strip()
     order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
     if order is None:
-        order = Order(number=number, issued_on=issued_on, kind="issuance",
-                      title="О выдаче документов об образовании")
-        session.add(order)
-        session.flush()
+        # Another officer may create the same order at this instant: a savepoint lets us take theirs.
+        try:
+            with session.begin_nested():
+                order = Order(number=number, issued_on=issued_on, kind="issuance",
+                              title="О выдаче документов об образовании")
+                session.add(order)
+        except IntegrityError:
+            order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
     return order
 
 
@@ -514,8 +519,8 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
     if errors:
         raise IssuanceError(errors)
 
-    order = issuance_order(session, order_number, order_date)
     lock_book(session, book.id)
+    order = issuance_order(session, order_number, order_date)
     number = next_registration_number(session, book.id)
     entries = []
     for offset, row in enumerate(sorted(graduates_data, key=lambda r: (members[r["student_id"]].last_name,
@@ -574,8 +579,8 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
     if errors:
         raise IssuanceError(errors)
 
-    order = issuance_order(session, order_number, order_date)
     lock_book(session, book.id)
+    order = issuance_order(session, order_number, order_date)
     entry = CertificateBookEntry(
         book_id=book.id, reg_number=next_registration_number(session, book.id), entry_kind="duplicate",
         level=original.level, student_id=original.student_id, school_class_id=original.school_class_id,
