@@ -16,7 +16,10 @@ from .people import GuardianView, OrderView, SchoolClassView, StudentView
 from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermView
 from .system import AuditLogView, UserView
 from .disclosure import PdDisclosureView
+from .retention import DestructionActView
 from models.disclosure import PdDisclosure
+from models.retention import DestructionAct
+from views.retention import RetentionReviewPage
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -60,6 +63,8 @@ def init_admin(app):
         AuditLogView(AuditLog, name="Журнал аудита", category=ADMINISTRATION, endpoint="audit_log"),
         PdDisclosureView(PdDisclosure, name="Журнал передачи персональных данных", category=ADMINISTRATION,
                          endpoint="pd_disclosure"),
+        DestructionActView(DestructionAct, name="Акты о выделении к уничтожению", category=ARCHIVE,
+                           endpoint="destruction_act"),
     ]
     for view in views:
         admin.add_view(view)
@@ -67,5 +72,7 @@ def init_admin(app):
     admin.add_link(PageLink("Резервные копии", endpoint="backups.index", page="backups", category=ADMINISTRATION))
     admin.add_link(PageLink("Импорт отметок", endpoint="marks.import_form", page="marks_import", category=REPORTS))
     admin.add_link(PageLink("Анализ успеваемости", endpoint="marks.analysis", page="analysis", category=REPORTS))
+    admin.add_view(RetentionReviewPage(name="Экспертиза сроков хранения", category=ARCHIVE,
+                                       endpoint="retention_review"))
     app.extensions["panel_admin"] = admin
     return admin

@@ -2,8 +2,29 @@
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from .roles import ROLES
+
+
+def _panel_url(endpoint):
+    """A register's list or a page's first screen; None when the panel has no such view."""
+    for name in (f"{endpoint}.index_view", f"{endpoint}.index"):
+        try:
+            return url_for(name)
+        except BuildError:
+            continue
+    return None
+
+
+def home_notices(user):
+    """(text, count, url) reminders for this user's roles, each from a plain function in models/."""
+    from datetime import date
+
+    from models import db
+    from models.retention import review_notices
+
+    return review_notices(db.session, user.roles, date.today(), url_for=_panel_url)
 
 
 class HomeView(AdminIndexView):
@@ -22,4 +43,4 @@ class HomeView(AdminIndexView):
             if items:
                 sections.append((category.name if category.is_category() else "", items))
         roles = [ROLES.get(r, r) for r in current_user.roles]
-        return self.render("admin/home.html", sections=sections, roles=roles)
+        return self.render("admin/home.html", sections=sections, roles=roles, notices=home_notices(current_user))

@@ -307,8 +307,9 @@ def add_carriers(session, act, carrier_ids, *, strict_year_start=True):
         kind = group[0].kind
         line = next((ln for ln in act.lines if ln.kind_id == kind_ref), None)
         if line is None:
-            line = DestructionActLine(position=len(act.lines) + 1, kind=kind, nomenclature_index=kind.nomenclature_index,
-                                      title=kind.name, retention_text=kind.rule_text(), clause=kind.source_clause)
+            line = DestructionActLine(position=len(act.lines) + 1, kind=kind, title=kind.name,
+                                      nomenclature_index=kind.nomenclature_index, retention_text=kind.rule_text(),
+                                      clause=kind.source_clause)
             act.lines.append(line)
             _covered(line, group)
         else:
@@ -330,7 +331,7 @@ def draft_act(session, *, carrier_ids, user, act_date, number=None, strict_year_
     return act
 
 
-def draft_from_groups(session, *, kind_ids, user, act_date, strict_year_start=True, **filters):
+def draft_from_groups(session, *, kind_ids, user, act_date, number=None, strict_year_start=True, **filters):
     """A draft of every proposable carrier of the chosen kinds whose period ended before the act's cutoff."""
     cutoff = act_cutoff(act_date, strict_year_start)
     ids = []
@@ -339,7 +340,8 @@ def draft_from_groups(session, *, kind_ids, user, act_date, strict_year_start=Tr
     if not ids:
         raise RetentionError(f"Среди выбранных нет носителей, срок хранения которых истёк до {cutoff:%d.%m.%Y}: "
                              "акт без строк не составляется.")
-    return draft_act(session, carrier_ids=ids, user=user, act_date=act_date, strict_year_start=strict_year_start)
+    return draft_act(session, carrier_ids=ids, user=user, act_date=act_date, number=number,
+                     strict_year_start=strict_year_start)
 
 
 def _check_number(session, number, act_date, act_id=None):
