@@ -16,6 +16,9 @@ from .people import GuardianView, OrderView, SchoolClassView, StudentView
 from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermView
 from .system import AuditLogView, UserView
 from .disclosure import PdDisclosureView
+from .issuance import BlankReceiptView, CertificateEntryView
+from models.issuance import BlankReceipt, CertificateBookEntry
+from views.issuance import IssuancePage
 from .retention import DestructionActView
 from models.disclosure import PdDisclosure
 from models.retention import DestructionAct
@@ -63,6 +66,10 @@ def init_admin(app):
         AuditLogView(AuditLog, name="Журнал аудита", category=ADMINISTRATION, endpoint="audit_log"),
         PdDisclosureView(PdDisclosure, name="Журнал передачи персональных данных", category=ADMINISTRATION,
                          endpoint="pd_disclosure"),
+        BlankReceiptView(BlankReceipt, name="Бланки аттестатов — поступление", category=ISSUANCE,
+                         endpoint="blank_receipt"),
+        CertificateEntryView(CertificateBookEntry, name="Книга выдачи аттестатов — записи", category=ISSUANCE,
+                             endpoint="certificate_entry"),
         DestructionActView(DestructionAct, name="Акты о выделении к уничтожению", category=ARCHIVE,
                            endpoint="destruction_act"),
     ]
@@ -74,5 +81,6 @@ def init_admin(app):
     admin.add_link(PageLink("Анализ успеваемости", endpoint="marks.analysis", page="analysis", category=REPORTS))
     admin.add_view(RetentionReviewPage(name="Экспертиза сроков хранения", category=ARCHIVE,
                                        endpoint="retention_review"))
+    admin.add_view(IssuancePage(name="Выдача аттестатов", category=ISSUANCE, endpoint="issuance"))
     app.extensions["panel_admin"] = admin
     return admin

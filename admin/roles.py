@@ -47,6 +47,10 @@ MATRIX = {
     "portfolios": {"director": "vx", "deputy": "vx", "secretary": "vce", "class_teacher": "vce"},
     "portfolio_items": {"director": "vx", "deputy": "vx", "secretary": "vced", "class_teacher": "vced"},
     "custody": {"admin": "v", "director": "vx", "deputy": "vx", "secretary": "v", "officer": "vx"},
+    # Certificate issuance (issue 4): the officer issues; the director and the deputy read.
+    "issuance": {"officer": "vce", "director": "v", "deputy": "v"},
+    "blanks": {"officer": "vce", "director": "v", "deputy": "v"},
+    "certificate_entries": {"officer": "vx", "director": "vx", "deputy": "vx"},
     "backups": {"admin": "vc"},
     # Retention review (issue 6): the deputy drafts destruction acts; approving is the director's alone,
     # setting a hold (запрет на уничтожение) is for both.

@@ -40,6 +40,11 @@ def login():
             error = f"Слишком много неудачных попыток входа. Повторите через {wait} мин."
         else:
             user = db.session.scalar(select(User).where(func.lower(User.login) == login_name.lower()))
+            # The hash check is slow on purpose; it must not run inside the transaction, which on SQLite
+            # holds the write lock for a POST and would make every other save wait for it.
+            if user is not None:
+                db.session.expunge(user)
+            db.session.commit()
             if user is None or not user.check_password(form.password.data) or not user.is_active:
                 record_login_failure(db.session, login_name)
                 db.session.commit()

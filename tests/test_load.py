@@ -1,0 +1,63 @@
+"""Load: 20 people saving orders at once through the real server; no failure, no lost write."""
+import os
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from panel_server import OrderWriter, Server, flask_cli
+
+CLIENTS = 20
+SECONDS = float(os.environ.get("LOAD_SECONDS", "10"))
+PASSWORD = "load-password-1"
+
+
+def saved_titles(database_url):
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT number, title FROM school_order")).all()
+    engine.dispose()
+    return dict(rows)
+
+
+@pytest.mark.slow
+def test_twenty_people_save_at_once_and_nothing_is_lost(database_url, tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    server = Server(database_url, instance)
+    try:
+        # The user is created while the server starts: both take seconds to import the panel.
+        flask_cli(database_url, instance, "create-user", "loader", "--role", "secretary", "--password", PASSWORD)
+        server.wait_ready()
+    except BaseException:
+        server.stop()
+        raise
+    writers = [OrderWriter(server.port, "loader", PASSWORD, f"Н{n}") for n in range(CLIENTS)]
+    try:
+        # Log-ins first (the password hash is slow on purpose), then everyone saves at once.
+        ready = threading.Barrier(CLIENTS + 1)
+        threads = [threading.Thread(target=w.run, args=(SECONDS, ready)) for w in writers]
+        for thread in threads:
+            thread.start()
+        ready.wait(timeout=120)
+        started = time.monotonic()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    log = server.text()
+    problems = [p for w in writers for p in w.problems]
+    assert not problems, "\n".join(problems[:10]) + "\n" + log[-3000:]
+    assert "database is locked" not in log and "Traceback" not in log, log[-3000:]
+
+    acked = {number: title for w in writers for number, title in w.acks.items()}
+    requests = sum(w.requests for w in writers)
+    print(f"\n{CLIENTS} клиентов, {elapsed:.1f} с: {requests} запросов, {len(acked)} приказов сохранено")
+    # Every one of the 20 got through (the count itself depends on the machine, so it is only printed).
+    assert all(w.acks for w in writers), "кто-то из пользователей не смог сохранить ни одного приказа"
+    saved = saved_titles(database_url)
+    lost = {n: t for n, t in acked.items() if saved.get(n) != t}
+    assert not lost, f"подтверждённые записи не в базе: {list(lost.items())[:5]}"
+    assert len(saved) == len(acked)
