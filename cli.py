@@ -110,8 +110,11 @@ def register(app):
         from models.demo import DEMO_PASSWORDS, seed_demo_school
 
         if not current_app.config.get("DEMO_DATABASE_OK"):
-            uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
-            if "demo" not in uri:
+            from sqlalchemy.engine import make_url
+
+            # Only the database's own name counts: a folder like /home/demo/ must not unlock a real school base.
+            name = os.path.basename(make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).database or "")
+            if "demo" not in name.lower():
                 fail("демо-данные загружаются только в отдельную демо-базу (в её имени должно быть «demo»), "
                      "например: DATABASE_URL=sqlite:///instance/demo.sqlite. Используйте make demo.")
         prepare_database(create_admin=False)

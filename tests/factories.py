@@ -111,6 +111,31 @@ def _disclosure(teacher):
 SEEDERS.append(_disclosure)
 
 
+def _issuance(teacher):
+    from datetime import timedelta
+
+    from models import CarrierKind, RegisterBook
+    from models.issuance import BlankReceipt, CertificateBookEntry
+
+    year = current_year(db.session)
+    kind = db.session.scalar(select(CarrierKind).where(CarrierKind.code == "certificate_book"))
+    book = RegisterBook(kind_id=kind.id, number="Ф-1", level="basic", created_on=year.starts_on)
+    receipt = BlankReceipt(blank_kind="certificate", level="basic", series="", number_from="03224000000001",
+                           number_to="03224000000010", received_on=year.starts_on, received_from="РУО")
+    pupil = student(last_name="Выпускникова", first_name="Дарья", klass=None)
+    db.session.add_all([book, receipt])
+    db.session.flush()
+    entry = CertificateBookEntry(book_id=book.id, reg_number=1, level="basic", student_id=pupil.id,
+                                 last_name=pupil.last_name, first_name=pupil.first_name, birth_date=pupil.birth_date,
+                                 blank_number="03224000000001", issued_on=year.starts_on + timedelta(days=1))
+    db.session.add(entry)
+    db.session.flush()
+    return {BlankReceipt: receipt, CertificateBookEntry: entry}
+
+
+SEEDERS.append(_issuance)
+
+
 def filter_arg(app, endpoint, name, operation):
     """The URL argument of a list filter, e.g. filter_arg(app, "student", "Класс", "равно") -> "flt0_3"."""
     view = next(v for v in app.extensions["panel_admin"]._views if v.endpoint == endpoint)

@@ -1,0 +1,147 @@
+"""Command-line commands: users, the first admin, the demo school, the instance config, SQLite settings."""
+import re
+import shutil
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select, text
+
+from admin.roles import ROLES
+from app import create_app
+from conftest import PanelClient, _base_config
+from models import Guardian, SchoolClass, Student, User, db
+from models.people import current_year
+
+
+def _output(result):
+    return result.output + (getattr(result, "stderr", "") or "")
+
+
+def _users(app, login):
+    with app.app_context():
+        return db.session.scalars(select(User).where(func.lower(User.login) == login.lower())).all()
+
+
+def test_create_user_then_update_without_duplicate(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "sidorova", "--role", "secretary", "--password", "pass-word-1",
+                                 "--full-name", "Сидорова Анна Петровна"])
+    assert result.exit_code == 0, _output(result)
+    assert "Создан пользователь sidorova" in result.output
+    result = runner.invoke(args=["create-user", "sidorova", "--role", "secretary", "--role", "officer",
+                                 "--password", "pass-word-2"])
+    assert result.exit_code == 0, _output(result)
+    assert "Обновлён пользователь sidorova" in result.output
+    users = _users(app, "sidorova")
+    assert len(users) == 1
+    assert sorted(users[0].roles) == ["officer", "secretary"]
+    assert users[0].full_name == "Сидорова Анна Петровна"
+    assert users[0].check_password("pass-word-2") and not users[0].check_password("pass-word-1")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--role", "janitor", "--password", "pass-word-1"], "Неизвестная роль: janitor"),
+    (["--password", "pass-word-1"], "укажите роль"),
+    (["--role", "secretary", "--password", "short"], "Пароль должен быть не короче 8 символов."),
+])
+def test_create_user_refuses_bad_arguments(app, args, message):
+    result = app.test_cli_runner().invoke(args=["create-user", "newbie"] + args)
+    assert result.exit_code == 2
+    assert message in _output(result)
+    assert "Ошибка" in _output(result)
+    assert _users(app, "newbie") == []
+
+
+def test_init_db_prints_the_admin_password_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, _output(result)
+    match = re.search(r"логин:\s+(\S+)\s+пароль:\s+(\S+)", result.output)
+    assert match, result.output
+    login, password = match.groups()
+    assert login == "admin" and len(password) >= 12
+    panel = PanelClient(app)
+    assert panel.login(login, password).status_code == 302
+    again = runner.invoke(args=["init-db"])
+    assert again.exit_code == 0, _output(again)
+    assert "пароль" not in again.output and password not in again.output
+    assert "База данных готова." in again.output
+    assert len(_users(app, "admin")) == 1
+
+
+def test_seed_demo_refuses_a_database_not_named_demo(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 2
+    assert "демо-данные загружаются только в отдельную демо-базу" in _output(result)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Student.id))) == 0
+
+
+def test_seed_demo_school_on_sqlite(sqlite_template, tmp_path):
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(sqlite_template, path)
+    app = create_app(_base_config(tmp_path, f"sqlite:///{path}"))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, _output(result)
+    assert "Демо-школа создана." in result.output
+    with app.app_context():
+        year = current_year(db.session)
+        students = db.session.scalars(select(Student)).all()
+        assert 550 <= len(students) <= 650
+        classes = db.session.scalars(select(SchoolClass)).all()
+        per_grade = Counter(c.grade for c in classes)
+        assert sorted(per_grade) == list(range(1, 12))
+        assert all(2 <= n <= 3 for n in per_grade.values()), per_grade
+        for student in students:
+            age = (year.starts_on - student.birth_date).days / 365.25
+            # A first-grader is 6 to 8 on 1 September; every grade adds a year.
+            assert 5.9 + student.school_class.grade - 1 <= age <= 8.1 + student.school_class.grade - 1, (
+                student.full_name, student.birth_date, student.school_class.name)
+            assert student.guardians, student.full_name
+        for klass in classes:
+            assert klass.class_teacher is not None and "class_teacher" in klass.class_teacher.roles
+        roles = {role for user in db.session.scalars(select(User)) for role in user.roles}
+        assert set(ROLES) <= roles
+        counts = (len(students), db.session.scalar(select(func.count(Guardian.id))),
+                  db.session.scalar(select(func.count(User.id))), len(classes))
+        db.session.remove()
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0, _output(again)
+    assert "уже была загружена" in again.output
+    with app.app_context():
+        assert counts == (db.session.scalar(select(func.count(Student.id))),
+                          db.session.scalar(select(func.count(Guardian.id))),
+                          db.session.scalar(select(func.count(User.id))),
+                          db.session.scalar(select(func.count(SchoolClass.id))))
+    # The printed demo accounts work.
+    assert PanelClient(app).login("secretary", "demo-secretary").status_code == 302
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_first_start_writes_instance_config_with_a_random_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("INSTANCE_PATH", raising=False)
+    config = {"SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    first = create_app({**config, "INSTANCE_PATH": str(tmp_path / "one")})
+    written = (tmp_path / "one" / "config.py").read_text(encoding="utf-8")
+    key = re.search(r"SECRET_KEY = '([0-9a-f]+)'", written).group(1)
+    assert len(key) == 64 and first.config["SECRET_KEY"] == key
+    again = create_app({**config, "INSTANCE_PATH": str(tmp_path / "one")})
+    assert again.config["SECRET_KEY"] == key  # kept across restarts, so sessions survive them
+    other = create_app({**config, "INSTANCE_PATH": str(tmp_path / "two")})
+    assert other.config["SECRET_KEY"] != key
+    # Tests never write it.
+    create_app({**config, "TESTING": True, "INSTANCE_PATH": str(tmp_path / "three")})
+    assert not (tmp_path / "three" / "config.py").exists()
+
+
+def test_sqlite_connection_pragmas(app, backend):
+    if backend != "sqlite":
+        pytest.skip("только для SQLite")
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() > 0
+        assert db.session.execute(text("SELECT lower('ИВАНОВ')")).scalar() == "иванов"
