@@ -118,9 +118,13 @@ def _sqlite_begin(conn):
 
 
 def _request_is_read_only():
-    from flask import has_request_context
+    from flask import has_app_context, has_request_context
 
-    return has_request_context() and request.method in ("GET", "HEAD") and not g.get("writes", False)
+    if has_request_context():
+        return request.method in ("GET", "HEAD") and not g.get("writes", False)
+    # Outside requests (CLI, workers) writers lock up front, unless the context says it mostly reads
+    # (the test suite's own session, which must not block the requests it sends).
+    return has_app_context() and g.get("sqlite_deferred", False)
 
 
 def _init_login(app):

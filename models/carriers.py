@@ -107,7 +107,7 @@ def add_years(start, years):
     return start.replace(year=target)
 
 
-def clock_start_date(kind, carrier, student_left_on=None, year_ends_on=None):
+def clock_start_date(kind, carrier, student_left_on=None, year_ends_on=None, has_student=None):
     """The date the kind's clock starts for this carrier, or None when it has not started."""
     start = kind.clock_start
     if start == "created":
@@ -118,19 +118,21 @@ def clock_start_date(kind, carrier, student_left_on=None, year_ends_on=None):
         return carrier.event_on or carrier.created_on
     if start == "student_leaves":
         # A carrier of no particular student (rare) counts from its own closing.
-        return student_left_on if carrier.student_id else carrier.closed_on
+        if has_student is None:
+            has_student = carrier.student_id is not None
+        return student_left_on if has_student else carrier.closed_on
     if start == "year_end":
         return year_ends_on or carrier.closed_on
     return None
 
 
-def retention_end(kind, carrier, student_left_on=None, year_ends_on=None):
+def retention_end(kind, carrier, student_left_on=None, year_ends_on=None, has_student=None):
     """The last day the carrier must be kept, or None (kept until handed over, not stored, clock not started)."""
     if kind is None or not kind.must_store or kind.retention_kind not in ("years", "nomenclature"):
         return None
     if not kind.retention_years:
         return None
-    start = clock_start_date(kind, carrier, student_left_on, year_ends_on)
+    start = clock_start_date(kind, carrier, student_left_on, year_ends_on, has_student)
     return add_years(start, kind.retention_years) if start else None
 
 
@@ -150,8 +152,9 @@ class Carrier(Versioned, db.Model):
     closed_on: Mapped[date | None] = mapped_column(Date)
     event_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="kept", index=True)
-    location: Mapped[str | None] = mapped_column(String(200), index=True)
-    custodian_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    # active_history: the custody log needs the old place even when the row was not loaded before the change.
+    location: Mapped[str | None] = mapped_column(String(200), index=True, active_history=True)
+    custodian_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True, active_history=True)
     # Stored, not computed per request: lists of 300,000 carriers filter and sort by it through an index.
     retention_end: Mapped[date | None] = mapped_column(Date, index=True)
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -219,11 +222,14 @@ class StrictAccountabilityError(Exception):
 def refresh_retention(session, carrier):
     from .people import AcademicYear, Student
 
+    # Objects may be linked by relationship (ids not synced before the flush) or by id (forms).
     with session.no_autoflush:
-        kind = session.get(CarrierKind, carrier.kind_id) if carrier.kind_id else None
-        student = session.get(Student, carrier.student_id) if carrier.student_id else None
-        year = session.get(AcademicYear, carrier.academic_year_id) if carrier.academic_year_id else None
-    value = retention_end(kind, carrier, student.left_on if student else None, year.ends_on if year else None)
+        kind = carrier.kind or (session.get(CarrierKind, carrier.kind_id) if carrier.kind_id else None)
+        student = carrier.student or (session.get(Student, carrier.student_id) if carrier.student_id else None)
+        year = carrier.academic_year or (
+            session.get(AcademicYear, carrier.academic_year_id) if carrier.academic_year_id else None)
+    value = retention_end(kind, carrier, student.left_on if student else None, year.ends_on if year else None,
+                          has_student=student is not None)
     if carrier.retention_end != value:
         carrier.retention_end = value
 
@@ -247,20 +253,30 @@ def _track_custody(session, carrier, is_new):
     from .audit import current_actor
 
     state = inspect(carrier)
-    loc, holder = state.attrs["location"].history, state.attrs["custodian_id"].history
+    loc = state.attrs["location"].history
+    # The holder may be set by id (forms) or by object (workflows); both count.
+    holder_ids, holder_objs = state.attrs["custodian_id"].history, state.attrs["custodian"].history
+    holder_changed = holder_ids.has_changes() or holder_objs.has_changes()
+    if not is_new and not (loc.has_changes() or holder_changed):
+        return
+    with session.no_autoflush:
+        new_holder = carrier.custodian.full_name if carrier.custodian is not None else _holder_name(
+            session, carrier.custodian_id)
     if is_new:
-        if not carrier.location and not carrier.custodian_id:
+        if not carrier.location and new_holder is None:
             return
         old_loc, old_holder = None, None
-    elif loc.has_changes() or holder.has_changes():
-        old_loc = loc.deleted[0] if loc.deleted else carrier.location
-        old_holder = holder.deleted[0] if holder.deleted else carrier.custodian_id
     else:
-        return
+        old_loc = loc.deleted[0] if loc.deleted else carrier.location
+        if holder_objs.deleted and holder_objs.deleted[0] is not None:
+            old_holder = holder_objs.deleted[0].full_name
+        elif holder_ids.deleted:
+            old_holder = _holder_name(session, holder_ids.deleted[0])
+        else:
+            old_holder = new_holder
     session.add(CustodyMovement(
-        carrier=carrier, from_location=old_loc, to_location=carrier.location,
-        from_holder=_holder_name(session, old_holder), to_holder=_holder_name(session, carrier.custodian_id),
-        moved_by=current_actor()[1],
+        carrier=carrier, from_location=old_loc, to_location=carrier.location, from_holder=old_holder,
+        to_holder=new_holder, moved_by=current_actor()[1],
         reason=getattr(carrier, "movement_reason", None) or ("поступление на хранение" if is_new else None)))
 
 

@@ -5,6 +5,8 @@ import shutil
 import sqlite3
 
 import pytest
+from flask import globals as flask_globals
+from flask import has_app_context
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -93,7 +95,10 @@ def app(database_url, tmp_path):
 
 @pytest.fixture
 def session(app):
+    from flask import g
+
     with app.app_context():
+        g.sqlite_deferred = True  # the test's reads must not hold SQLite's write lock against its requests
         yield db.session
 
 
@@ -119,25 +124,39 @@ class PanelClient:
 
     def csrf(self):
         if self.token is None:
-            page = self.http.get("/login").get_data(as_text=True)
+            page = self.get("/login").get_data(as_text=True)
             self.token = CSRF_RE.search(page).group(1)
         return self.token
 
     def login(self, login, password=PASSWORD):
         self.token = None
-        response = self.http.post("/login", data={"login": login, "password": password,
-                                                  "csrf_token": self.csrf()})
+        response = self.post("/login", data={"login": login, "password": password})
         self.token = None
         return response
 
+    def _request(self, method, *args, **kwargs):
+        """Each request gets its own app context and database session, as in production.
+
+        A test holding an app context (the `session` fixture) would otherwise share `g` with the
+        request (a stale CSRF token, a cached current_user) and could hold SQLite's write lock: the
+        test's open transaction is committed first.
+        """
+        if has_app_context():
+            db.session.commit()
+        token = flask_globals._cv_app.set(None)
+        try:
+            return getattr(self.http, method)(*args, **kwargs)
+        finally:
+            flask_globals._cv_app.reset(token)
+
     def get(self, url, **kwargs):
-        return self.http.get(url, **kwargs)
+        return self._request("get", url, **kwargs)
 
     def post(self, url, data=None, csrf=True, **kwargs):
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", self.csrf())
-        return self.http.post(url, data=data, **kwargs)
+        return self._request("post", url, data=data, **kwargs)
 
 
 @pytest.fixture

@@ -1,0 +1,272 @@
+"""Carrier registers: retention rules as data, custody log, strict accountability, register forms."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+import factories
+from models import (AuditLog, Carrier, CarrierKind, CustodyMovement, PersonalFile, RegisterBook, StoredCertificate,
+                    db)
+from models.carriers import StrictAccountabilityError, add_years, retention_end
+from models.registers import ExamProtocol, suggest_personal_file_number
+
+
+def kind(code):
+    return db.session.scalar(select(CarrierKind).where(CarrierKind.code == code))
+
+
+def test_default_kinds_seeded_from_domain(session):
+    assert kind("personal_file").retention_years == 3
+    assert kind("personal_file").clock_start == "student_leaves"
+    assert kind("certificate_book").retention_years == 50 and kind("certificate_book").strict_accountability
+    assert kind("gia_protocol").retention_years == 1 and kind("gia_protocol").clock_start == "exam_date"
+    assert kind("summary_sheet").retention_years == 25
+    assert kind("ejournal_copy").retention_years == 5
+    assert kind("stored_certificate").retention_kind == "until_handover"
+    assert not kind("portfolio").must_store
+
+
+def test_leap_day_moves_to_first_of_march():
+    assert add_years(date(2024, 2, 29), 1) == date(2025, 3, 1)
+    assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
+    assert add_years(date(2023, 6, 30), 25) == date(2048, 6, 30)
+
+
+@pytest.mark.parametrize("clock, expected", [
+    ("created", date(2020, 9, 1) .replace(year=2025)),
+    ("closed", date(2026, 5, 31)),
+    ("exam_date", date(2024, 6, 3)),
+    ("year_end", date(2027, 8, 31)),
+    ("student_leaves", date(2030, 1, 15)),
+])
+def test_retention_end_for_every_clock_start(clock, expected):
+    rule = CarrierKind(must_store=True, retention_kind="years", retention_years=5, clock_start=clock)
+    carrier = Carrier(created_on=date(2020, 9, 1), closed_on=date(2021, 5, 31), event_on=date(2019, 6, 3),
+                      student_id=1)
+    assert retention_end(rule, carrier, student_left_on=date(2025, 1, 15), year_ends_on=date(2022, 8, 31)) \
+        == expected
+
+
+def test_no_end_while_studying_or_until_handover():
+    rule = CarrierKind(must_store=True, retention_kind="years", retention_years=3, clock_start="student_leaves")
+    assert retention_end(rule, Carrier(student_id=1), student_left_on=None) is None
+    handover = CarrierKind(must_store=True, retention_kind="until_handover", retention_years=None)
+    assert retention_end(handover, Carrier(created_on=date(2020, 1, 1))) is None
+    unset = CarrierKind(must_store=True, retention_kind="nomenclature", retention_years=None, clock_start="closed")
+    assert retention_end(unset, Carrier(closed_on=date(2020, 1, 1))) is None
+
+
+def _personal_file(student, number="И-1"):
+    record = PersonalFile(kind=kind("personal_file"), number=number, student=student, created_on=date(2019, 9, 1),
+                          location="Приёмная, шкаф 1")
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def test_leaving_starts_the_clock_and_a_rule_change_recomputes(session):
+    pupil = factories.student()
+    record = _personal_file(pupil)
+    session.commit()
+    assert record.retention_end is None  # still studying
+    pupil.left_on = date(2026, 6, 30)
+    session.commit()
+    assert session.get(PersonalFile, record.id).retention_end == date(2029, 6, 30)
+    rule = kind("personal_file")
+    rule.retention_years = 5
+    session.commit()
+    assert session.get(PersonalFile, record.id).retention_end == date(2031, 6, 30)
+
+
+def test_custody_movements_are_logged_for_every_kind(session):
+    officer = factories.user("officer1", "officer", full_name="Лебедева Ольга Николаевна")
+    book = RegisterBook(kind=kind("certificate_book"), level="basic", created_on=date(2020, 9, 1),
+                        location="Кабинет 12", custodian=officer)
+    session.add(book)
+    session.commit()
+    book.location = "Сейф директора"
+    book.movement_reason = "приказ № 12 от 01.09.2026"
+    session.commit()
+    moves = session.scalars(select(CustodyMovement).where(CustodyMovement.carrier_id == book.id)
+                            .order_by(CustodyMovement.id)).all()
+    assert [(m.from_location, m.to_location) for m in moves] == [(None, "Кабинет 12"), ("Кабинет 12", "Сейф директора")]
+    assert moves[1].reason == "приказ № 12 от 01.09.2026"
+    assert moves[0].to_holder == "Лебедева Ольга Николаевна"
+
+
+def test_strict_accountability_entry_cannot_be_deleted_or_unannulled(session):
+    book = RegisterBook(kind=kind("certificate_book"), level="secondary", created_on=date(2020, 9, 1))
+    session.add(book)
+    session.commit()
+    session.delete(book)
+    with pytest.raises(StrictAccountabilityError):
+        session.flush()
+    session.rollback()
+    book = session.get(RegisterBook, book.id)
+    book.annulled, book.annul_reason = True, "заведена ошибочно"
+    session.commit()
+    assert book.annulled_at is not None
+    book.annulled = False
+    with pytest.raises(StrictAccountabilityError):
+        session.flush()
+    session.rollback()
+    assert session.get(RegisterBook, book.id).annulled
+
+
+def test_personal_file_number_suggestion(session):
+    pupil = factories.student(last_name="Белов")
+    _personal_file(pupil, "Б-14")
+    other = factories.student(last_name="Борисов", first_name="Иван")
+    _personal_file(other, "Б-3")
+    assert suggest_personal_file_number(session, "Белкин") == "Б-15"
+    assert suggest_personal_file_number(session, "ёлкин") == "Ё-1"
+
+
+def _form(extra):
+    data = {"kind": str(kind("personal_file").id), "status": "kept", "student": "", "number": ""}
+    data.update(extra)
+    return data
+
+
+def test_secretary_creates_personal_file_with_suggested_number(app, login_as, session):
+    pupil = factories.student(last_name="Белов")
+    session.commit()
+    panel = login_as("secretary")
+    response = panel.post("/admin/personal_file/new/", _form({
+        "student": str(pupil.id), "created_on": "01.09.2025", "location": "Приёмная, шкаф 2",
+        "has_application": "y"}))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    record = session.scalar(select(PersonalFile).where(PersonalFile.student_id == pupil.id))
+    assert record.number == "Б-1" and record.created_on == date(2025, 9, 1) and record.has_application
+    listing = panel.get("/admin/personal_file/?search=белов").get_data(as_text=True)
+    assert "Б-1" in listing and "01.09.2025" in listing
+
+
+@pytest.mark.parametrize("number, message", [
+    ("15", "Номер личного дела записывается"),
+    ("Б-1", "уже есть"),
+])
+def test_bad_personal_file_number_refused(app, login_as, session, number, message):
+    first = factories.student(last_name="Белов")
+    _personal_file(first, "Б-1")
+    second = factories.student(last_name="Быков", first_name="Олег")
+    session.commit()
+    panel = login_as("secretary")
+    before = session.scalar(select(func.count(Carrier.id)))
+    response = panel.post("/admin/personal_file/new/", _form({"student": str(second.id), "number": number}))
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count(Carrier.id))) == before
+
+
+def test_annual_mark_outside_scale_refused(app, login_as, session):
+    pupil = factories.student(last_name="Белов")
+    subject = factories.subject() if hasattr(factories, "subject") else None
+    if subject is None:
+        from models import Subject
+
+        subject = Subject(name="Математика")
+        session.add(subject)
+    session.commit()
+    panel = login_as("secretary")
+    data = _form({"student": str(pupil.id), "number": "Б-7", "annual_marks-0-academic_year":
+                  str(pupil.school_class_id or 1), "annual_marks-0-subject": str(subject.id),
+                  "annual_marks-0-value": "6", "annual_marks-0-grade": "5"})
+    from models.people import current_year
+
+    data["annual_marks-0-academic_year"] = str(current_year(session).id)
+    response = panel.post("/admin/personal_file/new/", data)
+    assert response.status_code == 200
+    session.expire_all()
+    assert session.scalar(select(func.count(PersonalFile.id))) == 0
+
+
+def test_strict_register_has_no_delete_even_for_its_keeper(app, login_as, session):
+    book = RegisterBook(kind=kind("certificate_book"), level="basic", created_on=date(2020, 9, 1))
+    session.add(book)
+    session.commit()
+    panel = login_as("officer")
+    response = panel.post("/admin/register_book/delete/", {"id": str(book.id), "url": "/admin/register_book/"})
+    assert response.status_code == 403
+    # annulment with a reason instead, visible in the list
+    edit = panel.get(f"/admin/register_book/edit/?id={book.id}").get_data(as_text=True)
+    assert "Аннулирована" in edit
+    response = panel.post(f"/admin/register_book/edit/?id={book.id}", {
+        "kind": str(book.kind_id), "level": "basic", "created_on": "01.09.2020", "status": "kept",
+        "annulled": "y", "annul_reason": "", "loaded_version": str(book.version)})
+    assert "Укажите причину аннулирования" in response.get_data(as_text=True)
+    response = panel.post(f"/admin/register_book/edit/?id={book.id}", {
+        "kind": str(book.kind_id), "level": "basic", "created_on": "01.09.2020", "status": "kept",
+        "annulled": "y", "annul_reason": "заведена ошибочно", "loaded_version": str(book.version)})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(RegisterBook, book.id).annulled
+    assert session.scalar(select(func.count(AuditLog.id)).where(AuditLog.table_name == "register_book",
+                                                                AuditLog.action == "update")) >= 1
+
+
+def test_stored_certificate_number_form_and_duplicates(app, login_as, session):
+    pupil = factories.student()
+    session.commit()
+    panel = login_as("officer")
+    base = {"kind": str(kind("stored_certificate").id), "student": str(pupil.id), "created_on": "28.08.2025",
+            "status": "kept", "is_original": "y", "location": "Сейф № 1"}
+    bad = panel.post("/admin/stored_certificate/new/", {**base, "series_number": "12АБ"})
+    assert "14 цифр" in bad.get_data(as_text=True)
+    ok = panel.post("/admin/stored_certificate/new/", {**base, "series_number": "032 24 000012345"})
+    assert ok.status_code == 302
+    again = panel.post("/admin/stored_certificate/new/", {**base, "series_number": "03224000012345"})
+    page = again.get_data(as_text=True)
+    assert "Уже существует" in page or "уже принят на хранение" in page
+    session.expire_all()
+    assert session.scalar(select(func.count(StoredCertificate.id))) == 1
+
+
+def test_rule_edit_by_admin_changes_carriers(app, login_as, session):
+    pupil = factories.student()
+    pupil.left_on = date(2025, 6, 1)
+    record = _personal_file(pupil)
+    session.commit()
+    assert record.retention_end == date(2028, 6, 1)
+    rule = kind("personal_file")
+    panel = login_as("admin")
+    response = panel.post(f"/admin/carrier_kind/edit/?id={rule.id}", {
+        "name": rule.name, "medium": "paper", "must_store": "y", "retention_kind": "years",
+        "retention_years": "10", "clock_start": "student_leaves", "needs_destruction_act": "y",
+        "loaded_version": str(rule.version)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(PersonalFile, record.id).retention_end == date(2035, 6, 1)
+    bad = panel.post(f"/admin/carrier_kind/edit/?id={rule.id}", {
+        "name": rule.name, "medium": "paper", "must_store": "y", "retention_kind": "years",
+        "retention_years": "", "clock_start": "", "loaded_version": str(session.get(CarrierKind, rule.id).version)})
+    assert "Укажите срок хранения в годах" in bad.get_data(as_text=True)
+
+
+def test_secretary_cannot_edit_rules_and_class_teacher_sees_own_files(app, login_as, session):
+    assert login_as("secretary").get(f"/admin/carrier_kind/edit/?id={kind('personal_file').id}").status_code == 403
+    teacher = factories.user("teacher", "class_teacher")
+    own = factories.school_class(grade=5, letter="А", teacher=teacher)
+    other = factories.school_class(grade=6, letter="Б")
+    mine = _personal_file(factories.student(last_name="Своев", klass=own), "С-1")
+    theirs = _personal_file(factories.student(last_name="Чужов", klass=other), "Ч-1")
+    session.commit()
+    panel = login_as("class_teacher", login="teacher")
+    listing = panel.get("/admin/personal_file/").get_data(as_text=True)
+    assert "Своев" in listing and "Чужов" not in listing
+    assert panel.get(f"/admin/personal_file/details/?id={theirs.id}").status_code == 403
+    assert panel.get(f"/admin/personal_file/details/?id={mine.id}").status_code == 200
+
+
+def test_exam_protocol_needs_exam_date(app, login_as, session):
+    panel = login_as("deputy")
+    response = panel.post("/admin/gia_protocol/new/", {"kind": str(kind("gia_protocol").id), "exam": "oge",
+                                                       "status": "kept"})
+    assert "Укажите дату экзамена" in response.get_data(as_text=True)
+    ok = panel.post("/admin/gia_protocol/new/", {"kind": str(kind("gia_protocol").id), "exam": "oge",
+                                                 "status": "kept", "event_on": "03.06.2025"})
+    assert ok.status_code == 302
+    session.expire_all()
+    protocol = session.scalar(select(ExamProtocol))
+    assert protocol.retention_end == date(2026, 6, 3)
