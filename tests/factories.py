@@ -144,3 +144,23 @@ def filter_arg(app, endpoint, name, operation):
             if str(flt.name) == name and str(flt.operation()) == operation:
                 return f"flt0_{view.get_filter_arg(index, flt)}"
     raise LookupError(f"{endpoint}: нет фильтра «{name}» / «{operation}»")
+
+
+def _destruction_act(teacher):
+    from datetime import date
+
+    from models import CarrierKind, EjournalCopy
+    from models.retention import draft_act
+
+    kind = db.session.scalar(select(CarrierKind).where(CarrierKind.code == "ejournal_copy"))
+    copy = EjournalCopy(kind_id=kind.id, title="Копия для акта", created_on=date(2001, 6, 1))
+    db.session.add(copy)
+    db.session.flush()
+    drafter = user("act_drafter", ["deputy"], full_name="Составителева Вера Павловна")
+    act = draft_act(db.session, carrier_ids=[copy.id], user=drafter, act_date=date(2010, 3, 1))
+    from models.retention import DestructionAct
+
+    return {DestructionAct: act}
+
+
+SEEDERS.append(_destruction_act)

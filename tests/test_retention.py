@@ -421,3 +421,22 @@ def test_register_is_read_only_and_never_deleted(app, world, staff, login_as):
     assert login_as("secretary").get("/admin/destruction_act/").status_code == 403
     with app.app_context():
         assert get(DestructionAct, act_id) is not None
+
+
+def test_long_act_repeats_the_table_header_on_every_page(app, world, staff, login_as):
+    from models.retention import DestructionActLine
+
+    with app.app_context():
+        act = draft_act(db.session, carrier_ids=[world["copy"]], user=user(staff["deputy"]), act_date=TODAY)
+        for n in range(70):
+            act.lines.append(DestructionActLine(position=n + 2, title=f"Групповой заголовок {n}", item_count=1))
+        db.session.commit()
+        act_id = act.id
+    response = login_as("deputy").get(f"/admin/retention_review/act/{act_id}/pdf")
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    assert len(pages) >= 2
+    for page in pages:
+        text = re.sub(r"\s+", " ", page.extract_text())
+        if "Групповой заголовок" in text:
+            assert "Заголовок дела или групповой заголовок дел" in text
+    assert "Итого 71 (семьдесят одно) дело" in re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
