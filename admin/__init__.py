@@ -15,6 +15,9 @@ from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, Ej
 from .people import GuardianView, OrderView, SchoolClassView, StudentView
 from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermView
 from .system import AuditLogView, UserView
+from .leaving import HandoverActView
+from models.leaving import HandoverAct
+from views.leaving import LeavingPage
 from .disclosure import PdDisclosureView
 from .issuance import BlankReceiptView, CertificateEntryView
 from models.issuance import BlankReceipt, CertificateBookEntry
@@ -72,10 +75,12 @@ def init_admin(app):
                              endpoint="certificate_entry"),
         DestructionActView(DestructionAct, name="Акты о выделении к уничтожению", category=ARCHIVE,
                            endpoint="destruction_act"),
+        HandoverActView(HandoverAct, name="Акты приёма-передачи", category=STUDENTS, endpoint="handover_act"),
     ]
     for view in views:
         admin.add_view(view)
         system.TABLE_LABELS[view.model.__tablename__] = view.name
+    admin.add_view(LeavingPage(name="Выбытие обучающегося", category=STUDENTS, endpoint="leaving"))
     admin.add_link(PageLink("Резервные копии", endpoint="backups.index", page="backups", category=ADMINISTRATION))
     admin.add_link(PageLink("Импорт отметок", endpoint="marks.import_form", page="marks_import", category=REPORTS))
     admin.add_link(PageLink("Анализ успеваемости", endpoint="marks.analysis", page="analysis", category=REPORTS))

@@ -58,6 +58,10 @@ MATRIX = {
     "destruction_approval": {"director": "ve"},
     "retention_hold": {"deputy": "ve", "director": "ve"},
     "destruction_acts": {"deputy": "vx", "director": "vx"},
+    "leaving": {"director": "vce", "deputy": "v", "secretary": "vce", "officer": "vce"},
+    # Reversing a leaving made by mistake is the director's alone, hence a row of its own.
+    "leaving_reversal": {"director": "vc"},
+    "handover_acts": {"director": "vx", "deputy": "vx", "secretary": "vx", "officer": "vx"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

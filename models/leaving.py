@@ -69,6 +69,14 @@ class HandoverAct(db.Model):
     def handed_items(self):
         return [item for item in self.items if item.result == "handed"]
 
+    @property
+    def signers(self):
+        """Each distinct recipient once, with the document shown: each signs the act."""
+        seen = {}
+        for item in self.handed_items:
+            seen.setdefault((item.recipient_name, item.recipient_document), None)
+        return list(seen)
+
     def __str__(self):
         return f"Акт приёма-передачи {self.title}"
 
@@ -126,8 +134,11 @@ def recipients(student, on_day=None):
     return found
 
 
-def propose_handover(student, session=None, on_day=None):
-    """One proposal per carrier held: {carrier, action, why, recipient, can_hand}."""
+def propose_handover(student, session=None, on_day=None, reason="transfer"):
+    """One proposal per carrier held: {carrier, action, why, recipient, can_hand}.
+
+    The personal file leaves only on a transfer (002 §4.9); otherwise it stays and its clock starts.
+    """
     from sqlalchemy.orm import object_session
 
     session = session or object_session(student)
@@ -140,7 +151,7 @@ def propose_handover(student, session=None, on_day=None):
         can_hand = carrier.status in ("kept", "archived")
         if not can_hand:
             action, why = "none", f"уже {CARRIER_STATUSES.get(carrier.status, carrier.status)}"
-        elif code in HANDED_KINDS:
+        elif code in HANDED_KINDS and (code != "personal_file" or reason == "transfer"):
             action, why = "hand", HANDED_KINDS[code]
         else:
             action, why = "keep", "остаётся в архиве; срок хранения считается с даты выбытия"
@@ -293,7 +304,7 @@ def auto_items(student, on_day):
     people = recipients(student, on_day)
     chosen = next((key for key, (name, doc) in people.items() if key.startswith("guardian:") and doc), None)
     items = {}
-    for proposal in propose_handover(student, on_day=on_day):
+    for proposal in propose_handover(student, on_day=on_day, reason="graduation"):
         if proposal["action"] == "hand":
             if chosen is None:
                 raise LeavingError({"student": (

@@ -136,6 +136,19 @@ def _issuance(teacher):
 SEEDERS.append(_issuance)
 
 
+def _handover_act(teacher):
+    from models.leaving import HandoverAct, leave_school
+
+    year = current_year(db.session)
+    pupil = student(last_name="Выбывшая", first_name="Ольга", klass=None)
+    act = leave_school(db.session, pupil.id, reason="expulsion", left_on=year.starts_on, order_number="2-у",
+                       order_date=year.starts_on)
+    return {HandoverAct: act}
+
+
+SEEDERS.append(_handover_act)
+
+
 def filter_arg(app, endpoint, name, operation):
     """The URL argument of a list filter, e.g. filter_arg(app, "student", "Класс", "равно") -> "flt0_3"."""
     view = next(v for v in app.extensions["panel_admin"]._views if v.endpoint == endpoint)

@@ -1,0 +1,205 @@
+"""«Выбытие обучающегося»: the leaving page, the act's PDF, reversal, returns and the year-end promotion."""
+from datetime import date
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from admin.roles import can
+from models import db
+from models.leaving import (ITEM_ACTIONS, HandoverAct, LeavingError, promote_classes, promotion_preview,
+                            propose_handover, recipients, record_return, reverse_leaving, leave_school)
+from models.people import (LEAVING_REASONS, STUDENT_STATUSES, AcademicYear, School, SchoolClass, Student,
+                           current_year)
+from models.carriers import CARRIER_STATUSES
+
+from .page import PanelPage
+from .pdf import pdf_response, render_pdf
+
+
+def parse_date(value):
+    """An HTML date input sends ISO whatever it shows; a typed ДД.ММ.ГГГГ is accepted too."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    for parse in (date.fromisoformat, lambda v: date(int(v[6:10]), int(v[3:5]), int(v[0:2]))):
+        try:
+            return parse(value)
+        except (ValueError, IndexError):
+            continue
+    return "invalid"
+
+
+def _dates(form, names, errors):
+    values = {}
+    for name in names:
+        value = parse_date(form.get(name))
+        if value == "invalid":
+            errors[name] = "Введите дату в виде ДД.ММ.ГГГГ."
+            value = None
+        values[name] = value
+    return values
+
+
+class LeavingPage(PanelPage):
+    target = "leaving"
+
+    # --- choosing the student ---------------------------------------------------------------------
+    @expose("/")
+    def index(self):
+        q = (request.args.get("q") or "").strip()
+        class_id = request.args.get("class_id", type=int)
+        query = select(Student).where(Student.status == "studying")
+        if q:
+            for word in q.lower().split():
+                pattern = f"%{word}%"
+                query = query.where(or_(Student.last_name.ilike(pattern), Student.first_name.ilike(pattern),
+                                        Student.middle_name.ilike(pattern)))
+        if class_id:
+            query = query.where(Student.school_class_id == class_id)
+        students = db.session.scalars(query.order_by(Student.last_name, Student.first_name).limit(100)).all()
+        year = current_year(db.session)
+        classes = db.session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == (year.id if year else None))
+                                     .order_by(SchoolClass.grade, SchoolClass.letter)).all()
+        acts = db.session.scalars(select(HandoverAct).order_by(HandoverAct.id.desc()).limit(20)).all()
+        return self.render("pages/leaving_index.html", students=students, classes=classes, q=q,
+                           class_id=class_id, acts=acts, reasons=LEAVING_REASONS,
+                           can_promote=self._can_promote())
+
+    # --- the student's leaving -------------------------------------------------------------------
+    @expose("/student/<int:student_id>", methods=("GET", "POST"))
+    def student(self, student_id):
+        student = db.session.get(Student, student_id)
+        if student is None:
+            abort(404)
+        errors, form = {}, request.form
+        if request.method == "POST":
+            self.require("create")
+            dates = _dates(form, ("left_on", "order_date", "application_on"), errors)
+            items = {}
+            for key in form:
+                if key.startswith("action_"):
+                    carrier_id = int(key.split("_", 1)[1]) if key[7:].isdigit() else None
+                    if carrier_id is not None:
+                        items[carrier_id] = (form.get(key), form.get(f"recipient_{carrier_id}") or None)
+            documents = {key[len("document_"):]: form.get(key) for key in form if key.startswith("document_")}
+            if not errors:
+                try:
+                    act = leave_school(db.session, student.id, reason=form.get("reason"),
+                                       left_on=dates["left_on"], order_number=form.get("order_number"),
+                                       order_date=dates["order_date"], destination=form.get("destination"),
+                                       application_on=dates["application_on"], applicant=form.get("applicant"),
+                                       items=items, documents=documents, user_id=current_user.id)
+                    db.session.commit()
+                except LeavingError as exc:
+                    db.session.rollback()
+                    errors = exc.errors
+                else:
+                    flash(f"Выбытие оформлено: акт приёма-передачи {act.title}. Распечатайте акт и дайте "
+                          f"его подписать получателю.", "success")
+                    return redirect(url_for(".student", student_id=student.id))
+            student = db.session.get(Student, student_id)
+        return self._render_student(student, errors, form), (400 if errors else 200)
+
+    def _render_student(self, student, errors, form):
+        on_day = parse_date(form.get("left_on"))
+        on_day = on_day if isinstance(on_day, date) else date.today()
+        acts = db.session.scalars(select(HandoverAct).where(HandoverAct.student_id == student.id)
+                                  .order_by(HandoverAct.id.desc())).all()
+        return self.render("pages/leaving_student.html", student=student, errors=errors, form=form,
+                           proposals=propose_handover(student, db.session, on_day, form.get("reason") or "transfer") if student.status == "studying" else [],
+                           people=recipients(student, on_day), acts=acts, reasons=LEAVING_REASONS,
+                           statuses=STUDENT_STATUSES, carrier_statuses=CARRIER_STATUSES, actions=ITEM_ACTIONS,
+                           today=date.today(), can_create=self.allowed("create"), can_edit=self.allowed("edit"),
+                           can_reverse=can(current_user, "leaving_reversal", "create"))
+
+    # --- the act, printed ------------------------------------------------------------------------
+    @expose("/act/<int:act_id>/pdf")
+    def act_pdf(self, act_id):
+        act = db.session.get(HandoverAct, act_id)
+        if act is None:
+            abort(404)
+        school = db.session.scalar(select(School))
+        data = render_pdf("pdf/handover_act.html", act=act, school=school, reasons=LEAVING_REASONS)
+        return pdf_response(data, f"Акт приёма-передачи {act.number}-{act.year} {act.student.last_name}.pdf")
+
+    # --- reversal and returns ---------------------------------------------------------------------
+    @expose("/act/<int:act_id>/reverse", methods=("POST",))
+    def reverse(self, act_id):
+        if not can(current_user, "leaving_reversal", "create"):
+            abort(403)
+        act = db.session.get(HandoverAct, act_id)
+        if act is None:
+            abort(404)
+        student_id = act.student_id
+        try:
+            waiting = reverse_leaving(db.session, act.id, reason=request.form.get("reversal_reason"),
+                                      user_id=current_user.id)
+            db.session.commit()
+        except LeavingError as exc:
+            db.session.rollback()
+            flash(f"Выбытие не отменено: {exc}", "error")
+        else:
+            message = f"Выбытие по акту {act.title} отменено; обучающийся снова числится в школе."
+            if waiting:
+                message += f" Нужно вернуть в школу: {len(waiting)} — см. список на этой странице."
+            flash(message, "success")
+        return redirect(url_for(".student", student_id=student_id))
+
+    @expose("/item/<int:item_id>/return", methods=("POST",))
+    def item_return(self, item_id):
+        self.require("edit")
+        from models.leaving import HandoverActItem
+
+        item = db.session.get(HandoverActItem, item_id)
+        if item is None:
+            abort(404)
+        student_id = item.act.student_id
+        try:
+            record_return(db.session, item.id, user_id=current_user.id, location=request.form.get("location"))
+            db.session.commit()
+        except LeavingError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(f"«{item.description}» снова хранится в школе.", "success")
+        return redirect(url_for(".student", student_id=student_id))
+
+    # --- year end ---------------------------------------------------------------------------------
+    def _can_promote(self):
+        return self.allowed("create") and can(current_user, "classes", "create")
+
+    @expose("/promote", methods=("GET", "POST"))
+    def promote(self):
+        if not self._can_promote():
+            abort(403)
+        session = db.session
+        errors, form = {}, request.form
+        year = current_year(session)
+        if request.method == "POST":
+            dates = _dates(form, ("order_date", "left_on"), errors)
+            stay = [int(k[5:]) for k in form if k.startswith("stay_") and k[5:].isdigit()]
+            leave9 = [int(k[7:]) for k in form if k.startswith("leave9_") and k[7:].isdigit()]
+            if not errors:
+                try:
+                    result = promote_classes(session, year.id if year else None, form.get("to_year", type=int),
+                                             stay_down=stay, leave_after_9=leave9,
+                                             order_number=form.get("order_number"), order_date=dates["order_date"],
+                                             left_on=dates["left_on"], user_id=current_user.id)
+                    session.commit()
+                except LeavingError as exc:
+                    session.rollback()
+                    errors = exc.errors
+                else:
+                    flash(f"Классы переведены: {result['promoted']} обучающихся переведены, "
+                          f"{result['stayed']} оставлены на повторное обучение, выпускников: "
+                          f"{len(result['graduated'])} (по акту на каждого). Текущий учебный год — "
+                          f"{current_year(session)}.", "success")
+                    return redirect(url_for(".index"))
+            year = current_year(session)
+        years = session.scalars(select(AcademicYear).where(AcademicYear.starts_on > (year.starts_on if year else date.min))
+                                .order_by(AcademicYear.starts_on)).all()
+        preview = promotion_preview(session, year) if year else []
+        return self.render("pages/leaving_promote.html", year=year, years=years, preview=preview, errors=errors,
+                           form=form), (400 if errors else 200)
