@@ -2,7 +2,7 @@
 import warnings
 from datetime import date, datetime
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -21,6 +21,11 @@ from models import db
 from .roles import can, own_class_only
 
 DATE_FORMAT = "%d.%m.%Y"
+# Flask-Admin 2.2.1's Russian catalogue lacks these two, so a refused form would greet people in English.
+UNTRANSLATED_FLASHES = {
+    "Failed to create record.": "Запись не создана: исправьте то, что отмечено у полей.",
+    "Failed to save record.": "Изменения не сохранены.",
+}
 STALE_MESSAGE = ("Запись изменил другой пользователь, пока вы её редактировали. Ваши изменения не сохранены; "
                  "на форме показаны текущие значения — внесите правку ещё раз.")
 
@@ -312,6 +317,13 @@ class SecureModelView(ModelView):
             # The UPDATE itself is guarded too (version_id_col), for two saves in the same instant.
             del form["loaded_version"]
         return super().update_model(form, model)
+
+    def render(self, template, **kwargs):
+        flashes = session.get("_flashes")
+        if flashes:
+            session["_flashes"] = [(category, UNTRANSLATED_FLASHES.get(message, message))
+                                   for category, message in flashes]
+        return super().render(template, **kwargs)
 
     def handle_view_exception(self, exc):
         if isinstance(exc, StaleDataError):

@@ -1,5 +1,5 @@
 """Carrier registers: one base for every kind (filters, custody, retention, annulment), one view per register."""
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import StringField
@@ -58,7 +58,7 @@ class CarrierView(SecureModelView):
         FilterLike(Carrier.location, "Место хранения"),
         "custodian.full_name",
         "retention_end",
-        FilterEqual(Carrier.annulled, "Аннулирована", options=[("1", "да"), ("0", "нет")]),
+        BooleanEqualFilter(Carrier.annulled, "Аннулирована"),
     )
     common_form = ("location", "custodian", "movement_reason", "note", "annulled", "annul_reason")
     form_extra_fields = {"movement_reason": StringField(

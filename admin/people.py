@@ -1,5 +1,5 @@
 """Registers of people: students, guardians, classes and orders."""
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
 from sqlalchemy import select
 
 from models import Guardian, Order, SchoolClass, Student, User
@@ -108,7 +108,7 @@ class SchoolClassView(SecureModelView):
     class_scope = staticmethod(_own_classes)
     column_list = ("name", "academic_year", "level", "class_teacher")
     column_searchable_list = ("name",)
-    column_filters = (FilterEqual(SchoolClass.grade, "Параллель"), "academic_year.name")
+    column_filters = (IntEqualFilter(SchoolClass.grade, "Параллель"), "academic_year.name")
     column_default_sort = [("grade", False), ("letter", False)]
     column_labels = {"name": "Класс", "academic_year": "Учебный год", "academic_year.name": "Учебный год",
                      "level": "Уровень", "class_teacher": "Классный руководитель", "grade": "Параллель",
