@@ -125,6 +125,19 @@ def register(app):
         for login, (role, password) in DEMO_PASSWORDS.items():
             click.echo(f"  {ROLES[role]:<32} логин: {login:<12} пароль: {password}")
 
+    @app.cli.command("verify-copies")
+    def verify_copies_command():
+        """Пересчитать SHA-256 архивных копий электронного журнала и записать результат."""
+        from models.copies import verify_copies
+
+        _cli_actor()
+        counts = verify_copies(db.session)
+        db.session.commit()
+        click.echo(f"Проверено носителей: {sum(counts.values())}. Совпадает: {counts['ok']}, "
+                   f"не совпадает: {counts['mismatch']}, файл недоступен: {counts['unreachable']}.")
+        if counts["mismatch"]:
+            sys.exit(1)
+
     register_backup_commands(app)
 
 

@@ -3,15 +3,15 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from models import (AcademicYear, AuditLog, CarrierKind, ClassRecord, CustodyMovement, EjournalCopy, ExamProtocol,
-                    Guardian, Level, Order, PaperJournal, PersonalFile, Portfolio, RegisterBook, School, SchoolClass,
-                    StoredCertificate, Student, Subject, Term, User)
+                    Guardian, Level, Order, PaperJournal, PersonalFile, Portfolio, PortfolioItem, RegisterBook, School,
+                    SchoolClass, StoredCertificate, Student, Subject, Term, User)
 
 from . import system
 from .links import PageLink
 from .home import HomeView
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
-                       EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioView,
-                       RegisterBookView, StoredCertificateView)
+                       EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
+                       PortfolioView, RegisterBookView, StoredCertificateView)
 from .people import GuardianView, OrderView, SchoolClassView, StudentView
 from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermView
 from .system import AuditLogView, UserView
@@ -57,6 +57,8 @@ def init_admin(app):
         EjournalCopyView(EjournalCopy, name="Копии электронного журнала", category=ARCHIVE,
                          endpoint="ejournal_copy"),
         PortfolioView(Portfolio, name="Портфолио", category=CARRIERS, endpoint="portfolio"),
+        PortfolioItemView(PortfolioItem, name="Достижения (портфолио)", category=CARRIERS,
+                          endpoint="portfolio_item"),
         CustodyMovementView(CustodyMovement, name="Движение носителей", category=ARCHIVE, endpoint="custody"),
         CarrierKindView(CarrierKind, name="Виды носителей и сроки хранения", category=ADMINISTRATION,
                         endpoint="carrier_kind"),

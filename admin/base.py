@@ -2,7 +2,8 @@
 import warnings
 from datetime import date, datetime
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -157,6 +158,8 @@ class SecureModelView(ModelView):
     class_scope = None
     # Strict accountability registers never delete; entries are annulled instead.
     strict = False
+    # Lists of personal data: every export is entered in the personal-data disclosure register (003 §7.5.4).
+    personal_data = False
 
     form_base_class = PanelForm
     model_form_converter = PanelModelConverter
@@ -240,7 +243,23 @@ class SecureModelView(ModelView):
         action = VIEW_ACTIONS.get(name)
         if action and not self._allowed(action):
             abort(403)
+        if name == "export" and self.personal_data:
+            g.writes = True  # this GET writes the disclosure entry: take SQLite's write lock up front
         return None
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        response = super().export(export_type)
+        if self.personal_data and getattr(response, "status_code", 0) == 200:
+            from models.disclosure import record_disclosure
+
+            record_disclosure(
+                self.session, user_id=current_user.id, document_kind="register_export",
+                description=f"Выгрузка списка «{self.name}» в {export_type.upper()}",
+                recipient=f"{current_user.full_name} (пользователь панели)",
+                purpose="выгрузка списка из панели для служебной работы")
+            self.session.commit()
+        return response
 
     def is_action_allowed(self, name):
         if name == "delete":

@@ -1,15 +1,20 @@
 """Carrier registers: one base for every kind (filters, custody, retention, annulment), one view per register."""
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike
+from pathlib import Path
+
+from flask_admin import expose
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual, FilterLike
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import StringField
+from wtforms import FileField, StringField
 
 from models import (Carrier, CarrierKind, ClassRecord, CustodyMovement, EjournalCopy, ExamProtocol, PaperJournal,
                     PersonalFile, Portfolio, RegisterBook, SchoolClass, StoredCertificate, Student, User)
+from models.copies import PROBLEMS, problem_condition
 from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, MEDIA, RETENTION_KINDS
 from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
-                              annual_mark_error, copy_completeness, personal_file_errors,
-                              stored_certificate_errors, suggest_personal_file_number)
+                              PORTFOLIO_ITEM_KINDS, PORTFOLIO_LEVELS, PORTFOLIO_RESULTS, UPLOAD_TYPES, PortfolioItem,
+                              annual_mark_error, copy_completeness, personal_file_errors, stored_certificate_errors,
+                              stored_upload_name, suggest_personal_file_number, upload_error)
 
 from .base import SecureModelView, choices_formatter
 
@@ -131,6 +136,7 @@ def _mark_rows_formatter(view, context, model, name):
 
 
 class PersonalFileView(CarrierView):
+    personal_data = True
     target = "personal_files"
     kind_codes = ("personal_file",)
     class_scope = staticmethod(_own_class_carriers)
@@ -207,6 +213,7 @@ class EssayProtocolView(ExamProtocolView):
 
 
 class StoredCertificateView(CarrierView):
+    personal_data = True
     target = "stored_certificates"
     strict = True
     kind_codes = ("stored_certificate",)
@@ -304,6 +311,16 @@ def _complete_formatter(view, context, model, name):
     return "да" if copy_completeness(model) else "нет — нужно не меньше двух носителей в двух местах"
 
 
+class CopyProblemFilter(BaseSQLAFilter):
+    """Copies needing attention: few media, unreachable or mismatching files, no recent verification."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(problem_condition(value))
+
+    def operation(self):
+        return "есть"
+
+
 class EjournalCopyView(CarrierView):
     target = "ejournal_copies"
     kind_codes = ("ejournal_copy",)
@@ -320,6 +337,7 @@ class EjournalCopyView(CarrierView):
                            "last_verified_at", "media", "complete", "status", "location", "retention_end",
                            "movements")
     column_searchable_list = ("number", "title")
+    extra_filters = (CopyProblemFilter(EjournalCopy.id, "Проблема копии", options=list(PROBLEMS.items())),)
     form_columns = ("kind", "school_class", "academic_year", "term", "file_format", "created_on", "made_by",
                     "status") + CarrierView.common_form
     form_choices = {"file_format": _choices(COPY_FORMATS), "status": _choices(CARRIER_STATUSES)}
@@ -346,6 +364,7 @@ class EjournalCopyView(CarrierView):
 
 
 class PortfolioView(CarrierView):
+    personal_data = True
     target = "portfolios"
     kind_codes = ("portfolio",)
     class_scope = staticmethod(_own_class_carriers)
@@ -403,3 +422,96 @@ class CustodyMovementView(SecureModelView):
                      "reason": "Основание"}
     column_searchable_list = ("to_location", "from_location", "to_holder", "reason")
     column_filters = ("moved_at", "to_location", "to_holder", "moved_by", "carrier_id")
+
+
+def _file_formatter(view, context, model, name):
+    from flask import url_for
+    from markupsafe import Markup, escape
+
+    if not model.file_name:
+        return ""
+    url = url_for(".download", id=model.id)
+    return Markup(f'<a href="{url}">{escape(model.original_name)}</a> ({(model.file_size or 0) // 1024} КБ)')
+
+
+def _own_class_items(query, user):
+    own = select(Student.id).where(Student.school_class_id.in_(
+        select(SchoolClass.id).where(SchoolClass.class_teacher_id == user.id)))
+    return query.filter(PortfolioItem.portfolio_id.in_(select(Carrier.id).where(Carrier.student_id.in_(own))))
+
+
+class PortfolioItemView(SecureModelView):
+    target = "portfolio_items"
+    personal_data = True
+    class_scope = staticmethod(_own_class_items)
+    column_list = ("portfolio", "item_kind", "title", "level", "result", "achieved_on", "file_name")
+    column_labels = {"portfolio": "Портфолио", "item_kind": "Вид", "title": "Наименование", "level": "Уровень",
+                     "result": "Результат", "achieved_on": "Дата", "file_name": "Скан",
+                     "original_name": "Имя файла", "file_size": "Размер, байт", "content_type": "Тип файла",
+                     "upload": "Скан (PDF, JPG, PNG)"}
+    column_formatters = {"item_kind": choices_formatter(PORTFOLIO_ITEM_KINDS),
+                         "level": choices_formatter(PORTFOLIO_LEVELS),
+                         "result": choices_formatter(PORTFOLIO_RESULTS), "file_name": _file_formatter}
+    column_formatters_detail = column_formatters
+    column_formatters_export = {k: v for k, v in column_formatters.items() if k != "file_name"}
+    column_searchable_list = ("title",)
+    column_filters = (FilterEqual(PortfolioItem.item_kind, "Вид", options=_choices(PORTFOLIO_ITEM_KINDS)),
+                      FilterEqual(PortfolioItem.level, "Уровень", options=_choices(PORTFOLIO_LEVELS)),
+                      FilterEqual(PortfolioItem.result, "Результат", options=_choices(PORTFOLIO_RESULTS)),
+                      "achieved_on")
+    form_columns = ("portfolio", "item_kind", "title", "level", "result", "achieved_on", "upload")
+    form_choices = {"item_kind": _choices(PORTFOLIO_ITEM_KINDS), "level": _choices(PORTFOLIO_LEVELS),
+                    "result": _choices(PORTFOLIO_RESULTS)}
+    form_extra_fields = {"upload": FileField("Скан (PDF, JPG, PNG)")}
+
+    def _upload_dir(self):
+        from flask import current_app
+
+        path = Path(current_app.instance_path) / "uploads" / "portfolio"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def domain_errors(self, form, model):
+        from flask import current_app
+
+        errors = {}
+        if form.portfolio.data is None:
+            errors["portfolio"] = "Укажите портфолио обучающегося."
+        if not (form.title.data or "").strip():
+            errors["title"] = "Укажите наименование достижения."
+        upload = form.upload.data
+        if upload is not None and getattr(upload, "filename", ""):
+            head = upload.stream.read(16)
+            upload.stream.seek(0, 2)
+            size = upload.stream.tell()
+            upload.stream.seek(0)
+            problem = upload_error(upload.filename, head, size, current_app.config["UPLOAD_MAX_BYTES"])
+            if problem:
+                errors["upload"] = problem
+        return errors
+
+    def on_model_change(self, form, model, is_created):
+        upload = form.upload.data
+        if upload is not None and getattr(upload, "filename", ""):
+            name = stored_upload_name(upload.filename)
+            upload.save(self._upload_dir() / name)
+            model.file_name, model.original_name = name, upload.filename[:255]
+            model.file_size = (self._upload_dir() / name).stat().st_size
+            model.content_type = UPLOAD_TYPES[name.rsplit(".", 1)[1]][0]
+
+    @expose("/file/")
+    def download(self):
+        from flask import abort, request, send_file
+        from urllib.parse import quote
+
+        item = self.get_one(request.args.get("id", ""))
+        if item is None or not item.file_name:
+            abort(404)
+        path = (self._upload_dir() / item.file_name).resolve()
+        if self._upload_dir().resolve() not in path.parents or not path.exists():
+            abort(404)
+        response = send_file(path, mimetype=item.content_type)
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=\"scan.{item.file_name.rsplit('.', 1)[1]}\"; "
+            f"filename*=UTF-8''{quote(item.original_name or item.file_name)}")
+        return response

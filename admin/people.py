@@ -33,6 +33,7 @@ def _choices(mapping):
 
 
 class StudentView(SecureModelView):
+    personal_data = True
     target = "students"
     class_scope = staticmethod(_own_class_students)
     column_list = ("last_name", "first_name", "middle_name", "birth_date", "school_class.name", "status")
@@ -73,6 +74,7 @@ class StudentView(SecureModelView):
 
 
 class GuardianView(SecureModelView):
+    personal_data = True
     target = "guardians"
     class_scope = staticmethod(_own_class_guardians)
     column_list = ("last_name", "first_name", "middle_name", "kind", "phone", "students")

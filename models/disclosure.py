@@ -11,6 +11,7 @@ DOCUMENT_KINDS = {
     "progress_report": "справка об успеваемости",
     "study_certificate": "справка об обучении",
     "personal_file": "личное дело",
+    "register_export": "выгрузка списка реестра",
     "other": "иной документ",
 }
 

@@ -279,3 +279,33 @@ def copy_completeness(copy):
     """An e-journal copy is complete only on two media in two places, each with a checksum."""
     media = [m for m in copy.media if m.location and m.sha256]
     return len(media) >= 2 and len({m.location.strip().lower() for m in media}) >= 2
+
+
+# --- scanned files of portfolio items ------------------------------------------------------------
+
+UPLOAD_TYPES = {  # extension -> (content type, leading bytes)
+    "pdf": ("application/pdf", (b"%PDF",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+}
+
+
+def upload_error(original_name, head, size, max_bytes):
+    """Russian message for a scan that must not be stored, or None. `head` is the file's first bytes."""
+    ext = (original_name or "").rsplit(".", 1)[-1].lower() if "." in (original_name or "") else ""
+    if ext not in UPLOAD_TYPES:
+        return "Можно прикрепить только PDF, JPG или PNG."
+    if size > max_bytes:
+        return f"Файл больше допустимого размера ({max_bytes // (1024 * 1024)} МБ)."
+    if size == 0 or not any(head.startswith(sig) for sig in UPLOAD_TYPES[ext][1]):
+        return "Содержимое файла не похоже на PDF или изображение: проверьте файл."
+    return None
+
+
+def stored_upload_name(original_name):
+    """A generated name: the user's name may hold Cyrillic or path parts; it is kept in a column instead."""
+    import uuid
+
+    ext = original_name.rsplit(".", 1)[-1].lower()
+    return f"{uuid.uuid4().hex}.{ext}"

@@ -144,6 +144,7 @@ class PanelClient:
         if has_app_context():
             db.session.commit()
         token = flask_globals._cv_app.set(None)
+        kwargs.setdefault("buffered", True)  # streamed bodies (exports, files) finish inside this context
         try:
             return getattr(self.http, method)(*args, **kwargs)
         finally:

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 import factories
 from models import (AuditLog, Carrier, CarrierKind, CustodyMovement, PersonalFile, RegisterBook, StoredCertificate,
-                    db)
+                    Subject, db)
+from models.people import current_year
 from models.carriers import StrictAccountabilityError, add_years, retention_end
 from models.registers import ExamProtocol, suggest_personal_file_number
 
@@ -162,22 +163,17 @@ def test_bad_personal_file_number_refused(app, login_as, session, number, messag
 
 def test_annual_mark_outside_scale_refused(app, login_as, session):
     pupil = factories.student(last_name="Белов")
-    subject = factories.subject() if hasattr(factories, "subject") else None
-    if subject is None:
-        from models import Subject
-
-        subject = Subject(name="Математика")
-        session.add(subject)
+    subject = Subject(name="Математика")
+    session.add(subject)
     session.commit()
     panel = login_as("secretary")
-    data = _form({"student": str(pupil.id), "number": "Б-7", "annual_marks-0-academic_year":
-                  str(pupil.school_class_id or 1), "annual_marks-0-subject": str(subject.id),
-                  "annual_marks-0-value": "6", "annual_marks-0-grade": "5"})
-    from models.people import current_year
-
-    data["annual_marks-0-academic_year"] = str(current_year(session).id)
+    data = _form({"student": str(pupil.id), "number": "Б-7",
+                  "annual_marks-0-academic_year": str(current_year(session).id),
+                  "annual_marks-0-subject": str(subject.id), "annual_marks-0-value": "6",
+                  "annual_marks-0-grade": "5"})
     response = panel.post("/admin/personal_file/new/", data)
     assert response.status_code == 200
+    import re; print(re.findall(r"<li>([^<]+)</li>", response.get_data(as_text=True)))
     session.expire_all()
     assert session.scalar(select(func.count(PersonalFile.id))) == 0
 
@@ -270,3 +266,101 @@ def test_exam_protocol_needs_exam_date(app, login_as, session):
     session.expire_all()
     protocol = session.scalar(select(ExamProtocol))
     assert protocol.retention_end == date(2026, 6, 3)
+
+
+def _portfolio(session, student):
+    from models import Portfolio
+
+    record = Portfolio(kind=kind("portfolio"), student=student, created_on=date(2025, 9, 1))
+    session.add(record)
+    session.commit()
+    return record
+
+
+def test_portfolio_scan_upload_checked_and_kept_under_instance(app, login_as, session, tmp_path):
+    import io
+
+    from models import PortfolioItem
+
+    pupil = factories.student()
+    portfolio = _portfolio(session, pupil)
+    panel = login_as("secretary")
+    base = {"portfolio": str(portfolio.id), "item_kind": "olympiad", "title": "Региональная олимпиада по физике",
+            "level": "regional", "result": "winner", "achieved_on": "12.02.2026"}
+    fake = panel.post("/admin/portfolio_item/new/", {**base, "upload": (io.BytesIO(b"MZ\x90 not a pdf"), "Грамота.pdf")},
+                      content_type="multipart/form-data")
+    assert "не похоже на PDF" in fake.get_data(as_text=True)
+    exe = panel.post("/admin/portfolio_item/new/", {**base, "upload": (io.BytesIO(b"%PDF-1.4"), "virus.exe")},
+                     content_type="multipart/form-data")
+    assert "только PDF, JPG или PNG" in exe.get_data(as_text=True)
+    app.config["UPLOAD_MAX_BYTES"] = 1000
+    big = panel.post("/admin/portfolio_item/new/", {**base, "upload": (io.BytesIO(b"%PDF" + b"0" * 2000), "Грамота.pdf")},
+                     content_type="multipart/form-data")
+    assert "больше допустимого размера" in big.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count(PortfolioItem.id))) == 0
+    app.config["UPLOAD_MAX_BYTES"] = 10 * 1024 * 1024
+    ok = panel.post("/admin/portfolio_item/new/", {**base, "upload": (io.BytesIO(b"%PDF-1.4 scan"), "../../Грамота.pdf")},
+                    content_type="multipart/form-data")
+    assert ok.status_code == 302, ok.get_data(as_text=True)
+    item = session.scalar(select(PortfolioItem))
+    stored = tmp_path / "instance" / "uploads" / "portfolio" / item.file_name
+    assert stored.read_bytes() == b"%PDF-1.4 scan"
+    assert "/" not in item.file_name and item.original_name.endswith("Грамота.pdf")
+    download = panel.get(f"/admin/portfolio_item/file/?id={item.id}")
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 scan"
+    assert "%D0%93%D1%80%D0%B0%D0%BC%D0%BE%D1%82%D0%B0.pdf" in download.headers["Content-Disposition"]
+    assert login_as("officer").get(f"/admin/portfolio_item/file/?id={item.id}").status_code == 403
+
+
+def test_export_of_personal_data_is_recorded_as_disclosure(app, login_as, session):
+    from models.disclosure import PdDisclosure
+
+    factories.student(last_name="Выгрузкин")
+    session.commit()
+    panel = login_as("secretary")
+    response = panel.get("/admin/student/export/xlsx/")
+    assert response.status_code == 200
+    entry = session.scalar(select(PdDisclosure))
+    assert entry is not None and "Обучающиеся" in entry.description and entry.document_kind == "register_export"
+    # a register without personal data is exported without an entry
+    login_as("admin").get("/admin/carrier_kind/export/csv/")
+    assert session.scalar(select(func.count(PdDisclosure.id))) == 1
+
+
+def test_verify_copies_records_checksums_and_filter_finds_problems(app, login_as, session, tmp_path):
+    import hashlib
+
+    from models import CopyMedium, EjournalCopy
+
+    good = tmp_path / "9А_2025.xlsx"
+    good.write_bytes(b"journal 9A")
+    digest = hashlib.sha256(b"journal 9A").hexdigest()
+    copy = EjournalCopy(kind=kind("ejournal_copy"), created_on=date(2026, 6, 1), academic_year=current_year(session),
+                        file_format="xlsx")
+    copy.media = [CopyMedium(medium_type="optical", location="Сейф 1", file_path=str(good), sha256=digest),
+                  CopyMedium(medium_type="flash", location="Сейф 2", file_path=str(tmp_path / "нет.xlsx"),
+                             sha256=digest)]
+    lonely = EjournalCopy(kind=kind("ejournal_copy"), created_on=date(2026, 6, 1), academic_year=copy.academic_year,
+                          file_format="xlsx", title="одна копия",
+                          media=[CopyMedium(medium_type="optical", location="Сейф 1", sha256=digest)])
+    session.add_all([copy, lonely])
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["verify-copies"])
+    assert result.exit_code == 0, result.output
+    assert "Совпадает: 1" in result.output and "файл недоступен: 2" in result.output
+    session.expire_all()
+    media = {m.location + m.medium_type: m.verify_result for m in session.get(EjournalCopy, copy.id).media}
+    assert media == {"Сейф 1optical": "ok", "Сейф 2flash": "unreachable"}
+    assert session.get(EjournalCopy, copy.id).last_verified_at is not None
+    good.write_bytes(b"tampered")
+    assert app.test_cli_runner().invoke(args=["verify-copies"]).exit_code == 1
+    panel = login_as("admin")
+    view = next(v for v in app.extensions["panel_admin"]._views if getattr(v, "endpoint", "") == "ejournal_copy")
+    index = next(i for i, f in enumerate(view._filters) if f.name == "Проблема копии")
+    few = panel.get(f"/admin/ejournal_copy/?flt1_{index}=few_media").get_data(as_text=True)
+    assert "Сейф 2" not in few and "optical" not in few
+    from models.copies import problem_condition
+
+    assert {c.id for c in session.scalars(select(EjournalCopy).where(problem_condition("few_media")))} == {lonely.id}
+    assert {c.id for c in session.scalars(select(EjournalCopy).where(problem_condition("mismatch")))} == {copy.id}
