@@ -116,7 +116,7 @@ def register(app):
             name = os.path.basename(make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).database or "")
             if "demo" not in name.lower():
                 fail("демо-данные загружаются только в отдельную демо-базу (в её имени должно быть «demo»), "
-                     "например: DATABASE_URL=sqlite:///instance/demo.sqlite. Используйте make demo.")
+                     "например: DATABASE_URL=sqlite:///demo.sqlite. Используйте make demo.")
         prepare_database(create_admin=False)
         created = seed_demo_school(db.session)
         db.session.commit()
