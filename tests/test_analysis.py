@@ -1,0 +1,156 @@
+"""The deputy's analysis on a hand-computed class, its export, the class teacher's scope and the progress report PDF."""
+import io
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+import marks_fixtures as fx
+from models import Student, db
+from models.analysis import class_results, subject_results
+from models.disclosure import PdDisclosure
+from models.marks_import import apply_import
+from models.people import AcademicYear, Term
+
+
+def seed_marks(teacher_login=None):
+    """9А, term marks (Алгебра, Русский язык):
+    Q1: Иванов 5, 5 · Петрова 4, 5 · Сидоров 3, 4 · Орлов 2, 4     Q2: Алгебра 5, 5, 4, 3 · Русский 4, 4, 4, н/а
+    Current marks in Q1: Иванов 4, 3/5 and «н»; Петрова «Б» and 5 (weight 2). 9Б: Кузнецова 3, 3 in Q1.
+    """
+    ids = fx.school(teacher_login)
+    y0 = ids["y0"]
+    orlov = Student(last_name="Орлов", first_name="Олег", birth_date=date(y0 - 15, 1, 1), sex="male",
+                    school_class_id=ids["a"])
+    db.session.add(orlov)
+    db.session.commit()
+    ids["orlov"] = orlov.id
+    term = [("Иванов Иван", 5, 5, 5, 4), ("Петрова Алёна", 4, 5, 5, 4), ("Сидоров Пётр", 3, 4, 4, 4),
+            ("Орлов Олег", 2, 4, 3, "н/а")]
+    rows = [("Ученик", "Класс", "Предмет", "Дата", "Отметка", "Вид", "Период", "Вес")]
+    for name, alg1, rus1, alg2, rus2 in term:
+        rows += [(name, "9А", "Алгебра", "", alg1, "четвертная", "1 четверть", ""),
+                 (name, "9А", "Русский язык", "", rus1, "четвертная", "1 четверть", ""),
+                 (name, "9А", "Алгебра", "", alg2, "четвертная", "2 четверть", ""),
+                 (name, "9А", "Русский язык", "", rus2, "четвертная", "2 четверть", "")]
+    rows += [("Иванов Иван", "9А", "Алгебра", f"02.09.{y0}", "4", "", "", ""),
+             ("Иванов Иван", "9А", "Алгебра", f"03.09.{y0}", "3/5", "", "", ""),
+             ("Иванов Иван", "9А", "Алгебра", f"04.09.{y0}", "н", "", "", ""),
+             ("Петрова Алёна", "9А", "Алгебра", f"02.09.{y0}", "Б", "", "", ""),
+             ("Петрова Алёна", "9А", "Алгебра", f"03.09.{y0}", "5", "", "", "2"),
+             ("Кузнецова Мария", "9Б", "Алгебра", "", "3", "четвертная", "1 четверть", ""),
+             ("Кузнецова Мария", "9Б", "Русский язык", "", "3", "четвертная", "1 четверть", "")]
+    year = db.session.get(AcademicYear, ids["year"])
+    apply_import(db.session, fx.xlsx({"Отметки": rows}), original_name="итоги.xlsx", stored_name="seed.xlsx",
+                 year=year)
+    db.session.commit()
+    return ids
+
+
+def test_averages_leaders_and_underachievers(session):
+    ids = seed_marks()
+    q1 = db.session.get(Term, ids["q1"])
+    (nine_a,) = class_results(db.session, q1, [ids["a"]])
+    by_id = {s.student_id: s for s in nine_a.students}
+    assert [s.name.split()[0] for s in nine_a.students] == ["Иванов", "Орлов", "Петрова", "Сидоров"]
+    assert (by_id[ids["ivanov"]].average, by_id[ids["ivanov"]].category) == (5.0, "leader")
+    assert (by_id[ids["petrova"]].average, by_id[ids["petrova"]].category) == (4.5, "leader")
+    assert (by_id[ids["sidorov"]].average, by_id[ids["sidorov"]].category) == (3.5, "")
+    assert (by_id[ids["orlov"]].average, by_id[ids["orlov"]].category) == (3.0, "underachiever")
+    # «н» and «Б» are not marks: 4, 3, 5 -> 4.0; Петрова's single 5 of weight 2 -> 5.0; each has one absence.
+    assert (by_id[ids["ivanov"]].current_average, by_id[ids["ivanov"]].current_marks) == (4.0, 3)
+    assert (by_id[ids["petrova"]].current_average, by_id[ids["petrova"]].current_marks) == (5.0, 1)
+    assert by_id[ids["ivanov"]].absences == 1 and by_id[ids["petrova"]].absences == 1
+    assert nine_a.quality == 50.0 and nine_a.success == 75.0 and nine_a.average == 4.0
+
+    strict = class_results(db.session, q1, [ids["a"]], leader_average=4.6, underachiever_mark=3)[0]
+    assert [s.name.split()[0] for s in strict.leaders] == ["Иванов"]
+    assert [s.name.split()[0] for s in strict.underachievers] == ["Орлов", "Сидоров"]
+
+
+def test_subject_averages_and_change_from_previous_term(session):
+    ids = seed_marks()
+    q2 = db.session.get(Term, ids["q2"])
+    rows, previous = subject_results(db.session, q2, [ids["a"]])
+    assert previous.id == ids["q1"]
+    table = {r.name: (r.average, r.previous, r.change, r.marks) for r in rows}
+    # Алгебра (5+5+4+3)/4 = 4.25 against (5+4+3+2)/4 = 3.5; Русский (4+4+4)/3 = 4.0 (н/а skipped) against 4.5.
+    assert table == {"Алгебра": (4.25, 3.5, 0.75, 4), "Русский язык": (4.0, 4.5, -0.5, 3)}
+    school_wide, _ = subject_results(db.session, db.session.get(Term, ids["q1"]))
+    assert {r.name: r.average for r in school_wide} == {"Алгебра": 3.4, "Русский язык": 4.2}
+
+
+def test_analysis_page_and_export_for_the_deputy(app, login_as):
+    panel = login_as("deputy")
+    with app.app_context():
+        ids = seed_marks()
+    page = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q2']}&class_id={ids['a']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'data-testid="chart"' in text and "<svg" in text
+    assert "+0,75" in text and "-0,50" in text
+    page = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}")
+    text = page.get_data(as_text=True)
+    assert "50,0 %" in text and "75,0 %" in text
+    assert "Иванов Иван Иванович, Петрова Алёна Сергеевна" in text  # leaders of 9А
+    assert "Кузнецова Мария" in text
+
+    export = panel.get(f"/marks/analysis.xlsx?year={ids['year']}&term={ids['q1']}")
+    assert export.status_code == 200
+    assert "filename*=UTF-8''" in export.headers["Content-Disposition"]
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(export.data))
+    classes = {row[0]: row for row in book["Классы"].iter_rows(min_row=2, values_only=True)}
+    assert classes["9А"][4:6] == (50.0, 75.0)
+    students = {row[1]: row for row in book["Обучающиеся"].iter_rows(min_row=2, values_only=True)}
+    assert students["Орлов Олег"][2] == 3.0 and students["Орлов Олег"][8] == "неуспевающий"
+
+
+def test_class_teacher_sees_only_own_class(app, login_as):
+    panel = login_as("class_teacher", login="teacher_9a")
+    with app.app_context():
+        ids = seed_marks(teacher_login="teacher_9a")
+    page = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Иванов Иван Иванович" in text and "Кузнецова" not in text and "9Б" not in text
+    assert panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}&class_id={ids['b']}").status_code == 403
+    assert panel.get(f"/marks/analysis?year={ids['year']}&class_id={ids['a']}").status_code == 200
+    assert panel.get(f"/marks/analysis.xlsx?year={ids['year']}").status_code == 403
+    assert panel.get(f"/marks/progress/{ids['kuznetsova']}").status_code == 403
+    assert panel.get(f"/marks/progress/{ids['ivanov']}").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["admin", "secretary", "officer"])
+def test_roles_without_the_analysis(app, login_as, role):
+    assert login_as(role).get("/marks/analysis").status_code == 403
+
+
+def test_progress_report_pdf_is_recorded_in_the_disclosure_register(app, login_as, tmp_path):
+    panel = login_as("deputy")
+    with app.app_context():
+        ids = seed_marks()
+    url = f"/marks/progress/{ids['ivanov']}"
+    refused = panel.post(url, data={"year": ids["year"], "recipient": " ", "purpose": "по месту требования"})
+    assert refused.status_code == 400
+    assert "Укажите, кому выдаётся документ" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PdDisclosure)) == 0
+
+    response = panel.post(url, data={"year": ids["year"], "recipient": "Иванова Мария Петровна (мать)",
+                                     "purpose": "по месту требования"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    (tmp_path / "progress.pdf").write_bytes(response.data)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "СПРАВКА ОБ УСПЕВАЕМОСТИ" in text
+    assert "Иванов Иван Иванович" in text
+    assert "Алгебра" in text and "4, 3, 5" in text
+    with app.app_context():
+        entry = db.session.scalar(select(PdDisclosure))
+        assert entry.student_id == ids["ivanov"] and entry.recipient == "Иванова Мария Петровна (мать)"
+        assert entry.document_kind == "progress_report"
+    register = login_as("director").get("/admin/pd_disclosure/")
+    assert register.status_code == 200 and "Иванова Мария Петровна (мать)" in register.get_data(as_text=True)
+    assert login_as("director").get("/admin/pd_disclosure/new/").status_code == 403
