@@ -314,6 +314,10 @@ def _complete_formatter(view, context, model, name):
 class CopyProblemFilter(BaseSQLAFilter):
     """Copies needing attention: few media, unreachable or mismatching files, no recent verification."""
 
+    def validate(self, value):
+        # Any other value typed into the address is ignored with Flask-Admin's message, not a 500.
+        return value in PROBLEMS
+
     def apply(self, query, value, alias=None):
         return query.filter(problem_condition(value))
 
