@@ -50,6 +50,8 @@ def _name(view, context, model, name):
 class CertificateEntryView(SecureModelView):
     target = "certificate_entries"
     strict = True
+    # Every export of the book's lines goes into the personal-data disclosure register (base view's hook).
+    personal_data = True
     column_list = ("book", "reg_number", "entry_kind", "last_name", "first_name", "middle_name", "birth_date",
                    "blank_number", "appendix_number", "honours", "order_number", "order_date", "issued_on",
                    "annulled")

@@ -306,3 +306,228 @@ def test_study_certificate_has_its_own_book_and_numbers(session, ids):
     annul_entry(session, entry_id=second.id, reason="выдана по ошибке")
     session.commit()
     assert session.get(CertificateBookEntry, second.id).reg_number == 2
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+def _form(ids, klass_students, order_date=None, issued_on=None, start=1):
+    """The register form as the page posts it: every graduate picked, marks as prefilled."""
+    from models.issuance import curriculum, prefill
+
+    klass = db.session.get(issuance.SchoolClass, ids["class"])
+    subjects, marks = curriculum(db.session, klass), prefill(db.session, klass)
+    data = {"book_id": ids["book"], "class_id": ids["class"], "order_number": "45-в",
+            "order_date": (order_date or ORDER["order_date"]).isoformat(),
+            "issued_on": (issued_on or ORDER["issued_on"]).isoformat()}
+    for offset, pupil in enumerate(klass_students):
+        sid = pupil.id
+        data[f"pick_{sid}"] = "1"
+        for subject in subjects:
+            data[f"mark_{sid}_{subject.id}"] = marks[sid].get(subject.id, "")
+        data.update({f"bn_{sid}": seed.blank(start + offset), f"an_{sid}": seed.blank(start + offset, "03225"),
+                     f"rk_{sid}": "graduate"})
+    return data
+
+
+def test_page_rights(app, ids, login_as):
+    assert login_as("secretary").get("/admin/issuance/").status_code == 403
+    assert login_as("class_teacher").get("/admin/issuance/").status_code == 403
+    director = login_as("director")
+    assert director.get("/admin/issuance/").status_code == 200
+    with app.app_context():
+        data = _form(ids, students(ids))
+    assert director.post("/admin/issuance/register", data=data).status_code == 403
+    assert director.get("/admin/blank_receipt/new/").status_code == 403
+    assert login_as("officer").get("/admin/certificate_entry/new/").status_code == 403
+    with app.app_context():
+        assert count(CertificateBookEntry) == 0
+
+
+def test_officer_registers_a_class_through_the_page(app, ids, login_as):
+    officer = login_as("officer")
+    page = officer.get(f"/admin/issuance/?book_id={ids['book']}&class_id={ids['class']}").get_data(as_text=True)
+    assert "Ёлкина Анастасия Сергеевна" in page and 'value="5"' in page
+    with app.app_context():
+        data = _form(ids, students(ids))
+    response = officer.post("/admin/issuance/register", data=data)
+    assert response.status_code == 302
+    page = officer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "регистрационные номера 1–3" in page
+    with app.app_context():
+        assert sorted(db.session.scalars(select(CertificateBookEntry.reg_number))) == [1, 2, 3]
+    # The read-only register finds the entry by a Cyrillic name in either case and by the number.
+    listing = officer.get("/admin/certificate_entry/?search=ёлкина").get_data(as_text=True)
+    assert "Ёлкина" in listing and "Иванов" not in listing
+    listing = officer.get("/admin/certificate_entry/?search=ЩУКИН").get_data(as_text=True)
+    assert "Щукин" in listing and "Ёлкина" not in listing
+    listing = officer.get(f"/admin/certificate_entry/?search={seed.blank(2)}").get_data(as_text=True)
+    assert "Иванов" in listing and "Щукин" not in listing
+
+
+@pytest.mark.parametrize("case", ["bad date", "date before order", "mark out of scale", "blank not received"])
+def test_page_refuses_bad_input_in_russian(app, ids, login_as, case):
+    officer = login_as("officer")
+    with app.app_context():
+        data = _form(ids, students(ids))
+        first = ids["students"][0]
+        subject = next(k for k in data if k.startswith(f"mark_{first}_"))
+    expected = {"bad date": "не распознана", "date before order": "раньше даты приказа",
+                "mark out of scale": "вне шкалы", "blank not received": "не поступал"}[case]
+    if case == "bad date":
+        data["issued_on"] = "31.02.2025"
+    elif case == "date before order":
+        data["issued_on"] = (ORDER["order_date"] - timedelta(days=3)).isoformat()
+    elif case == "mark out of scale":
+        data[subject] = "6"
+    else:
+        data[f"bn_{first}"] = "03224000000777"
+    response = officer.post("/admin/issuance/register", data=data)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Ничего не сохранено" in page and expected in page
+    with app.app_context():
+        assert count(CertificateBookEntry) == 0
+        assert db.session.scalar(select(func.count(Order.id)).where(Order.number == "45-в")) == 0
+
+
+def _text(data):
+    """The PDF's text with line breaks inside table cells folded to single spaces."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def test_pdfs_read_back_and_are_entered_in_the_disclosure_register(app, ids, login_as, tmp_path):
+    from models.disclosure import PdDisclosure
+
+    officer = login_as("officer")
+    with app.app_context():
+        from models import School
+        card = db.session.scalar(select(School))
+        card.full_name = "МБОУ «Средняя школа № 7»"
+        # Enough graduates for the book to run over several pages.
+        many = [(f"Выпускник{n:02d}", "Иван", "Иванович", date(2010, 1, 1), {"Русский язык": "4", "Математика": "4",
+                                                                             "История": "5"}) for n in range(40)]
+        klass, pupils = seed.graduating_class(letter="Г", pupils=many, file_prefix="g")
+        ids_many = dict(ids, **{"class": klass.id})
+        db.session.commit()
+        register(ids, seed.rows(db.session.get(issuance.SchoolClass, ids["class"]), students(ids)))
+        study = issue_study_certificate(db.session, book_id=ids["study_book"], student_id=ids["students"][2],
+                                        issued_on=TODAY, studied_from=date(2016, 9, 1), studied_to=TODAY,
+                                        recipient={"kind": "graduate"})
+        db.session.commit()
+        entry = db.session.scalar(select(CertificateBookEntry).where(CertificateBookEntry.reg_number == 1,
+                                                                     CertificateBookEntry.book_id == ids["book"]))
+        entry_id, study_id = entry.id, study.id
+        many_rows = seed.rows(klass, pupils, start=0)
+        for row in many_rows:  # blanks beyond the seeded range
+            row.update(blank_number=None, appendix_number=None)
+        for n, row in enumerate(many_rows):
+            row.update(blank_number=f"03224100000{n:03d}", appendix_number=f"03225100000{n:03d}")
+        db.session.add_all([BlankReceipt(blank_kind=k, level="basic", series="", number_from=f"{p}100000000",
+                                         number_to=f"{p}100000099", received_on=date(2024, 5, 1), received_from="РУО")
+                            for k, p in (("certificate", "03224"), ("appendix", "03225"))])
+        register(ids_many, many_rows)
+        db.session.commit()
+        before = count(PdDisclosure)
+
+    response = officer.get(f"/admin/issuance/book.pdf?book_id={ids['book']}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) >= 2
+    for page in reader.pages:  # the header row is repeated on every page
+        assert "Рег. №" in page.extract_text()
+    text = _text(response.data)
+    assert "МБОУ «Средняя школа № 7»" in text and "Ёлкина Анастасия Сергеевна" in text
+    assert "Русский язык — 5" in text and seed.blank(1) in text and "12.04.2010" in text
+
+    pdf = tmp_path / "book.pdf"
+    pdf.write_bytes(response.data)
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True)
+    _assert_table_fits(next(tmp_path.glob("page*.png")))
+
+    appendix = officer.get(f"/admin/issuance/appendix.pdf?entry_id={entry_id}")
+    text = _text(appendix.data)
+    assert "Ёлкина Анастасия Сергеевна" in text and "Регистрационный номер" in text and "Математика" in text
+    receipt = _text(officer.get(f"/admin/issuance/receipt.pdf?entry_id={entry_id}").data)
+    assert "РАСПИСКА" in receipt and seed.blank(1) in receipt and "Ёлкина" in receipt
+    study_text = _text(officer.get(f"/admin/issuance/study.pdf?entry_id={study_id}").data)
+    assert "СПРАВКА ОБ ОБУЧЕНИИ" in study_text and "Щукин Данияр" in study_text and "История" in study_text
+    with app.app_context():
+        added = list(db.session.scalars(select(PdDisclosure).where(PdDisclosure.id > 0).order_by(PdDisclosure.id)))[before:]
+        assert len(added) == 43 + 3  # one line per person of the book's pages, then one per document
+        assert added[-1].document_kind == "study_certificate" and added[-1].student_id == ids["students"][2]
+
+
+def _assert_table_fits(png):
+    """The rendered page's ink stays inside the page with a margin on the right: the table is not cut off."""
+    import struct
+    import zlib
+
+    raw = png.read_bytes()
+    width, height = struct.unpack(">II", raw[16:24])
+    assert width > height  # landscape
+    # Decode the PNG (8-bit RGB from pdftoppm) to find the right-most non-white column.
+    chunks, pos = b"", 8
+    while pos < len(raw):
+        length = struct.unpack(">I", raw[pos:pos + 4])[0]
+        kind = raw[pos + 4:pos + 8]
+        if kind == b"IDAT":
+            chunks += raw[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    data = zlib.decompress(chunks)
+    bpp, stride = 3, width * 3
+    prev, rightmost, offset = bytearray(stride), 0, 0
+    for _ in range(height):
+        ftype, line = data[offset], bytearray(data[offset + 1:offset + 1 + stride])
+        offset += 1 + stride
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if ftype == 1:
+                line[i] = (line[i] + a) & 255
+            elif ftype == 2:
+                line[i] = (line[i] + b) & 255
+            elif ftype == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        for x in range(width - 1, rightmost, -1):
+            if min(line[x * 3:x * 3 + 3]) < 128:
+                rightmost = x
+                break
+    assert width * 0.5 < rightmost < width * 0.98, (rightmost, width)
+
+
+def test_frdo_export(app, ids, login_as):
+    from openpyxl import load_workbook
+
+    with app.app_context():
+        register(ids, seed.rows(db.session.get(issuance.SchoolClass, ids["class"]), students(ids)))
+        db.session.commit()
+    response = login_as("officer").get("/admin/issuance/frdo.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Название документа", "Вид документа", "Статус документа")
+    assert len(rows) == 4
+    first = dict(zip(rows[0], rows[1]))
+    assert first["Номер документа"] == seed.blank(1) and first["Фамилия получателя"] == "Ёлкина"
+    assert first["Регистрационный номер"] == "1" and first["Вид документа"] == "Оригинал"
+
+
+def test_blank_receipt_register_refuses_a_bad_range(app, ids, login_as):
+    officer = login_as("officer")
+    response = officer.post("/admin/blank_receipt/new/", data={
+        "blank_kind": "certificate", "level": "basic", "series": "", "number_from": "03224000000050",
+        "number_to": "03224000000040", "received_on": "01.05.2024", "received_from": "РУО"})
+    assert "меньше первого" in response.get_data(as_text=True)
+    response = officer.post("/admin/blank_receipt/new/", data={
+        "blank_kind": "certificate", "level": "basic", "series": "", "number_from": "03224000000041",
+        "number_to": "03224000000060", "received_on": "01.05.2024", "received_from": "РУО"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert count(BlankReceipt) == 3
+    assert officer.post("/admin/blank_receipt/delete/", data={"id": "1"}).status_code == 403

@@ -296,7 +296,8 @@ class IssuancePage(PanelPage):
         from openpyxl import Workbook
 
         session = db.session
-        year = session.get(AcademicYear, _int(request.args.get("year_id"))) or current_year(session)
+        year_id = _int(request.args.get("year_id"))
+        year = (session.get(AcademicYear, year_id) if year_id else None) or current_year(session)
         school = session.scalar(select(School))
         book = Workbook()
         sheet = book.active
