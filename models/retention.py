@@ -1,7 +1,7 @@
 """Retention review and destruction acts: which carriers expired, the act that lists them, its approval."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, exists, func, not_, or_, select
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .carriers import Carrier, CarrierKind, add_years
@@ -102,33 +102,36 @@ class DestructionActLine(Versioned, db.Model):
 
 # --- which carriers may be proposed -----------------------------------------------------------
 
-def _in_live_act():
-    """EXISTS: the carrier is already listed in an act that was not returned."""
-    return exists().where(
-        destruction_line_carrier.c.carrier_id == Carrier.id,
-        destruction_line_carrier.c.line_id == DestructionActLine.id,
-        DestructionActLine.act_id == DestructionAct.id,
-        DestructionAct.status != "returned",
-    )
+def _live_act_carriers():
+    """Carriers already listed in an act that was not returned."""
+    return (select(destruction_line_carrier.c.carrier_id)
+            .join(DestructionActLine, DestructionActLine.id == destruction_line_carrier.c.line_id)
+            .join(DestructionAct, DestructionAct.id == DestructionActLine.act_id)
+            .where(DestructionAct.status != "returned"))
 
 
 def proposable_conditions():
-    """Everything but the date: the carriers that may ever enter an act (joined with kind and student)."""
+    """Everything but the date: the carriers that may ever enter an act.
+
+    Written as NOT IN / IN over small subqueries rather than joins: on 300,000 carriers the planner then
+    reads each set once (SQLite's list subquery, PostgreSQL's hashed subplan) instead of probing per row.
+    """
+    kinds = select(CarrierKind.id).where(CarrierKind.must_store.is_(True),
+                                         CarrierKind.retention_kind.not_in(NOT_PROPOSED_KINDS))
+    studying = select(Student.id).where(Student.status == "studying")
     return [
         Carrier.status.in_(HELD_STATUSES),
         Carrier.annulled.is_(False),
         Carrier.on_hold.is_(False),
         Carrier.retention_end.is_not(None),
-        CarrierKind.must_store.is_(True),
-        CarrierKind.retention_kind.not_in(NOT_PROPOSED_KINDS),
-        or_(Carrier.student_id.is_(None), Student.status != "studying"),
-        not_(_in_live_act()),
+        Carrier.kind_id.in_(kinds),
+        or_(Carrier.student_id.is_(None), Carrier.student_id.not_in(studying)),
+        Carrier.id.not_in(_live_act_carriers()),
     ]
 
 
 def _base_query(*columns, kind_id=None, school_class_id=None, academic_year_id=None):
-    query = (select(*columns).select_from(Carrier).join(CarrierKind, CarrierKind.id == Carrier.kind_id)
-             .outerjoin(Student, Student.id == Carrier.student_id).where(*proposable_conditions()))
+    query = select(*columns).select_from(Carrier).where(*proposable_conditions())
     if kind_id:
         query = query.where(Carrier.kind_id == kind_id)
     if school_class_id:
@@ -173,14 +176,14 @@ def review_groups(session, today, *, months=12, kind_id=None, school_class_id=No
     def grouped(*conditions):
         # Two plain GROUP BY queries rather than one with a CASE bucket: PostgreSQL cannot match a
         # parameterised CASE in SELECT against its twin in GROUP BY.
-        query = (_base_query(Carrier.kind_id, CarrierKind.nomenclature_index, func.count(Carrier.id),
-                             _first_date(), _last_date(), func.min(Carrier.retention_end),
-                             func.max(Carrier.retention_end), **filters)
-                 .where(*conditions).group_by(Carrier.kind_id, CarrierKind.nomenclature_index))
+        # The nomenclature index belongs to the kind, so grouping by kind groups by index too.
+        query = (_base_query(Carrier.kind_id, func.count(Carrier.id), _first_date(), _last_date(),
+                             func.min(Carrier.retention_end), func.max(Carrier.retention_end), **filters)
+                 .where(*conditions).group_by(Carrier.kind_id))
         rows = []
-        for kind_ref, index, count, first, last, earliest, latest in session.execute(query):
+        for kind_ref, count, first, last, earliest, latest in session.execute(query):
             kind = kinds[kind_ref]
-            rows.append(dict(kind=kind, index=index, count=count, first_date=first, last_date=last,
+            rows.append(dict(kind=kind, index=kind.nomenclature_index, count=count, first_date=first, last_date=last,
                              earliest_end=earliest, latest_end=latest, rule=kind.rule_text()))
         return rows
 
