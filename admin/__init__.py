@@ -18,6 +18,7 @@ from .system import AuditLogView, UserView
 from .leaving import HandoverActView
 from models.leaving import HandoverAct
 from views.leaving import LeavingPage
+from views.people_import import PeopleImportPage
 from .disclosure import PdDisclosureView
 from .issuance import BlankReceiptView, CertificateEntryView
 from models.issuance import BlankReceipt, CertificateBookEntry
@@ -83,6 +84,7 @@ def init_admin(app):
         admin.add_view(view)
         system.TABLE_LABELS[view.model.__tablename__] = view.name
     admin.add_view(LeavingPage(name="Выбытие обучающегося", category=STUDENTS, endpoint="leaving"))
+    admin.add_view(PeopleImportPage(name="Импорт обучающихся", category=STUDENTS, endpoint="people_import"))
     admin.add_link(PageLink("Резервные копии", endpoint="backups.index", page="backups", category=ADMINISTRATION))
     admin.add_link(PageLink("Импорт отметок", endpoint="marks.import_form", page="marks_import", category=REPORTS))
     admin.add_link(PageLink("Анализ успеваемости", endpoint="marks.analysis", page="analysis", category=REPORTS))

@@ -46,6 +46,7 @@ MATRIX = {
     "ejournal_copies": {"admin": "vcedx", "director": "vx", "deputy": "vx"},
     "portfolios": {"director": "vx", "deputy": "vx", "secretary": "vce", "class_teacher": "vce"},
     "portfolio_items": {"director": "vx", "deputy": "vx", "secretary": "vced", "class_teacher": "vced"},
+    "people_import": {"secretary": "vc"},
     "custody": {"admin": "v", "director": "vx", "deputy": "vx", "secretary": "v", "officer": "vx"},
     # Certificate issuance (issue 4): the officer issues; the director and the deputy read.
     "issuance": {"officer": "vce", "director": "v", "deputy": "v"},
