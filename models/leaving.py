@@ -154,7 +154,8 @@ def propose_handover(student, session=None, on_day=None, reason="transfer"):
         elif code in HANDED_KINDS and (code != "personal_file" or reason == "transfer"):
             action, why = "hand", HANDED_KINDS[code]
         else:
-            action, why = "keep", "остаётся в архиве; срок хранения считается с даты выбытия"
+            rule = carrier.kind.rule_text() if carrier.kind else ""
+            action, why = "keep", f"остаётся в архиве; срок хранения: {rule}" if rule else "остаётся в архиве"
         proposals.append({"carrier": carrier, "action": action, "why": why, "can_hand": can_hand,
                           "recipient": default_recipient if action == "hand" else None})
     return proposals
