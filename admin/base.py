@@ -250,6 +250,11 @@ class SecureModelView(ModelView):
     @expose("/export/<export_type>/")
     def export(self, export_type):
         response = super().export(export_type)
+        if getattr(response, "is_streamed", False):
+            # Flask-Admin streams CSV after the request's database session is closed; rows with related
+            # columns (a student's class) would then fail to load. Build the file while the session is open.
+            response.set_data(b"".join(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")
+                                        for chunk in response.response))
         if self.personal_data and getattr(response, "status_code", 0) == 200:
             from models.disclosure import record_disclosure
 

@@ -56,9 +56,9 @@ class CarrierView(SecureModelView):
     column_formatters_detail = CARRIER_FORMATTERS
     column_formatters_export = CARRIER_FORMATTERS
     column_default_sort = ("id", True)
-    column_searchable_list = ("number", "student.last_name", "student.first_name")
+    column_searchable_list = ("number", "student.last_name", "student.first_name", "student.middle_name")
     base_filters = (
-        "school_class.name", "academic_year.name",
+        "kind.name", "school_class.name", "academic_year.name",
         FilterEqual(Carrier.status, "Статус", options=_choices(CARRIER_STATUSES)),
         FilterLike(Carrier.location, "Место хранения"),
         "custodian.full_name",

@@ -177,3 +177,41 @@ def _destruction_act(teacher):
 
 
 SEEDERS.append(_destruction_act)
+
+
+def _carriers(teacher):
+    """One carrier of every register, belonging to the seeded student of `teacher`'s class."""
+    from datetime import date
+
+    from models import (CarrierKind, ClassRecord, CopyMedium, CustodyMovement, EjournalCopy, ExamProtocol,
+                        PaperJournal, PersonalFile, Portfolio, PortfolioItem, StoredCertificate)
+
+    def kind(code):
+        return db.session.scalar(select(CarrierKind).where(CarrierKind.code == code))
+
+    year = current_year(db.session)
+    klass = db.session.scalar(select(SchoolClass).where(SchoolClass.class_teacher_id == teacher.id)) \
+        if teacher is not None else db.session.scalar(select(SchoolClass))
+    pupil = db.session.scalar(select(Student).where(Student.school_class_id == klass.id)) if klass else None
+    file = PersonalFile(kind=kind("personal_file"), number="И-1", student=pupil, school_class=klass,
+                        created_on=year.starts_on, location="Приёмная")
+    stored = StoredCertificate(kind=kind("stored_certificate"), series_number="03224000099999", student=pupil,
+                               created_on=year.starts_on, location="Сейф 1")
+    gia = ExamProtocol(kind=kind("gia_protocol"), exam="oge", event_on=date(2025, 6, 3), academic_year=year)
+    essay = ExamProtocol(kind=kind("final_essay_protocol"), event_on=date(2025, 12, 3), academic_year=year)
+    journal = PaperJournal(kind=kind("paper_journal"), journal_kind="club", title="Кружок «Робототехника»",
+                           academic_year=year)
+    sheet = ClassRecord(kind=kind("summary_sheet"), school_class=klass, academic_year=year)
+    portfolio = Portfolio(kind=kind("portfolio"), student=pupil, school_class=klass, created_on=year.starts_on)
+    item = PortfolioItem(portfolio=portfolio, item_kind="gto", title="Знак ГТО", level="federal", result="winner")
+    copy = EjournalCopy(kind=kind("ejournal_copy"), school_class=klass, academic_year=year,
+                        created_on=year.starts_on, media=[CopyMedium(location="Сейф 1"), CopyMedium(location="Сейф 2")])
+    db.session.add_all([file, stored, gia, essay, journal, sheet, portfolio, item, copy])
+    db.session.flush()
+    movement = db.session.scalar(select(CustodyMovement).where(CustodyMovement.carrier_id == file.id))
+    return {PersonalFile: file, StoredCertificate: stored, ExamProtocol: gia, PaperJournal: journal,
+            ClassRecord: sheet, Portfolio: portfolio, PortfolioItem: item, EjournalCopy: copy,
+            CustodyMovement: movement}
+
+
+SEEDERS.append(_carriers)

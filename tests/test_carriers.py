@@ -364,3 +364,13 @@ def test_verify_copies_records_checksums_and_filter_finds_problems(app, login_as
 
     assert {c.id for c in session.scalars(select(EjournalCopy).where(problem_condition("few_media")))} == {lonely.id}
     assert {c.id for c in session.scalars(select(EjournalCopy).where(problem_condition("mismatch")))} == {copy.id}
+
+
+def test_csv_export_with_related_columns(app, login_as, session):
+    pupil = factories.student(last_name="Экспортов", klass=factories.school_class(grade=7, letter="В"))
+    _personal_file(pupil, "Э-1")
+    session.commit()
+    response = login_as("secretary").get("/admin/personal_file/export/csv/")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Э-1" in text and "7В" in text
