@@ -1,8 +1,8 @@
 """Retention review and destruction acts: which carriers expired, the act that lists them, its approval."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, func, or_, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, event, func, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .carriers import Carrier, CarrierKind, add_years
 from .db import Versioned, db
@@ -98,6 +98,14 @@ class DestructionActLine(Versioned, db.Model):
 
     def __str__(self):
         return self.title
+
+
+@event.listens_for(Session, "before_flush")
+def _acts_are_never_deleted(session, flush_context, instances):
+    # A register of strict accountability: a wrong act is returned with a comment, never removed.
+    for obj in session.deleted:
+        if isinstance(obj, DestructionAct):
+            raise RetentionError(f"{obj}: акт о выделении к уничтожению — документ строгой отчётности и не удаляется.")
 
 
 # --- which carriers may be proposed -----------------------------------------------------------
@@ -276,7 +284,10 @@ def _years_text(first, last):
 def _covered(line, carriers):
     """Set what a line derives from the carriers it covers: their extreme dates and their number."""
     first = min((d for c in carriers for d in (c.created_on, c.event_on, c.closed_on) if d), default=None)
-    last = max((d for c in carriers for d in (c.closed_on, c.event_on, c.created_on) if d), default=None)
+    # A personal file's own last date is the day its student left.
+    last = max((d for c in carriers
+                for d in (c.closed_on, c.event_on, c.created_on, c.student.left_on if c.student else None) if d),
+               default=None)
     line.carriers = list(carriers)
     line.first_date, line.last_date, line.item_count = first, last, len(carriers)
     line.inventory_years = _years_text(first, last)
@@ -524,7 +535,8 @@ _TENS = ["", "", "двадцать", "тридцать", "сорок", "пять
          "девяносто"]
 _HUNDREDS = ["", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот", "восемьсот",
              "девятьсот"]
-_SCALES = [(10 ** 9, ("миллиард", "миллиарда", "миллиардов"), "m"), (10 ** 6, ("миллион", "миллиона", "миллионов"), "m"),
+_SCALES = [(10 ** 9, ("миллиард", "миллиарда", "миллиардов"), "m"),
+           (10 ** 6, ("миллион", "миллиона", "миллионов"), "m"),
            (1000, ("тысяча", "тысячи", "тысяч"), "f")]
 
 

@@ -188,14 +188,21 @@ def test_strict_first_of_january_setting(app, world, staff):
         # The leap-day protocol's period ends 01.03.2025: not expired by 01.01.2025.
         _refused(lambda: draft_act(db.session, carrier_ids=[world["gia"]], user=deputy, act_date=date(2025, 6, 1)),
                  "не истёк к 01.01.2025")
+        # With the setting off, the act's own date is the limit.
         act = draft_act(db.session, carrier_ids=[world["gia"]], user=deputy, act_date=date(2025, 6, 1),
                         strict_year_start=False)
-        db.session.commit()
         assert act.total_items == 1
+        db.session.rollback()
         # A year later the strict rule lets it in as well.
-        db.session.delete(act)
+        act = draft_act(db.session, carrier_ids=[world["gia"]], user=deputy, act_date=date(2026, 2, 1))
+        assert act.total_items == 1
         db.session.commit()
-        assert draft_act(db.session, carrier_ids=[world["gia"]], user=deputy, act_date=date(2026, 2, 1)).total_items == 1
+        # The act is never deleted.
+        db.session.delete(act)
+        with pytest.raises(RetentionError, match="не удаляется"):
+            db.session.flush()
+        db.session.rollback()
+        assert get(DestructionAct, act.id) is not None
 
 
 def test_setting_is_read_by_the_page(app, world, login_as):
@@ -357,6 +364,10 @@ def test_pages_and_rights(app, world, staff, login_as):
     assert "Экспертиза сроков хранения" in text and "Личное дело обучающегося" in text
     assert "Сводная ведомость" not in text.split("Истекают в ближайшие")[0]
     assert login_as("secretary").get("/admin/retention_review/").status_code == 403
+    with app.app_context():
+        personal_kind = kind("personal_file").id
+    group = deputy.get(f"/admin/retention_review/group?kind={personal_kind}&date=2026-03-15").get_data(as_text=True)
+    assert "№ У-1" in group and "Ушедшев" in group and "31.05.2022" in group
     director = login_as("director")
     assert director.get("/admin/retention_review/").status_code == 200
     # The director reads but does not draft.

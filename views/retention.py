@@ -11,7 +11,7 @@ from models import db
 from models.carriers import Carrier, CarrierKind
 from models.people import AcademicYear, School, SchoolClass
 from models.retention import (ACT_STATUSES, EDITABLE, DestructionAct, RetentionError, act_cutoff, add_carriers,
-                              approve_act, clear_hold, count_expired, draft_act, draft_from_groups,
+                              add_months, approve_act, clear_hold, count_expired, draft_act, draft_from_groups,
                               expired_carriers, may_approve, next_act_number, return_act, review_groups,
                               send_act, set_hold, total_text, update_act)
 from models.users import User
@@ -74,7 +74,8 @@ class RetentionReviewPage(PanelPage):
                                                                      SchoolClass.grade, SchoolClass.letter)).all(),
             years=db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())).all(),
             statuses=ACT_STATUSES, can_draft=self.allowed("create"), strict=strict_year_start(),
-            cutoff=act_cutoff(f["on"], strict_year_start()), next_number=next_act_number(db.session, f["on"]),
+            cutoff=act_cutoff(f["on"], strict_year_start()), horizon=add_months(f["on"], f["months"]),
+            next_number=next_act_number(db.session, f["on"]),
             can_hold=can(current_user, "retention_hold", "edit"))
 
     @expose("/group")
