@@ -47,18 +47,7 @@ def test_killed_server_restarts_with_every_acknowledged_write(sqlite_template, t
     acked = {number: title for w in writers for number, title in w.acks.items()}
     assert len(acked) >= 3 * CLIENTS
 
-    # Started again the way a school would: init-db (migrations) and then serve.
-    result = flask_cli(url, instance, "init-db")
-    assert "База данных готова" in result.stdout
-    conn = sqlite3.connect(path)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        saved = dict(conn.execute("SELECT number, title FROM school_order"))
-    finally:
-        conn.close()
-    lost = {n: t for n, t in acked.items() if saved.get(n) != t}
-    assert not lost, f"подтверждённые записи потеряны: {list(lost.items())[:5]}"
-
+    # Started again the way a school would: `serve` applies migrations (as init-db does), then serves.
     again = Server(url, instance).wait_ready()
     try:
         browser = Browser(again.port)
@@ -69,3 +58,13 @@ def test_killed_server_restarts_with_every_acknowledged_write(sqlite_template, t
         browser.close()
     finally:
         again.stop()
+    assert "Traceback" not in again.text(), again.text()[-3000:]
+
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        saved = dict(conn.execute("SELECT number, title FROM school_order"))
+    finally:
+        conn.close()
+    lost = {n: t for n, t in acked.items() if saved.get(n) != t}
+    assert not lost, f"подтверждённые записи потеряны: {list(lost.items())[:5]}"
