@@ -174,6 +174,8 @@ class PersonalFileView(CarrierView):
             form.number.data = number
         errors = personal_file_errors(self.session, number=number, student_id=student.id if student else None,
                                       file_id=model.id if model else None)
+        if form.school_class.data is None and student is not None:
+            form.school_class.data = student.school_class  # filed with the student's class unless said otherwise
         for entry in getattr(form, "annual_marks", []):
             value = entry.form.value.data
             if value and annual_mark_error(value):

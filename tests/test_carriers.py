@@ -368,7 +368,7 @@ def test_verify_copies_records_checksums_and_filter_finds_problems(app, login_as
 
 def test_csv_export_with_related_columns(app, login_as, session):
     pupil = factories.student(last_name="Экспортов", klass=factories.school_class(grade=7, letter="В"))
-    _personal_file(pupil, "Э-1")
+    _personal_file(pupil, "Э-1").school_class = pupil.school_class
     session.commit()
     response = login_as("secretary").get("/admin/personal_file/export/csv/")
     assert response.status_code == 200
