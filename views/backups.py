@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, send_file, url
 from flask_login import current_user
 
 from admin.roles import can
+from models import db
 from models.backup import BackupError, list_backups, make_backup
 
 from .access import requires
@@ -40,6 +41,9 @@ def _size_text(size):
 @bp.route("/", methods=["POST"])
 @requires("backups", "create")
 def create():
+    # Nothing to write here: end the transaction so SQLite's write lock (taken for a POST) is not held
+    # for the whole copy, which would make every save in the school wait.
+    db.session.rollback()
     try:
         path = make_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], _directory(),
                            current_app.config["BACKUP_KEEP"])
