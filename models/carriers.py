@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Tex
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 
 from .db import Versioned, db
+from .words import years
 from .users import utcnow
 
 MEDIA = {"paper": "бумажный", "electronic": "электронный", "mixed": "бумажный и электронный"}
@@ -47,9 +48,9 @@ class CarrierKind(Versioned, db.Model):
     def rule_text(self):
         if self.retention_kind == "years" and self.retention_years:
             start = CLOCK_STARTS.get(self.clock_start, "")
-            return f"{self.retention_years} лет с события «{start}»" if start else f"{self.retention_years} лет"
+            return f"{years(self.retention_years)} с события «{start}»" if start else years(self.retention_years)
         if self.retention_kind == "nomenclature" and self.retention_years:
-            return f"по номенклатуре ({self.nomenclature_index or 'без индекса'}): {self.retention_years} лет"
+            return f"по номенклатуре ({self.nomenclature_index or 'без индекса'}): {years(self.retention_years)}"
         return RETENTION_KINDS.get(self.retention_kind, self.retention_kind)
 
     def __str__(self):

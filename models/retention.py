@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, event, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from .words import plural
 from .carriers import Carrier, CarrierKind, add_years
 from .db import Versioned, db
 from .people import Student
@@ -538,15 +539,6 @@ _HUNDREDS = ["", "сто", "двести", "триста", "четыреста",
 _SCALES = [(10 ** 9, ("миллиард", "миллиарда", "миллиардов"), "m"),
            (10 ** 6, ("миллион", "миллиона", "миллионов"), "m"),
            (1000, ("тысяча", "тысячи", "тысяч"), "f")]
-
-
-def plural(n, forms):
-    """forms = (1, 2–4, 5+): plural(21, ("дело", "дела", "дел")) -> «дело»."""
-    n = abs(n) % 100
-    if 11 <= n <= 19:
-        return forms[2]
-    n %= 10
-    return forms[0] if n == 1 else forms[1] if 2 <= n <= 4 else forms[2]
 
 
 def _triad(n, gender):
