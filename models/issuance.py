@@ -155,7 +155,7 @@ class CertificateBookEntry(Versioned, db.Model):
         kind = RECIPIENT_KINDS.get(self.recipient_kind, self.recipient_kind)
         if self.recipient_kind == "post":
             when = f" от {self.postal_date:%d.%m.%Y}" if self.postal_date else ""
-            return f"{kind}, почтовое отправление № {self.postal_number or '—'}{when}"
+            return f"почтовое отправление № {self.postal_number or '—'}{when}"
         if self.recipient_kind == "graduate":
             return kind
         parts = [kind, self.recipient_name or ""]

@@ -531,3 +531,35 @@ def test_blank_receipt_register_refuses_a_bad_range(app, ids, login_as):
     with app.app_context():
         assert count(BlankReceipt) == 3
     assert officer.post("/admin/blank_receipt/delete/", data={"id": "1"}).status_code == 403
+
+
+def test_page_annuls_issues_a_duplicate_records_a_spoiled_blank_and_a_study_certificate(app, ids, login_as):
+    officer = login_as("officer")
+    with app.app_context():
+        entries = _issued(db.session, ids)
+        first_id, second_id = entries[0].id, entries[1].id
+    back = {"book_id": ids["book"], "class_id": ids["class"]}
+    page = officer.post("/admin/issuance/annul", data=dict(back, entry_id=first_id, reason=""))
+    assert "Укажите причину аннулирования" in page.get_data(as_text=True)
+    response = officer.post("/admin/issuance/annul", data=dict(back, entry_id=first_id, reason="опечатка в ФИО"))
+    assert response.status_code == 302
+    duplicate = dict(back, original_id=second_id, reason="lost", bn=seed.blank(9),
+                     an=seed.blank(9, "03225"), order_number="50-в", order_date=TODAY.isoformat(),
+                     issued_on=TODAY.isoformat(), rk="guardian", rn="Иванова Анна Петровна")
+    response = officer.post("/admin/issuance/duplicate", data=duplicate)
+    assert response.status_code == 302
+    page = officer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Дубликат зарегистрирован под № 4" in page and "аннулирована: опечатка в ФИО" in page
+    response = officer.post("/admin/issuance/spoiled", data={"blank_kind": "certificate", "level": "basic",
+                                                             "number": seed.blank(9), "spoiled_on": TODAY.isoformat(),
+                                                             "reason": "помарка"})
+    assert "уже использован" in response.get_data(as_text=True)
+    response = officer.post("/admin/issuance/study", data={
+        "study_book_id": ids["study_book"], "student_id": ids["students"][2], "studied_from": "01.09.2016",
+        "studied_to": TODAY.isoformat(), "issued_on": TODAY.isoformat(), "rk": "graduate"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(CertificateBookEntry, first_id).annulled
+        kinds = sorted(db.session.scalars(select(CertificateBookEntry.entry_kind)))
+        assert kinds == ["certificate"] * 3 + ["duplicate", "study_certificate"]
+        assert count(SpoiledBlank) == 0
