@@ -1,15 +1,15 @@
 """Leaving the school: the handover act, what goes to whom, its reversal, returns and the year-end promotion."""
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .carriers import CARRIER_STATUSES, Carrier, add_years
+from .carriers import CARRIER_STATUSES, Carrier, StrictAccountabilityError, add_years
 from .db import db
 from .disclosure import record_disclosure
-from .people import (LEAVING_REASONS, AcademicYear, Guardian, Order, SchoolClass, Student, make_current_year)
+from .people import LEAVING_REASONS, AcademicYear, Order, SchoolClass, Student, make_current_year
 from .registers import StoredCertificate
-from .users import User, utcnow
+from .users import utcnow
 
 ITEM_ACTIONS = {"hand": "передать", "keep": "оставить в архиве"}
 ITEM_RESULTS = {"handed": "передан", "kept": "остаётся в архиве"}
@@ -110,6 +110,13 @@ class HandoverActItem(db.Model):
 
     def __str__(self):
         return self.description
+
+
+@event.listens_for(Session, "before_flush")
+def _never_deleted(session, flush_context, instances):
+    # An act signed by the recipient is a record of strict accountability: reversed, never erased.
+    if any(isinstance(obj, (HandoverAct, HandoverActItem)) for obj in session.deleted):
+        raise StrictAccountabilityError("Акт приёма-передачи не удаляется; ошибочное выбытие отменяет директор.")
 
 
 # --- what the school holds and what it proposes ------------------------------------------------

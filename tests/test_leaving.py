@@ -292,6 +292,20 @@ def test_the_act_register_links_the_pdf_and_is_read_only(app, world, login_as):
         assert db.session.scalar(select(func.count(HandoverAct.id))) == 1
 
 
+def test_an_act_is_never_deleted(app, world):
+    from models.carriers import StrictAccountabilityError
+
+    with app.app_context():
+        act = leave_school(db.session, world["pupil"], reason="expulsion", left_on=LEFT, order_number="1-у",
+                           order_date=LEFT)
+        db.session.commit()
+        db.session.delete(act)
+        with pytest.raises(StrictAccountabilityError, match="не удаляется"):
+            db.session.flush()
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(HandoverAct.id))) == 1
+
+
 def test_rights_follow_the_matrix(app, world, login_as):
     deputy = login_as("deputy")
     assert deputy.get(f"/admin/leaving/student/{world['pupil']}").status_code == 200
