@@ -100,7 +100,7 @@ def _concurrent_registration(app, monkeypatch):
         barrier_wait()
         return value
 
-    gate = threading.Barrier(2, timeout=3)
+    gate = threading.Barrier(2, timeout=1.5)
 
     def barrier_wait():
         try:
