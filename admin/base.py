@@ -12,6 +12,7 @@ from flask_admin.model.form import converts
 from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import fields
@@ -150,6 +151,12 @@ class RuFilterConverter(sqla_filters.FilterConverter):
 class PanelForm(FlaskForm):
     """Flask-WTF form: every generated form carries the CSRF token that CSRFProtect checks."""
 
+    def __init__(self, formdata=_Auto, obj=None, prefix="", **kwargs):
+        # Flask-Admin's Unique validator compares with form._obj: without it, saving any record with a
+        # unique column (a login, a year, a certificate number) would be refused as «already exists».
+        self._obj = obj
+        super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+
 
 class SecureModelView(ModelView):
     target = None  # the matrix row of this register
@@ -270,6 +277,21 @@ class SecureModelView(ModelView):
         if name == "delete":
             return self._allowed("delete")
         return self._allowed("edit") and super().is_action_allowed(name)
+
+    def scaffold_auto_joins(self):
+        # Flask-Admin loads with the page only relations listed by themselves; a column such as
+        # "school_class.name" would otherwise read its related row once per list row (N+1).
+        joined = super().scaffold_auto_joins()
+        if not self.column_auto_select_related:
+            return joined
+        for name in self.column_list or ():
+            if isinstance(name, str) and "." in name:
+                attr = getattr(self.model, name.split(".", 1)[0], None)
+                prop = getattr(attr, "property", None)
+                if getattr(prop, "direction", None) is not None and prop.direction.name == "MANYTOONE" \
+                        and all(attr is not j for j in joined):
+                    joined.append(attr)
+        return joined
 
     # --- class teacher's scope ----------------------------------------------------------------
     def _scoped(self, query):

@@ -99,6 +99,13 @@ class CarrierView(SecureModelView):
         kinds = select(CarrierKind.id).where(CarrierKind.code.in_(self.kind_codes))
         return query.filter(Carrier.kind_id.in_(kinds))
 
+    def get_one(self, id):
+        record = super().get_one(id)
+        # Two registers may share a model (GIA and essay protocols): each opens only its own kinds.
+        if record is not None and record.kind is not None and record.kind.code not in self.kind_codes:
+            return None
+        return record
+
     def create_form(self, obj=None):
         form = super().create_form(obj)
         if hasattr(form, "kind") and form.kind.data is None and len(self.kind_codes) == 1:

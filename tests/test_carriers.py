@@ -374,3 +374,13 @@ def test_csv_export_with_related_columns(app, login_as, session):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "Э-1" in text and "7В" in text
+
+
+def test_register_opens_only_its_own_kinds(app, login_as, session):
+    gia = ExamProtocol(kind=kind("gia_protocol"), exam="ege", event_on=date(2025, 6, 3))
+    session.add(gia)
+    session.commit()
+    panel = login_as("deputy")
+    assert panel.get(f"/admin/gia_protocol/edit/?id={gia.id}").status_code == 200
+    wrong = panel.get(f"/admin/essay_protocol/edit/?id={gia.id}")
+    assert wrong.status_code == 302 and "/admin/essay_protocol/" in wrong.headers["Location"]
