@@ -27,6 +27,7 @@ from .retention import DestructionActView
 from models.disclosure import PdDisclosure
 from models.retention import DestructionAct
 from views.retention import RetentionReviewPage
+from views.year_end import YearEndMarksPage
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -91,5 +92,7 @@ def init_admin(app):
     admin.add_view(RetentionReviewPage(name="Экспертиза сроков хранения", category=ARCHIVE,
                                        endpoint="retention_review"))
     admin.add_view(IssuancePage(name="Выдача аттестатов", category=ISSUANCE, endpoint="issuance"))
+    admin.add_view(YearEndMarksPage(name="Годовые отметки в личные дела", category=REPORTS,
+                                    endpoint="year_end_marks"))
     app.extensions["panel_admin"] = admin
     return admin

@@ -63,6 +63,8 @@ MATRIX = {
     # Reversing a leaving made by mistake is the director's alone, hence a row of its own.
     "leaving_reversal": {"director": "vc"},
     "handover_acts": {"director": "vx", "deputy": "vx", "secretary": "vx", "officer": "vx"},
+    # Year end (issue 7): the class teacher fills and certifies the own class's year marks in personal files.
+    "year_end_marks": {"class_teacher": "vce", "secretary": "vce", "deputy": "v", "director": "v"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

@@ -1,0 +1,219 @@
+"""Year end: the imported year marks of a class written into its personal files, then certified."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+
+from .marks import Mark
+from .people import AcademicYear, SchoolClass, Student, Subject
+from .registers import MARK_VALUES, AnnualCertification, AnnualMark, PersonalFile
+
+STATUSES = {
+    "add": "будет добавлена",
+    "change": "будет изменена",
+    "same": "совпадает",
+    "missing_file": "нет личного дела",
+    "missing_mark": "нет годовой отметки",
+    "bad_value": "не переносится",
+    "file_only": "только в личном деле",
+}
+# A year mark as the e-journal stores it -> the value written into the personal file (MARK_VALUES).
+CODE_VALUES = {"зач": "зачтено", "осв": "осв"}
+
+
+class YearEndError(Exception):
+    """The action is refused; the message is Russian and shown to the user."""
+
+
+@dataclass
+class Row:
+    subject_id: int
+    subject: str
+    imported: str | None  # the year mark as the journal has it («5», «н/а»), or None
+    value: str | None  # what would be written into the file, or None when nothing can be
+    current: str | None  # what the personal file has now
+    status: str
+
+    @property
+    def status_label(self):
+        return STATUSES[self.status]
+
+
+@dataclass
+class StudentPlan:
+    student_id: int
+    name: str
+    file_id: int | None
+    file_number: str | None
+    rows: list = field(default_factory=list)
+
+    @property
+    def differs(self):
+        return any(r.status in ("add", "change") for r in self.rows)
+
+
+@dataclass
+class Plan:
+    school_class: SchoolClass
+    year: AcademicYear
+    students: list = field(default_factory=list)
+    certified: list = field(default_factory=list)  # AnnualCertification rows of the class's files for the year
+
+    def count(self, status):
+        return sum(1 for s in self.students for r in s.rows if r.status == status)
+
+    @property
+    def changes(self):
+        return self.count("add") + self.count("change")
+
+    def problems(self):
+        """Russian reasons why the year cannot be certified yet; empty when it can."""
+        problems = []
+        for s in self.students:
+            if s.file_id is None:
+                problems.append(f"{s.name}: нет личного дела.")
+                continue
+            for r in s.rows:
+                if r.status == "missing_mark":
+                    problems.append(f"{s.name}: по предмету «{r.subject}» нет годовой отметки.")
+                elif r.status == "bad_value":
+                    problems.append(f"{s.name}: годовая отметка «{r.imported}» по предмету «{r.subject}» "
+                                    "не может быть записана в личное дело.")
+            if s.differs:
+                problems.append(f"{s.name}: отметки ещё не перенесены в личное дело.")
+        if not self.students:
+            problems.append("В классе нет обучающихся.")
+        return problems
+
+
+def _file_value(mark_value, code):
+    if mark_value is not None:
+        value = str(mark_value)
+        return value if value in MARK_VALUES else None  # a «1» has no place in the personal file
+    return CODE_VALUES.get(code)
+
+
+def _load(session, class_id, year_id):
+    school_class = session.get(SchoolClass, class_id) if class_id else None
+    year = session.get(AcademicYear, year_id) if year_id else None
+    if school_class is None or year is None:
+        raise YearEndError("Выберите класс и учебный год.")
+    if school_class.academic_year_id != year.id:
+        raise YearEndError(f"Класс {school_class.name} относится к {school_class.academic_year} учебному году, "
+                           f"а не к {year}.")
+    return school_class, year
+
+
+def preview_year_marks(session, class_id, year_id):
+    """Per student and subject: the imported year mark, what the personal file has, and the planned change."""
+    school_class, year = _load(session, class_id, year_id)
+    in_year = (Mark.school_class_id == school_class.id, Mark.marked_on >= year.starts_on,
+               Mark.marked_on <= year.ends_on)
+    marked = select(Mark.student_id).where(*in_year)
+    # Those in the class now, and those who had marks in it (a past year's class has moved on); not those who left.
+    students = list(session.scalars(
+        select(Student).where(or_(Student.school_class_id == school_class.id, Student.id.in_(marked)),
+                              Student.status != "left")
+        .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id)))
+    ids = [s.id for s in students]
+    subjects_of = {sid: set() for sid in ids}
+    year_marks = {}  # (student, subject) -> (kind, value, code); a year mark wins over a final one
+    for row in session.execute(select(Mark.student_id, Mark.subject_id, Mark.kind, Mark.value, Mark.code)
+                               .where(*in_year, Mark.student_id.in_(ids))):
+        subjects_of[row.student_id].add(row.subject_id)
+        if row.kind in ("year", "final"):
+            key = (row.student_id, row.subject_id)
+            if key not in year_marks or (row.kind == "year" and year_marks[key][0] != "year"):
+                year_marks[key] = (row.kind, row.value, row.code)
+    files = {}
+    for file in session.scalars(select(PersonalFile).where(PersonalFile.student_id.in_(ids),
+                                                           PersonalFile.status == "kept")
+                                .order_by(PersonalFile.id)):
+        files.setdefault(file.student_id, file)
+    file_ids = [f.id for f in files.values()]
+    student_of_file = {f.id: sid for sid, f in files.items()}
+    current = {}
+    for mark in session.scalars(select(AnnualMark).where(AnnualMark.personal_file_id.in_(file_ids),
+                                                         AnnualMark.academic_year_id == year.id)):
+        current[(mark.personal_file_id, mark.subject_id)] = mark.value
+        subjects_of[student_of_file[mark.personal_file_id]].add(mark.subject_id)
+    names = {s.id: s for s in session.scalars(select(Subject).where(
+        Subject.id.in_({x for v in subjects_of.values() for x in v})))}
+    plan = Plan(school_class=school_class, year=year)
+    plan.certified = list(session.scalars(select(AnnualCertification).where(
+        AnnualCertification.personal_file_id.in_(file_ids), AnnualCertification.academic_year_id == year.id)))
+    for student in students:
+        file = files.get(student.id)
+        entry = StudentPlan(student.id, student.full_name, file.id if file else None, file.number if file else None)
+        for subject in sorted((names[x] for x in subjects_of[student.id]), key=lambda s: (s.position, s.name)):
+            found = year_marks.get((student.id, subject.id))
+            imported = None if found is None else (str(found[1]) if found[1] is not None else found[2])
+            value = None if found is None else _file_value(found[1], found[2])
+            now = current.get((file.id, subject.id)) if file else None
+            if found is None:
+                status = "file_only" if now is not None else "missing_mark"
+            elif value is None:
+                status = "bad_value"
+            elif file is None:
+                status = "missing_file"
+            elif now is None:
+                status = "add"
+            else:
+                status = "same" if now == value else "change"
+            entry.rows.append(Row(subject.id, subject.name, imported, value, now, status))
+        plan.students.append(entry)
+    return plan
+
+
+def _refuse_if_certified(plan):
+    if plan.certified:
+        first = min(plan.certified, key=lambda c: (c.certified_on is None, c.certified_on))
+        when = f" {first.certified_on:%d.%m.%Y}" if first.certified_on else ""
+        raise YearEndError(f"Годовые отметки класса {plan.school_class.name} за {plan.year} учебный год уже "
+                           f"заверены{when}: изменить их на этой странице нельзя.")
+
+
+def _write(session, file_id, year, grade, row, existing):
+    """One mark into one file (a separate step so a test can break it midway)."""
+    mark = existing.get((file_id, row.subject_id))
+    if mark is None:
+        session.add(AnnualMark(personal_file_id=file_id, academic_year_id=year.id, subject_id=row.subject_id,
+                               grade=grade, value=row.value))
+    else:
+        mark.value = row.value
+        mark.grade = grade
+
+
+def apply_year_marks(session, class_id, year_id, user):
+    """Write every planned addition and change into the personal files, all or none; return {status: count}."""
+    plan = preview_year_marks(session, class_id, year_id)
+    _refuse_if_certified(plan)
+    file_ids = [s.file_id for s in plan.students if s.file_id]
+    existing = {(m.personal_file_id, m.subject_id): m for m in session.scalars(
+        select(AnnualMark).where(AnnualMark.personal_file_id.in_(file_ids),
+                                 AnnualMark.academic_year_id == plan.year.id))}
+    counts = {"add": 0, "change": 0}
+    # A savepoint: if any write fails, none of this action's writes stays, whatever the caller does next.
+    with session.begin_nested():
+        for student in plan.students:
+            for row in student.rows:
+                if row.status in counts:
+                    _write(session, student.file_id, plan.year, plan.school_class.grade, row, existing)
+                    counts[row.status] += 1
+        session.flush()
+    return counts
+
+
+def certify_year(session, class_id, year_id, user, today):
+    """Record the class teacher's certification of the year in every personal file of the class."""
+    plan = preview_year_marks(session, class_id, year_id)
+    _refuse_if_certified(plan)
+    problems = plan.problems()
+    if problems:
+        shown = " ".join(problems[:5]) + (f" … и ещё {len(problems) - 5}." if len(problems) > 5 else "")
+        raise YearEndError(f"Заверить нельзя. {shown}")
+    for student in plan.students:
+        session.add(AnnualCertification(personal_file_id=student.file_id, academic_year_id=plan.year.id,
+                                        certified_by_id=user.id if user is not None else None, certified_on=today))
+    session.flush()
+    return len(plan.students)
+

@@ -1,0 +1,96 @@
+"""«Годовые отметки в личные дела»: preview, transfer and certification of a class's year marks."""
+from datetime import date
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from admin.roles import own_class_only
+from models import db
+from models.people import AcademicYear, SchoolClass, current_year
+from models.year_end import STATUSES, YearEndError, apply_year_marks, certify_year, preview_year_marks
+
+from .page import PanelPage
+
+
+def _int(value):
+    return int(value) if value and str(value).isdigit() else None
+
+
+class YearEndMarksPage(PanelPage):
+    target = "year_end_marks"
+
+    def _classes(self, year):
+        query = select(SchoolClass).where(SchoolClass.academic_year_id == year.id)
+        if own_class_only(current_user, self.target):
+            query = query.where(SchoolClass.class_teacher_id == current_user.id)
+        return list(db.session.scalars(query.order_by(SchoolClass.grade, SchoolClass.letter)))
+
+    def _check_class(self, class_id):
+        """A class teacher works with the own class only: any other one is forbidden, not «not found»."""
+        school_class = db.session.get(SchoolClass, class_id) if class_id else None
+        if school_class is None:
+            abort(404)
+        if own_class_only(current_user, self.target) and school_class.class_teacher_id != current_user.id:
+            abort(403)
+        return school_class
+
+    @expose("/")
+    def index(self):
+        years = list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))
+        year = db.session.get(AcademicYear, _int(request.args.get("year"))) if _int(request.args.get("year")) \
+            else current_year(db.session)
+        if year is None and years:
+            year = years[0]
+        class_id = _int(request.args.get("class_id"))
+        plan, error = None, None
+        classes = self._classes(year) if year else []
+        if class_id:
+            school_class = self._check_class(class_id)
+            if year is None or school_class.academic_year_id != year.id:
+                year = school_class.academic_year
+                classes = self._classes(year)
+            try:
+                plan = preview_year_marks(db.session, class_id, year.id)
+            except YearEndError as exc:
+                error = str(exc)
+        elif len(classes) == 1 and own_class_only(current_user, self.target):
+            return redirect(url_for(".index", year=year.id, class_id=classes[0].id))
+        return self.render("pages/year_end_marks.html", years=years, year=year, classes=classes, class_id=class_id,
+                           plan=plan, error=error, statuses=STATUSES, can_change=self.allowed("create"))
+
+    def _act(self, action):
+        self.require("create")
+        class_id = _int(request.form.get("class_id"))
+        school_class = self._check_class(class_id)
+        year_id = school_class.academic_year_id
+        try:
+            message = action(school_class)
+            db.session.commit()
+            flash(message, "success")
+        except YearEndError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        return redirect(url_for(".index", year=year_id, class_id=class_id))
+
+    @expose("/apply", methods=("POST",))
+    def apply(self):
+        def run(school_class):
+            counts = apply_year_marks(db.session, school_class.id, school_class.academic_year_id, current_user)
+            if not counts["add"] and not counts["change"]:
+                return "Переносить нечего: в личных делах уже те же годовые отметки."
+            return (f"Годовые отметки перенесены в личные дела класса {school_class.name}: добавлено — "
+                    f"{counts['add']}, изменено — {counts['change']}.")
+
+        return self._act(run)
+
+    @expose("/certify", methods=("POST",))
+    def certify(self):
+        def run(school_class):
+            count = certify_year(db.session, school_class.id, school_class.academic_year_id, current_user,
+                                 date.today())
+            return (f"Годовые отметки класса {school_class.name} за {school_class.academic_year} учебный год "
+                    f"заверены в личных делах: {count}.")
+
+        return self._act(run)
