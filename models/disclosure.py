@@ -12,6 +12,10 @@ DOCUMENT_KINDS = {
     "study_certificate": "справка об обучении",
     "personal_file": "личное дело",
     "register_export": "выгрузка списка реестра",
+    "certificate_book": "страницы книги выдачи аттестатов",
+    "certificate_appendix": "приложение к аттестату (для сверки)",
+    "certificate_receipt": "расписка в получении аттестата",
+    "handover": "передача носителя при выбытии",
     "other": "иной документ",
 }
 

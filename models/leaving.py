@@ -298,7 +298,7 @@ def leave_school(session, student_id, *, reason, left_on, order_number, order_da
             carrier.returned_on, carrier.returned_to, carrier.return_order = left_on, name[:200], order
         session.flush()
         record_disclosure(session, user_id=user_id,
-                          document_kind="personal_file" if carrier.kind.code == "personal_file" else "other",
+                          document_kind="personal_file" if carrier.kind.code == "personal_file" else "handover",
                           description=f"{carrier.describe()} (акт приёма-передачи {act.title})",
                           recipient=f"{name}; документ: {document}", student_id=student.id,
                           purpose=f"выбытие обучающегося: {LEAVING_REASONS[reason]}")

@@ -257,7 +257,7 @@ class IssuancePage(PanelPage):
             flash("В книге нет записей для печати.", "error")
             return redirect(url_for(".index", book_id=book.id))
         return self._pdf("pdf/certificate_book.html", f"Книга выдачи аттестатов № {book.number}.pdf", entries,
-                         "other", "страницы книги регистрации выданных аттестатов",
+                         "certificate_book", "страницы книги регистрации выданных аттестатов",
                          recipient="книга регистрации (хранится в школе)", purpose="ведение книги регистрации",
                          book=book)
 
@@ -266,7 +266,7 @@ class IssuancePage(PanelPage):
         entry = self._entry()
         if entry is None:
             return redirect(url_for(".index"))
-        return self._pdf("pdf/certificate_appendix.html", f"Приложение — {entry.full_name}.pdf", [entry], "other",
+        return self._pdf("pdf/certificate_appendix.html", f"Приложение — {entry.full_name}.pdf", [entry], "certificate_appendix",
                          "приложение к аттестату (проверочный лист)", recipient="ответственный за аттестаты",
                          purpose="сверка отметок перед заполнением бланка")
 
@@ -275,7 +275,7 @@ class IssuancePage(PanelPage):
         entry = self._entry()
         if entry is None:
             return redirect(url_for(".index"))
-        return self._pdf("pdf/certificate_receipt.html", f"Расписка — {entry.full_name}.pdf", [entry], "other",
+        return self._pdf("pdf/certificate_receipt.html", f"Расписка — {entry.full_name}.pdf", [entry], "certificate_receipt",
                          "расписка в получении документа об образовании", recipient_kinds=RECIPIENT_KINDS,
                          entry_kinds=ENTRY_KINDS)
 
