@@ -1,6 +1,7 @@
 """Registers of people: students, guardians, classes and orders."""
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import Guardian, Order, SchoolClass, Student, User
 from models.people import GUARDIAN_KINDS, ORDER_KINDS, SEXES, STUDENT_STATUSES, LEAVING_REASONS, student_errors
@@ -28,8 +29,27 @@ def _own_classes(query, user):
     return query.filter(SchoolClass.class_teacher_id == user.id)
 
 
+def _classes_with_years():
+    # Each option reads «9А (2026/2027)»: load the years with the classes, not one query per option.
+    return SchoolClass.query.options(joinedload(SchoolClass.academic_year)).order_by(
+        SchoolClass.academic_year_id.desc(), SchoolClass.grade, SchoolClass.letter)
+
+
 def _choices(mapping):
     return list(mapping.items())
+
+
+def _leaving_link(view, context, model, name):
+    from flask import url_for
+    from flask_login import current_user
+    from markupsafe import Markup
+
+    from .roles import can
+
+    if not can(current_user, "leaving", "view"):
+        return ""
+    label = "Выбытие и акты приёма-передачи" if model.status == "studying" else "Акты приёма-передачи"
+    return Markup(f'<a href="{url_for("leaving.student", student_id=model.id)}">{label}</a>')
 
 
 class StudentView(SecureModelView):
@@ -54,17 +74,23 @@ class StudentView(SecureModelView):
                      "school_class.name": "Класс", "status": "Статус", "enrolled_on": "Дата зачисления",
                      "enrolment_order": "Приказ о зачислении", "left_on": "Дата выбытия",
                      "leaving_order": "Приказ о выбытии", "leaving_reason": "Причина выбытия",
-                     "leaving_note": "Куда выбыл / примечание", "guardians": "Законные представители"}
+                     "leaving_note": "Куда выбыл / примечание", "guardians": "Законные представители",
+                     "leaving": "Выбытие"}
     column_formatters = {"status": choices_formatter(STUDENT_STATUSES), "sex": choices_formatter(SEXES),
                          "leaving_reason": choices_formatter(LEAVING_REASONS)}
-    column_formatters_detail = column_formatters
+    column_formatters_detail = {**column_formatters, "leaving": _leaving_link}
+    column_details_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "status",
+                           "guardians", "enrolled_on", "enrolment_order", "left_on", "leaving_order",
+                           "leaving_reason", "leaving_note", "leaving")
     column_formatters_export = {k: v for k, v in column_formatters.items()}
     column_export_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class.name",
                           "status", "enrolled_on", "left_on")
     form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
                     "enrolled_on", "enrolment_order")
     form_choices = {"sex": _choices(SEXES)}
-    form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс"}}
+    form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс",
+                                                                   "query_factory": _classes_with_years}}
+    simple_list_pager = True  # a district's 100,000 students: no COUNT(*) per list page
 
     def domain_errors(self, form, model):
         return student_errors(

@@ -384,3 +384,12 @@ def test_register_opens_only_its_own_kinds(app, login_as, session):
     assert panel.get(f"/admin/gia_protocol/edit/?id={gia.id}").status_code == 200
     wrong = panel.get(f"/admin/essay_protocol/edit/?id={gia.id}")
     assert wrong.status_code == 302 and "/admin/essay_protocol/" in wrong.headers["Location"]
+
+
+def test_student_card_links_to_leaving_and_its_acts(app, login_as, session):
+    pupil = factories.student(last_name="Карточкин")
+    session.commit()
+    card = login_as("secretary").get(f"/admin/student/details/?id={pupil.id}").get_data(as_text=True)
+    assert f"/admin/leaving/student/{pupil.id}" in card
+    teacher_card = login_as("deputy").get(f"/admin/student/details/?id={pupil.id}").get_data(as_text=True)
+    assert "Выбытие" in teacher_card
