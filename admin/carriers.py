@@ -71,6 +71,12 @@ class CarrierView(SecureModelView):
     column_details_exclude_list = ("version", "type")
     column_export_exclude_list = ("version", "type")
     form_args = {"custodian": {"query_factory": _active_users}}
+    # A district holds 100,000 students and thousands of classes: the form looks them up as you type
+    # instead of rendering every one of them into a <select>.
+    form_ajax_refs = {
+        "student": {"fields": ("last_name", "first_name", "middle_name"), "page_size": 20},
+        "school_class": {"fields": ("name",), "page_size": 30},
+    }
 
     def __init__(self, model, **kwargs):
         if self.column_filters is None:
