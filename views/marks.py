@@ -1,10 +1,13 @@
 """Pages of marks: «Импорт отметок», «Анализ успеваемости» and the printed «Справка об успеваемости»."""
 import io
+import json
+import os
 import re
+import time
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, send_file, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -112,6 +115,56 @@ def import_preview():
     return _import_page(year=year, preview=preview, file_name=upload.filename), (200 if preview.ok else 422)
 
 
+PROGRESS_TEXTS = {
+    "read": "Импорт идёт: чтение файла…",
+    "check": "Импорт идёт: проверено отметок {done} из {total}…",
+    "compare": "Импорт идёт: сравнение с уже загруженными отметками ({total})…",
+    "write": "Импорт идёт: записано отметок {done} из {total}…",
+    "commit": "Импорт идёт: сохранение в базе…",
+}
+
+
+def _progress_path(stored):
+    return _imports_dir() / f"{stored}.progress.json"
+
+
+class _ProgressFile:
+    """Where the running import tells how far it got; the page polls it (the import itself stays in its request)."""
+
+    def __init__(self, path):
+        self.path, self.written = path, 0.0
+
+    def __call__(self, stage, done, total):
+        now = time.monotonic()
+        if now - self.written < 0.2 and stage != "commit" and done != total:
+            return  # a report every few thousand rows is plenty; the disk is not asked more often
+        self.written = now
+        part = self.path.with_suffix(".tmp")
+        part.write_text(json.dumps({"stage": stage, "done": done, "total": total}), encoding="utf-8")
+        os.replace(part, self.path)  # the poll never reads half a file
+
+    def remove(self):
+        self.path.unlink(missing_ok=True)
+        self.path.with_suffix(".tmp").unlink(missing_ok=True)
+
+
+@bp.route("/import/progress")
+@requires("marks_import", "create")
+def import_progress():
+    """How far the confirmed import of this user's pending file got, for the page's progress bar."""
+    pending = session.get(PENDING) or {}
+    stored = pending.get("stored", "")
+    report = {"stage": "waiting", "done": 0, "total": 0}
+    if STORED_NAME.match(stored):
+        try:
+            report = json.loads(_progress_path(stored).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    text = PROGRESS_TEXTS.get(report.get("stage"), "Импорт идёт…")
+    report["text"] = text.format(done=report.get("done", 0), total=report.get("total", 0))
+    return jsonify(report)
+
+
 @bp.route("/import/confirm", methods=["POST"])
 @requires("marks_import", "create")
 def import_confirm():
@@ -125,22 +178,28 @@ def import_confirm():
         flash("Файл для подтверждения не найден: загрузите его ещё раз.", "error")
         return redirect(url_for("marks.import_form"))
     year = db.session.get(AcademicYear, pending["year"])
+    progress = _ProgressFile(_progress_path(pending["stored"]))
     try:
         batch = apply_import(db.session, path.read_bytes(), original_name=pending["name"],
                              stored_name=pending["stored"], year=year, user_id=current_user.id,
-                             allowed_class_ids=_own_class_ids("marks_import"), layout=pending["layout"])
+                             allowed_class_ids=_own_class_ids("marks_import"), layout=pending["layout"],
+                             progress=progress)
+        progress("commit", 0, 0)
         db.session.commit()
     except ImportFileError as exc:
         db.session.rollback()
+        progress.remove()
         _drop_pending()
         flash(f"Отметки не загружены: {exc} Загрузите файл снова, чтобы увидеть ошибки.", "error")
         return redirect(url_for("marks.import_form"))
     except Exception:
         db.session.rollback()
+        progress.remove()
         current_app.logger.exception("marks import failed")
         flash("Отметки не загружены: ошибка при записи в базу (например, тот же файл загружает другой "
               "пользователь). Ничего не изменено; повторите позже.", "error")
         return redirect(url_for("marks.import_form"))
+    progress.remove()
     session.pop(PENDING, None)
     if batch is None:
         path.unlink(missing_ok=True)
