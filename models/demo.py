@@ -2,9 +2,14 @@
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from .carriers import Carrier, CarrierKind
+from .marks import Mark
 from .people import AcademicYear, Guardian, Order, SchoolClass, School, Student, Subject, Term, current_year
+from .registers import (PORTFOLIO_RESULTS, AnnualCertification, AnnualMark, ClassRecord, CopyMedium, EjournalCopy,
+                        ExamProtocol, ExamResult, PaperJournal, PersonalFile, Portfolio, PortfolioItem, RegisterBook,
+                        StoredCertificate)
 from .users import User
 
 DEMO_PASSWORDS = {
@@ -64,11 +69,14 @@ def _female_surname(surname):
 
 
 def seed_demo_school(session, rng=None, students_total=600):
-    """Idempotent: returns False when the demo school is already there (accounts are refreshed anyway)."""
+    """Idempotent: returns False when the demo school is already there (accounts are refreshed anyway).
+
+    People first, then the registers they fill (seed_demo_carriers), each part only when it is missing.
+    """
     rng = rng or random.Random(2026)
     _ensure_demo_accounts(session)
     if session.scalar(select(func.count(Student.id))) > 0:
-        return False
+        return seed_demo_carriers(session, rng)
     school = session.scalar(select(School))
     school.full_name = "Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 7»"
     school.short_name = "МБОУ «СОШ № 7»"
@@ -98,6 +106,7 @@ def seed_demo_school(session, rng=None, students_total=600):
         for _ in range(per_class + (1 if index < extra else 0)):
             _student(session, school_class, year, order, rng)
     session.flush()
+    seed_demo_carriers(session, rng)
     return True
 
 
@@ -166,3 +175,258 @@ def _student(session, school_class, year, order, rng):
             last_name=surname, first_name=father, middle_name=_patronymic(rng.choice(FATHER_NAMES), False),
             kind="father", identity_document=f"паспорт {rng.randrange(1000, 9999)} {rng.randrange(100000, 999999)}"))
     session.add(student)
+
+
+# --- carriers of the demo school: the registers filled as a school that has worked for years ------------------
+
+SUBJECTS_BY_STAGE = {
+    "primary": ["Русский язык", "Математика", "Окружающий мир", "Иностранный язык (английский)",
+                "Физическая культура"],
+    "basic": ["Русский язык", "Литература", "Иностранный язык (английский)", "Математика", "История", "География",
+              "Биология", "Физическая культура"],
+    "upper": ["Русский язык", "Литература", "Алгебра", "Геометрия", "История", "Обществознание", "Физика",
+              "Химия"],
+}
+FILE_SHELVES = "Приёмная директора, шкаф {shelf}, папка {name}"
+SAFE_1 = "Сейф № 1, кабинет заместителя директора"
+SAFE_2 = "Сейф № 2, кабинет директора"
+
+
+def _stage_subjects(grade):
+    return SUBJECTS_BY_STAGE["primary" if grade <= 4 else ("basic" if grade <= 9 else "upper")]
+
+
+def seed_demo_carriers(session, rng=None, today=None):
+    """Idempotent: the registers of the demo school, once; returns False when they are already there."""
+    rng = rng or random.Random(2027)
+    today = today or date.today()
+    added = False
+    if session.scalar(select(func.count(Carrier.id))) == 0 and session.scalar(select(func.count(Student.id))):
+        kinds = {k.code: k for k in session.scalars(select(CarrierKind))}
+        staff = {login: session.scalar(select(User).where(User.login == login)) for login in DEMO_STAFF}
+        year = current_year(session)
+        past = _past_years(session, year, 3)
+        subjects = {s.name: s for s in session.scalars(select(Subject))}
+        classes = list(session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == year.id)
+                                       .order_by(SchoolClass.grade, SchoolClass.letter)))
+        _personal_files(session, rng, kinds, staff, classes, past, subjects)
+        _books(session, kinds, staff, year)
+        _stored_certificates(session, rng, kinds, staff, classes)
+        _gia_protocols(session, rng, kinds, staff, classes, past, subjects)
+        _journals_and_sheets(session, rng, kinds, staff, year, past, classes)
+        _ejournal_copies(session, kinds, staff, past)
+        _portfolios(session, rng, kinds, classes)
+        session.flush()
+        added = True
+    if session.scalar(select(func.count(Mark.id))) == 0 and session.scalar(select(func.count(Student.id))):
+        _term_marks(session, rng, today)
+        added = True
+    return added
+
+
+def _past_years(session, year, count):
+    """The academic years before the current one (created when missing), newest first."""
+    years = []
+    for back in range(1, count + 1):
+        start = year.starts_on.year - back
+        name = f"{start}/{start + 1}"
+        past = session.scalar(select(AcademicYear).where(AcademicYear.name == name))
+        if past is None:
+            past = AcademicYear(name=name, starts_on=date(start, 9, 1), ends_on=date(start + 1, 8, 31),
+                                is_current=False)
+            session.add(past)
+        years.append(past)
+    session.flush()
+    return years
+
+
+def _personal_files(session, rng, kinds, staff, classes, past, subjects):
+    # «Б-15»: the surname's letter and a counter per letter, as suggest_personal_file_number counts.
+    counters = {}
+    for school_class in classes:
+        shelf = 1 if school_class.grade <= 4 else (2 if school_class.grade <= 9 else 3)
+        students = sorted(school_class.students, key=lambda s: (s.last_name, s.first_name))
+        for student in students:
+            letter = student.last_name[:1].upper()
+            counters[letter] = counters.get(letter, 0) + 1
+            file = PersonalFile(kind=kinds["personal_file"], number=f"{letter}-{counters[letter]}",
+                                student=student, school_class=school_class,
+                                created_on=student.enrolled_on or school_class.academic_year.starts_on,
+                                location=FILE_SHELVES.format(shelf=shelf, name=school_class.name),
+                                custodian=staff["secretary"], has_application=True,
+                                has_birth_certificate_copy=True, has_medical_policy_copy=rng.random() < 0.9,
+                                medical_card_location="Медицинский кабинет")
+            session.add(file)
+            # Past years' marks, certified by the class teacher, in about a third of the files.
+            if school_class.grade >= 3 and rng.random() < 0.35:
+                for back, past_year in enumerate(past[:2], start=1):
+                    grade = school_class.grade - back
+                    if grade < 2:
+                        break
+                    for name in _stage_subjects(grade):
+                        file.annual_marks.append(AnnualMark(academic_year=past_year, subject=subjects[name],
+                                                            grade=grade, value=rng.choice("5544443")))
+                    file.certifications.append(AnnualCertification(
+                        academic_year=past_year, certified_by=school_class.class_teacher,
+                        certified_on=past_year.ends_on.replace(month=6, day=5)))
+
+
+def _books(session, kinds, staff, year):
+    opened = date(year.starts_on.year - 4, 9, 1)
+    session.add_all([
+        RegisterBook(kind=kinds["certificate_book"], level="basic", number="ООО-3", created_on=opened,
+                     title="Книга регистрации выданных аттестатов об основном общем образовании",
+                     location=SAFE_1, custodian=staff["officer"]),
+        RegisterBook(kind=kinds["certificate_book"], level="secondary", number="СОО-2", created_on=opened,
+                     title="Книга регистрации выданных аттестатов о среднем общем образовании",
+                     location=SAFE_1, custodian=staff["officer"]),
+        RegisterBook(kind=kinds["study_certificate_book"], number="СО-1", created_on=opened,
+                     title="Книга регистрации выданных справок об обучении", location="Приёмная директора, шкаф 4",
+                     custodian=staff["secretary"]),
+    ])
+
+
+def _stored_certificates(session, rng, kinds, staff, classes):
+    number = 0
+    for school_class in classes:
+        if school_class.grade < 10:
+            continue
+        for student in sorted(school_class.students, key=lambda s: s.last_name)[:4]:
+            number += 1
+            accepted = date(school_class.academic_year.starts_on.year - (school_class.grade - 10), 9, 2)
+            session.add(StoredCertificate(kind=kinds["stored_certificate"], student=student,
+                                          school_class=school_class, series_number=f"0322400{number:07d}",
+                                          title="Аттестат об основном общем образовании", created_on=accepted,
+                                          location=SAFE_1, custodian=staff["officer"]))
+
+
+def _gia_protocols(session, rng, kinds, staff, classes, past, subjects):
+    tenth = [s for c in classes if c.grade == 10 for s in c.students]
+    for back, past_year in enumerate(past[:2], start=1):
+        end = past_year.ends_on.year
+        for exam_day, name, code in ((date(end, 5, 27), "Русский язык", "РЯ"), (date(end, 6, 3), "Математика", "МА")):
+            protocol = ExamProtocol(kind=kinds["gia_protocol"], exam="oge", subject=subjects[name],
+                                    academic_year=past_year, event_on=exam_day, created_on=exam_day,
+                                    number=f"ОГЭ-{code}-{end}", title=f"ОГЭ, {name.lower()}, {exam_day:%d.%m.%Y}",
+                                    location="Кабинет заместителя директора, шкаф 2", custodian=staff["deputy"])
+            if back == 1:  # last year's ninth-graders are this year's tenth-graders
+                for student in tenth:
+                    score = rng.randrange(12, 33)
+                    protocol.results.append(ExamResult(student=student, primary_score=score,
+                                                       mark=str(3 if score < 20 else (4 if score < 28 else 5)),
+                                                       seen_on=exam_day + timedelta(days=12)))
+            session.add(protocol)
+
+
+def _journals_and_sheets(session, rng, kinds, staff, year, past, classes):
+    session.add_all([
+        PaperJournal(kind=kinds["paper_journal"], journal_kind="club", title="Кружок «Юный химик»",
+                     group_name="8–9 классы", teacher="Белова Анна Сергеевна", academic_year=year,
+                     created_on=year.starts_on, location="Кабинет химии"),
+        PaperJournal(kind=kinds["paper_journal"], journal_kind="elective", title="Элективный курс «Практикум по "
+                     "математике»", group_name="11А", teacher="Орлов Дмитрий Петрович", academic_year=past[0],
+                     created_on=past[0].starts_on, closed_on=past[0].ends_on.replace(month=5, day=25),
+                     location="Кабинет заместителя директора, шкаф 3"),
+    ])
+    # Summary sheets: the last years (kept 25 years) and a few of the 1990s, whose term has run out.
+    for end in list(range(year.starts_on.year - 3, year.starts_on.year + 1)) + [1996, 1997, 1998]:
+        for grade, letter in ((9, "А"), (11, "А")):
+            session.add(ClassRecord(kind=kinds["summary_sheet"], number=f"СВ-{end}-{grade}{letter}",
+                                    title=f"Сводная ведомость успеваемости {grade}{letter}, {end - 1}/{end}",
+                                    closed_on=date(end, 6, 30), created_on=date(end - 1, 9, 1),
+                                    pages=rng.randrange(4, 12),
+                                    location="Архив, стеллаж 2" if end < 2000 else "Кабинет заместителя директора"))
+
+
+def _ejournal_copies(session, kinds, staff, past):
+    import hashlib
+
+    def medium(kind, place, text):
+        return CopyMedium(medium_type=kind, location=place, file_path=None,
+                          sha256=hashlib.sha256(text.encode()).hexdigest())
+
+    for past_year, term_name in ((past[0], "учебный год"), (past[1], "учебный год")):
+        made = past_year.ends_on.replace(month=6, day=20)
+        session.add(EjournalCopy(kind=kinds["ejournal_copy"], academic_year=past_year, created_on=made,
+                                 number=f"ЭЖ-{past_year.name}", title=f"Электронный журнал, {past_year.name}, {term_name}",
+                                 file_format="xlsx", made_by=staff["admin"], location=SAFE_1,
+                                 custodian=staff["admin"],
+                                 media=[medium("optical", SAFE_1, past_year.name),
+                                        medium("flash", SAFE_2, past_year.name)]))
+    # One copy made in a hurry: a single medium, which the register shows as a problem.
+    session.add(EjournalCopy(kind=kinds["ejournal_copy"], academic_year=past[0],
+                             created_on=past[0].starts_on.replace(month=12, day=29), number=f"ЭЖ-{past[0].name}-1п",
+                             title=f"Электронный журнал, {past[0].name}, 1 полугодие", file_format="pdf",
+                             made_by=staff["admin"], location=SAFE_1, custodian=staff["admin"],
+                             media=[medium("flash", SAFE_1, "1п")]))
+    # And one so old that its five years have run out.
+    old = date(past[-1].starts_on.year - 4, 6, 20)
+    session.add(EjournalCopy(kind=kinds["ejournal_copy"], created_on=old, number=f"ЭЖ-{old.year - 1}/{old.year}",
+                             title=f"Электронный журнал, {old.year - 1}/{old.year}, учебный год", file_format="xlsx",
+                             location=SAFE_2, custodian=staff["admin"],
+                             media=[medium("optical", SAFE_1, str(old)), medium("optical", SAFE_2, str(old))]))
+
+
+def _portfolios(session, rng, kinds, classes):
+    titles = [("olympiad", "Всероссийская олимпиада школьников по математике, школьный этап", "school"),
+              ("olympiad", "Всероссийская олимпиада школьников по истории, муниципальный этап", "municipal"),
+              ("gto", "Знак отличия ГТО", "federal"), ("contest", "Конкурс чтецов «Живая классика»", "municipal"),
+              ("diploma", "Региональная научно-практическая конференция «Шаг в науку»", "regional"),
+              ("certificate", "Грамота за участие в субботнике", "school"),
+              ("project", "Проект «История моей улицы»", "school")]
+    for school_class in classes:
+        if school_class.grade < 5:
+            continue
+        for student in rng.sample(sorted(school_class.students, key=lambda s: s.id), min(3, len(school_class.students))):
+            portfolio = Portfolio(kind=kinds["portfolio"], student=student, school_class=school_class,
+                                  created_on=school_class.academic_year.starts_on,
+                                  location=f"Кабинет классного руководителя {school_class.name}",
+                                  custodian=school_class.class_teacher)
+            for item_kind, title, level in rng.sample(titles, rng.randrange(1, 4)):
+                portfolio.items.append(PortfolioItem(
+                    item_kind=item_kind, title=title, level=level, result=rng.choice(list(PORTFOLIO_RESULTS)),
+                    achieved_on=school_class.academic_year.starts_on + timedelta(days=rng.randrange(20, 200))))
+            session.add(portfolio)
+
+
+def _term_marks(session, rng, today):
+    """Current and term marks of a few classes for the started terms: bulk rows, as an import writes them."""
+    year = current_year(session)
+    terms = [t for t in sorted(year.terms, key=lambda t: t.starts_on) if t.starts_on <= today] or \
+        sorted(year.terms, key=lambda t: t.starts_on)[:1]
+    classes = [c for c in session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == year.id)
+                                          .order_by(SchoolClass.grade, SchoolClass.letter))
+               if (c.grade, c.letter) in ((5, "А"), (9, "А"), (11, "А"))]
+    subjects = {s.name: s.id for s in session.scalars(select(Subject))}
+    rows = []
+    for term in terms[-2:]:
+        last = min(term.ends_on, today) if term.starts_on <= today else term.ends_on
+        if (last - term.starts_on).days < 14:
+            last = term.ends_on  # a term just begun still gets its marks, so the pages have something to show
+        days = [term.starts_on + timedelta(days=d) for d in range((last - term.starts_on).days + 1)]
+        days = [d for d in days if d.weekday() < 5]
+        for school_class in classes:
+            for student in school_class.students:
+                strength = rng.choice((2, 3, 3, 4, 4, 4, 5, 5))  # how the student usually does
+                for name in _stage_subjects(school_class.grade)[:6]:
+                    values = []
+                    for day in sorted(rng.sample(days, min(len(days), 9))):
+                        if rng.random() < 0.06:
+                            code = rng.choice(("н", "Б", "п"))
+                            rows.append(_mark_row(student, subjects[name], school_class, "current", day, term, None,
+                                                  code))
+                            continue
+                        value = max(2, min(5, strength + rng.choice((-1, 0, 0, 0, 1))))
+                        values.append(value)
+                        rows.append(_mark_row(student, subjects[name], school_class, "current", day, term, value))
+                    if values:
+                        rows.append(_mark_row(student, subjects[name], school_class, "term", term.ends_on, term,
+                                              max(2, round(sum(values) / len(values)))))
+    if rows:
+        session.execute(insert(Mark.__table__), rows)
+
+
+def _mark_row(student, subject_id, school_class, kind, day, term, value, code=None):
+    return {"student_id": student.id, "subject_id": subject_id, "school_class_id": school_class.id, "kind": kind,
+            "marked_on": day, "slot": 0, "term_id": term.id, "value": value, "code": code, "weight": 1,
+            "import_id": None}

@@ -2,6 +2,7 @@
 import re
 import shutil
 from collections import Counter
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
@@ -9,7 +10,9 @@ from sqlalchemy import func, select, text
 from admin.roles import ROLES
 from app import create_app
 from conftest import PanelClient, _base_config
-from models import Guardian, SchoolClass, Student, User, db
+from models import (AnnualCertification, AnnualMark, Carrier, EjournalCopy, ExamProtocol, Guardian, Mark,
+                    PaperJournal, PersonalFile, Portfolio, RegisterBook, SchoolClass, StoredCertificate, Student, User,
+                    db)
 from models.people import current_year
 
 
@@ -103,8 +106,34 @@ def test_seed_demo_school_on_sqlite(sqlite_template, tmp_path):
             assert klass.class_teacher is not None and "class_teacher" in klass.class_teacher.roles
         roles = {role for user in db.session.scalars(select(User)) for role in user.roles}
         assert set(ROLES) <= roles
+        # The registers are filled too: a personal file per student, books with custodians, stored certificates,
+        # protocols, journals, sheets (some past their term), copies (one on a single medium), portfolios, marks.
+        files = db.session.scalars(select(PersonalFile)).all()
+        assert {f.student_id for f in files} == {s.id for s in students}
+        assert all(re.fullmatch(r"[А-ЯЁ]-\d+", f.number) and f.location for f in files)
+        assert len({f.number for f in files}) == len(files)
+        assert db.session.scalar(select(func.count(AnnualMark.id))) > 100
+        assert db.session.scalar(select(func.count(AnnualCertification.id))) > 10
+        books = {(b.kind.code, b.level): b for b in db.session.scalars(select(RegisterBook))}
+        assert {("certificate_book", "basic"), ("certificate_book", "secondary"),
+                ("study_certificate_book", None)} <= set(books)
+        assert all(b.custodian is not None for b in books.values())
+        stored = db.session.scalars(select(StoredCertificate)).all()
+        assert stored and all(s.student.school_class.grade in (10, 11) and "Сейф" in s.location for s in stored)
+        protocols = db.session.scalars(select(ExamProtocol)).all()
+        assert any(p.results and p.academic_year.ends_on.year == year.starts_on.year for p in protocols)
+        assert db.session.scalar(select(func.count(PaperJournal.id))) >= 2
+        assert db.session.scalar(select(func.count(Portfolio.id))) > 10
+        copies = db.session.scalars(select(EjournalCopy)).all()
+        assert sorted(len(c.media) for c in copies)[0] == 1 and max(len(c.media) for c in copies) == 2
+        assert db.session.scalar(select(func.count(Carrier.id)).where(Carrier.kind.has(code="summary_sheet"),
+                                                                     Carrier.retention_end < date.today())) > 0
+        marks = db.session.scalar(select(func.count(Mark.id)))
+        assert 2000 <= marks <= 20000, marks
         counts = (len(students), db.session.scalar(select(func.count(Guardian.id))),
-                  db.session.scalar(select(func.count(User.id))), len(classes))
+                  db.session.scalar(select(func.count(User.id))), len(classes),
+                  db.session.scalar(select(func.count(Carrier.id))), db.session.scalar(select(func.count(Mark.id))),
+                  db.session.scalar(select(func.count(AnnualMark.id))))
         db.session.remove()
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0, _output(again)
@@ -113,7 +142,10 @@ def test_seed_demo_school_on_sqlite(sqlite_template, tmp_path):
         assert counts == (db.session.scalar(select(func.count(Student.id))),
                           db.session.scalar(select(func.count(Guardian.id))),
                           db.session.scalar(select(func.count(User.id))),
-                          db.session.scalar(select(func.count(SchoolClass.id))))
+                          db.session.scalar(select(func.count(SchoolClass.id))),
+                          db.session.scalar(select(func.count(Carrier.id))),
+                          db.session.scalar(select(func.count(Mark.id))),
+                          db.session.scalar(select(func.count(AnnualMark.id))))
     # The printed demo accounts work.
     assert PanelClient(app).login("secretary", "demo-secretary").status_code == 302
     with app.app_context():
