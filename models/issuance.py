@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, or_,
                         select)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from .carriers import Carrier, CarrierKind
 from .db import Versioned, db
@@ -691,7 +691,9 @@ def study_candidates(session):
 
 
 def book_entries(session, book_id, class_id=None):
-    query = select(CertificateBookEntry).where(CertificateBookEntry.book_id == book_id)
+    # The printed book shows each entry's marks: read them in one query, not one per entry.
+    query = (select(CertificateBookEntry).options(selectinload(CertificateBookEntry.marks))
+             .where(CertificateBookEntry.book_id == book_id))
     if class_id:
         query = query.where(CertificateBookEntry.school_class_id == class_id)
     return list(session.scalars(query.order_by(CertificateBookEntry.reg_number)))

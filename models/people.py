@@ -1,7 +1,7 @@
 """The school, its academic calendar, classes, students, guardians, subjects and orders."""
 from datetime import date
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint, event, select
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Versioned, db
@@ -126,6 +126,11 @@ student_guardian = Table(
 
 class Student(Versioned, db.Model):
     __tablename__ = "student"
+    __table_args__ = (
+        # The register sorts by surname and name; leavers are counted by status and leaving date.
+        Index("ix_student_last_first", "last_name", "first_name"),
+        Index("ix_student_status_left_on", "status", "left_on"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     last_name: Mapped[str] = mapped_column(String(100), index=True)
     first_name: Mapped[str] = mapped_column(String(100))
