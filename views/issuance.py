@@ -1,6 +1,6 @@
 """The «Выдача аттестатов» page: parses the forms, calls models.issuance, renders the page, PDFs and the export."""
 import io
-from datetime import date, datetime
+from datetime import date
 
 from flask import Response, flash, redirect, request, url_for
 from flask_admin import expose
@@ -17,26 +17,9 @@ from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, 
 from models.people import current_year
 from models.registers import RegisterBook
 
+from .form_values import parse_date, to_int as _int
 from .page import PanelPage
 from .pdf import pdf_response, render_pdf
-
-
-def parse_date(value):
-    """An HTML date input sends ISO whatever it shows; a typed value may be ДД.ММ.ГГГГ. None when empty or bad."""
-    value = (value or "").strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _recipient(form, suffix=""):

@@ -14,21 +14,17 @@ from models.people import (LEAVING_REASONS, STUDENT_STATUSES, AcademicYear, Scho
                            current_year)
 from models.carriers import CARRIER_STATUSES
 
+from .form_values import form_date
 from .page import PanelPage
 from .pdf import pdf_response, render_pdf
 
 
 def parse_date(value):
-    """An HTML date input sends ISO whatever it shows; a typed ДД.ММ.ГГГГ is accepted too."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    for parse in (date.fromisoformat, lambda v: date(int(v[6:10]), int(v[3:5]), int(v[0:2]))):
-        try:
-            return parse(value)
-        except (ValueError, IndexError):
-            continue
-    return "invalid"
+    """The form's date, None when empty, or "invalid" when it cannot be read (the page says which field)."""
+    try:
+        return form_date(value)
+    except ValueError:
+        return "invalid"
 
 
 def _dates(form, names, errors):

@@ -1,5 +1,5 @@
 """«Экспертиза сроков хранения»: expired carriers, holds, drafting, sending, approving and printing destruction acts."""
-from datetime import date, datetime
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
@@ -16,6 +16,7 @@ from models.retention import (ACT_STATUSES, EDITABLE, DestructionAct, RetentionE
                               send_act, set_hold, total_text, update_act)
 from models.users import User
 
+from .form_values import parse_date, to_int as _int
 from .page import PanelPage
 from .pdf import pdf_response, render_pdf
 
@@ -25,24 +26,6 @@ PAGE_SIZE = 200
 def strict_year_start():
     """Setting RETENTION_STRICT_YEAR_START (default on): only periods ended by 1 January of the act's year."""
     return bool(current_app.config.get("RETENTION_STRICT_YEAR_START", True))
-
-
-def parse_date(value):
-    """The form's date: ISO from a type=date input, or ДД.ММ.ГГГГ typed by hand; None when unreadable."""
-    value = (value or "").strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class RetentionReviewPage(PanelPage):
