@@ -210,14 +210,16 @@ def time_import(app, rows, repeat):
     return times
 
 
-def run_suite(app, repeat=15, import_rows=10_000, import_repeat=3):
-    """Every figure of one database: a list of result dicts."""
+def run_suite(app, repeat=15, import_rows=10_000, import_repeat=3, only=None):
+    """Every figure of one database: a list of result dicts (`only`: names containing this text)."""
     with app.app_context():
         ids = seeder.fixtures()
         db.session.remove()
     client = Client(app)
     results = []
     for name, url, bare_url, target, is_list in cases(app, ids):
+        if only and only not in name:
+            continue
         times, queries = time_url(client, url, repeat)
         row = dict(name=name, median=statistics.median(times), p95=percentile(times, 0.95), queries=queries,
                    target=target, ratio=None)
@@ -226,6 +228,8 @@ def run_suite(app, repeat=15, import_rows=10_000, import_repeat=3):
             row.update(bare_median=statistics.median(bare_times), bare_queries=bare_queries,
                        ratio=statistics.median(times) / statistics.median(bare_times))
         results.append(row)
+    if only and only not in "Импорт":
+        return results
     times = time_import(app, import_rows, import_repeat)
     results.append(dict(name=f"Импорт {import_rows} отметок", median=statistics.median(times),
                         p95=percentile(times, 0.95), queries=None, ratio=None, target=import_rows / 5000,
@@ -353,6 +357,7 @@ def main(argv=None):
     parser.add_argument("--students", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--import-rows", type=int, default=10_000)
+    parser.add_argument("--only", help="только замеры, в названии которых есть этот текст")
     args = parser.parse_args(argv)
     size = seeder.sizes(args.students)
     print(f"Данные: {size.students} обучающихся, {size.marks} отметок, {size.carriers} носителей; "
@@ -366,7 +371,7 @@ def main(argv=None):
             databases.append(("PostgreSQL", postgres_database(pg, args.students, workdir)))
         for title, uri in databases:
             app = build_app(uri, workdir / title)
-            results = run_suite(app, repeat=args.repeat, import_rows=args.import_rows)
+            results = run_suite(app, repeat=args.repeat, import_rows=args.import_rows, only=args.only)
             report(title, results)
             failed = failed or not all(verdict(r) for r in results)
             with app.app_context():
