@@ -8,6 +8,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .db import Versioned, db
 
 
+# werkzeug's default (scrypt); the test suite lowers it to keep hundreds of log-ins fast.
+PASSWORD_METHOD = "scrypt"
+
+
 def utcnow():
     return datetime.utcnow().replace(microsecond=0)
 
@@ -45,7 +49,7 @@ class User(Versioned, db.Model):
             self.set_password(value)
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
