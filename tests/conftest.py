@@ -212,3 +212,54 @@ def login_as(app):
         return panel
 
     return do_login
+
+
+# --- a real browser against the served panel -------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium; skipped where it is not installed, except in CI, where that is a failure."""
+    if not os.path.exists(CHROMIUM):
+        reason = f"нет {CHROMIUM} (пакет Debian chromium): проверка в браузере пропущена"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app, backend):
+    """The test's app served by werkzeug from a thread on a free port; the base URL. SQLite only."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    if backend != "sqlite":
+        pytest.skip("браузерная проверка идёт только на SQLite")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def browser_log_in(page, base, login, next_url=None):
+    """Log in through the form like a person; land on next_url (or wherever the panel sends)."""
+    page.goto(base + (next_url or "/login"))
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + (next_url or "/admin/**"))

@@ -1,51 +1,16 @@
 """A real browser: the secretary logs in, creates a student typing ДД.ММ.ГГГГ, finds them by class and by name."""
-import os
-import shutil
-import threading
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 import factories
-from app import create_app
-from conftest import PASSWORD, _base_config
+from conftest import ARTIFACTS, PASSWORD
 from models import Student, db
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        reason = f"нет {CHROMIUM} (Debian package chromium): browser test skipped"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live_app(sqlite_template, tmp_path):
-    """The panel on SQLite, served by werkzeug from a thread on a free port."""
-    path = tmp_path / "browser.sqlite"
-    shutil.copy(sqlite_template, path)
-    app = create_app(_base_config(tmp_path, f"sqlite:///{path}"))
-    app.config["WTF_CSRF_SSL_STRICT"] = False
+def live_app(app, live_server):
     with app.app_context():
-        from models.seed import ensure_reference_data
-
-        ensure_reference_data(db.session)
         factories.user("volkova", ["secretary"], full_name="Волкова Светлана Петровна")
         own = factories.school_class(grade=5, letter="А")
         other = factories.school_class(grade=6, letter="Б")
@@ -53,21 +18,13 @@ def live_app(sqlite_template, tmp_path):
         factories.student("Петров", "Глеб", klass=own)
         db.session.commit()
         classes = {"5А": own.id, "6Б": other.id}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}", classes
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    return app, live_server, classes
 
 
 def test_secretary_creates_and_finds_a_student(browser, live_app):
     app, base, classes = live_app
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page.set_default_timeout(15000)
-    ARTIFACTS.mkdir(exist_ok=True)
     try:
         _walk(page, app, base, classes)
     except Exception:

@@ -1,73 +1,31 @@
 """A real browser: the secretary finds a pupil, makes the leaving, prints the act; the director reverses it."""
-import os
-import shutil
-import threading
-from datetime import date
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 import factories
-from app import create_app
-from conftest import PASSWORD, _base_config
+from conftest import ARTIFACTS, PASSWORD
 from leaving_seed import pupil_with_carriers
 from models import Student, db
 from models.carriers import Carrier
 from models.leaving import HandoverAct
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 
 @pytest.fixture
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        reason = f"нет {CHROMIUM} (пакет Debian chromium): проверка в браузере пропущена"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def served(sqlite_template, tmp_path):
-    path = tmp_path / "leaving.sqlite"
-    shutil.copy(sqlite_template, path)
-    app = create_app(_base_config(tmp_path, f"sqlite:///{path}"))
+def served(app, live_server):
     with app.app_context():
-        from models.seed import ensure_reference_data
-
-        ensure_reference_data(db.session)
         factories.user("sekretar", ["secretary"], full_name="Секретарёва Ирина Павловна")
         factories.user("direktor", ["director"], full_name="Директорова Елена Ивановна")
         pupil, mother, carriers = pupil_with_carriers()
         factories.student(last_name="Другов", klass=factories.school_class(grade=7, letter="В"))
         db.session.commit()
         ids = {"pupil": pupil.id, "mother": mother.id, **{k: c.id for k, c in carriers.items()}}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}", ids
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    return app, live_server, ids
 
 
-def test_leaving_page_end_to_end(chromium, served):
+def test_leaving_page_end_to_end(browser, served):
     app, base, ids = served
-    page = chromium.new_page(viewport={"width": 1500, "height": 1000}, locale="ru-RU")
+    page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="ru-RU")
     page.set_default_timeout(15000)
-    ARTIFACTS.mkdir(exist_ok=True)
     try:
         _walk(page, app, base, ids)
     except Exception:

@@ -1,44 +1,25 @@
 """A real browser: the deputy uploads a journal grid, confirms the preview, watches the progress and sees the result."""
-import re
-import shutil
-import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 import factories
 import marks_fixtures as fx
-from app import create_app
-from conftest import PASSWORD, _base_config
+from conftest import ARTIFACTS, PASSWORD
 from models import Mark, db
-from test_browser import ARTIFACTS, browser  # noqa: F401  (the browser fixture)
 from test_marks_import import journal_sheets
 
 
 @pytest.fixture
-def served(sqlite_template, tmp_path):
-    path = tmp_path / "marks.sqlite"
-    shutil.copy(sqlite_template, path)
-    app = create_app(_base_config(tmp_path, f"sqlite:///{path}"))
+def served(app, live_server):
     with app.app_context():
-        from models.seed import ensure_reference_data
-
-        ensure_reference_data(db.session)
         factories.user("morozova", ["deputy"], full_name="Морозова Ирина Сергеевна")
         ids = fx.school()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}", ids
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    return app, live_server, ids
 
 
-def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_path, monkeypatch):  # noqa: F811
+def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_path, monkeypatch):
     app, base, ids = served
     grid = tmp_path / "Журнал 9А.xlsx"
     grid.write_bytes(fx.xlsx(journal_sheets(ids["y0"])))  # built with openpyxl, two subjects on two sheets
@@ -60,7 +41,6 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
 
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page.set_default_timeout(15000)
-    ARTIFACTS.mkdir(exist_ok=True)
     try:
         page.goto(base + "/marks/import")
         page.fill("#login", "morozova")

@@ -1,8 +1,5 @@
 """In a real browser: the deputy reviews, drafts and sends a destruction act; the director approves it."""
-import os
-import threading
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,37 +9,17 @@ from models import Carrier, CarrierKind, Student, db
 from models.registers import PersonalFile
 from models.retention import DestructionAct
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+@pytest.fixture
+def served(live_server):
+    return live_server
 
 
 @pytest.fixture
-def served(app, backend):
-    if backend != "sqlite":
-        pytest.skip("браузерная проверка идёт только на SQLite")
-    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-        pytest.skip("нет /usr/bin/chromium")
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page()
-        tab.set_default_timeout(10000)
-        yield tab
-        browser.close()
+def page(browser):
+    tab = browser.new_page()
+    tab.set_default_timeout(10000)
+    return tab
 
 
 def log_in(page, base, login):
