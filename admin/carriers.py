@@ -20,7 +20,7 @@ from .base import SecureModelView, choices_formatter
 
 CARRIER_LABELS = {
     "kind": "Вид носителя", "number": "Номер", "title": "Наименование", "student": "Обучающийся",
-    "student.last_name": "Фамилия обучающегося", "school_class": "Класс", "school_class.name": "Класс",
+    "student.last_name": "Фамилия обучающегося", "student.first_name": "Имя", "student.middle_name": "Отчество", "school_class": "Класс", "school_class.name": "Класс",
     "academic_year": "Учебный год", "academic_year.name": "Учебный год", "created_on": "Дата заведения",
     "closed_on": "Дата закрытия", "event_on": "Дата события", "status": "Статус", "location": "Место хранения",
     "custodian": "Ответственный хранитель", "custodian.full_name": "Хранитель",

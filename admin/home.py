@@ -39,7 +39,8 @@ class HomeView(AdminIndexView):
         sections = []
         for category in self.admin.menu():
             children = category.get_children() if category.is_category() else [category]
-            items = [(item.name, item.get_url()) for item in children if item.is_accessible() and item.is_visible()]
+            items = [(item.name, item.get_url()) for item in children
+                     if item.is_accessible() and item.is_visible() and getattr(item, "_view", None) is not self]
             if items:
                 sections.append((category.name if category.is_category() else "", items))
         roles = [ROLES.get(r, r) for r in current_user.roles]

@@ -155,8 +155,8 @@ def _student(session, school_class, year, order, rng):
     female = rng.random() < 0.5
     surname = rng.choice(MALE_SURNAMES)
     father = rng.choice(FATHER_NAMES)
-    # A first-grader on 1 September is 6.5 to 8 years old; each grade adds a year.
-    oldest = date(year.starts_on.year - 7 - (school_class.grade - 1), 9, 1)
+    # A first-grader on 1 September is 6.5 to 7.5 years old; each grade adds a year.
+    oldest = date(year.starts_on.year - 7 - (school_class.grade - 1), 3, 1)
     birth = oldest + timedelta(days=rng.randrange(0, 365))
     student = Student(
         last_name=_female_surname(surname) if female else surname,

@@ -98,8 +98,8 @@ def test_seed_demo_school_on_sqlite(sqlite_template, tmp_path):
         assert all(2 <= n <= 3 for n in per_grade.values()), per_grade
         for student in students:
             age = (year.starts_on - student.birth_date).days / 365.25
-            # A first-grader is 6 to 8 on 1 September; every grade adds a year.
-            assert 5.9 + student.school_class.grade - 1 <= age <= 8.1 + student.school_class.grade - 1, (
+            # A first-grader is 6.5 to 7.5 on 1 September; every grade adds a year.
+            assert 6.45 + student.school_class.grade - 1 <= age <= 7.55 + student.school_class.grade - 1, (
                 student.full_name, student.birth_date, student.school_class.name)
             assert student.guardians, student.full_name
         for klass in classes:
