@@ -172,6 +172,7 @@ class OrderWriter:
         self.browser = Browser(port)
         self.login, self.password, self.prefix = login, password, prefix
         self.acks = {}
+        self.attempts = {}  # the last title sent for a number, acknowledged or not (a kill may cut the answer)
         self.ids = {}
         self.problems = []
         self.requests = 0
@@ -201,6 +202,7 @@ class OrderWriter:
         if not self._check(page, f"форма правки {number}", 200):
             return
         title = f"Приказ {number}, правка {step}"
+        self.attempts[number] = title
         response = self.browser.post(f"/admin/order/edit/?id={record_id}", {
             "csrf_token": CSRF_RE.search(page.body).group(1), "number": number, "issued_on": ISSUED_ON,
             "kind": "other", "title": title, "loaded_version": VERSION_RE.search(page.body).group(1)})
