@@ -2,7 +2,6 @@
 import os
 import secrets
 import sqlite3
-import unicodedata
 from datetime import timedelta
 from pathlib import Path
 

@@ -3,12 +3,11 @@ from pathlib import Path
 
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual, FilterLike
-from flask_login import current_user
 from sqlalchemy import select
 from wtforms import FileField, StringField
 
-from models import (Carrier, CarrierKind, ClassRecord, CustodyMovement, EjournalCopy, ExamProtocol, PaperJournal,
-                    PersonalFile, Portfolio, RegisterBook, SchoolClass, StoredCertificate, Student, User)
+from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
+                    SchoolClass, Student, User)
 from models.copies import PROBLEMS, problem_condition
 from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, MEDIA, RETENTION_KINDS
 from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,

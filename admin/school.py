@@ -1,7 +1,7 @@
 """Registers describing the school itself: its card, calendar, levels and subjects."""
 from flask_admin.contrib.sqla.filters import FilterEqual
 
-from models import AcademicYear, Term
+from models import Term
 from models.people import TERM_KINDS, academic_year_errors, make_current_year, term_errors
 
 from .base import SecureModelView, choices_formatter

@@ -92,10 +92,10 @@ DEFAULT_KINDS = (
 def seed_carrier_kinds(session):
     """Idempotent: add the default kinds that are missing; never overwrite a school's edits."""
     existing = set(session.scalars(select(CarrierKind.code)))
-    for (code, name, medium, store, rkind, years, clock, strict, act, keeper, source) in DEFAULT_KINDS:
+    for (code, name, medium, store, rkind, term, clock, strict, act, keeper, source) in DEFAULT_KINDS:
         if code not in existing:
             session.add(CarrierKind(code=code, name=name, medium=medium, must_store=store, retention_kind=rkind,
-                                    retention_years=years, clock_start=clock, strict_accountability=strict,
+                                    retention_years=term, clock_start=clock, strict_accountability=strict,
                                     needs_destruction_act=act, keeper=keeper, source_clause=source))
     session.flush()
 
@@ -228,6 +228,14 @@ class StrictAccountabilityError(Exception):
     """A register of strict accountability lost an entry: refused, whoever asked."""
 
 
+class NeverDeleted:
+    """Rows of a register of strict accountability (acts, book entries, blanks): annulled or reversed, never
+    deleted. The one flush hook below refuses a delete, whichever page, command or cascade asked for it."""
+
+    deletion_message = "«{obj}» — запись документа строгой отчётности: она не удаляется."
+    deletion_error = StrictAccountabilityError
+
+
 def refresh_retention(session, carrier):
     from .people import AcademicYear, Student
 
@@ -308,6 +316,8 @@ def _carrier_bookkeeping(session, flush_context, instances):
         elif isinstance(obj, Student) and obj not in session.new and _changed(obj, "left_on"):
             students.add(obj.id)
     for obj in session.deleted:
+        if isinstance(obj, NeverDeleted):
+            raise obj.deletion_error(obj.deletion_message.format(obj=obj))
         if isinstance(obj, Carrier):
             kind = session.get(CarrierKind, obj.kind_id)
             if kind is not None and kind.strict_accountability:

@@ -7,7 +7,7 @@ from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, Un
                         select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from .carriers import Carrier, CarrierKind
+from .carriers import Carrier, CarrierKind, NeverDeleted
 from .db import Versioned, db
 from .people import AcademicYear, Order, SchoolClass, Student, Subject
 from .registers import AnnualMark, PersonalFile, RegisterBook
@@ -38,7 +38,7 @@ class IssuanceError(ValueError):
         super().__init__(" ".join(self.errors.values()))
 
 
-class BlankReceipt(Versioned, db.Model):
+class BlankReceipt(NeverDeleted, Versioned, db.Model):
     """A batch of blanks received (series, number range, date, from whom): blanks outside it are refused."""
 
     __tablename__ = "blank_receipt"
@@ -65,7 +65,7 @@ class BlankReceipt(Versioned, db.Model):
         return f"{BLANK_KINDS.get(self.blank_kind, self.blank_kind)}: {series}№ {self.number_from}–{self.number_to}"
 
 
-class SpoiledBlank(db.Model):
+class SpoiledBlank(NeverDeleted, db.Model):
     """A spoiled blank, recorded by kind, series and number; it can never be used again."""
 
     __tablename__ = "spoiled_blank"
@@ -84,7 +84,7 @@ class SpoiledBlank(db.Model):
         return f"{BLANK_KINDS.get(self.blank_kind, self.blank_kind)} № {self.number} (испорчен)"
 
 
-class CertificateBookEntry(Versioned, db.Model):
+class CertificateBookEntry(NeverDeleted, Versioned, db.Model):
     """One line of a certificate book or of the study-certificate book (the columns of order № 546, п. 24)."""
 
     __tablename__ = "certificate_book_entry"

@@ -1,10 +1,10 @@
 """Leaving the school: the handover act, what goes to whom, its reversal, returns and the year-end promotion."""
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .carriers import CARRIER_STATUSES, Carrier, StrictAccountabilityError, add_years
+from .carriers import CARRIER_STATUSES, Carrier, NeverDeleted, add_years
 from .db import db
 from .disclosure import record_disclosure
 from .people import LEAVING_REASONS, AcademicYear, Order, SchoolClass, Student, make_current_year
@@ -30,7 +30,8 @@ class LeavingError(ValueError):
         super().__init__(" ".join(self.errors.values()))
 
 
-class HandoverAct(db.Model):
+class HandoverAct(NeverDeleted, db.Model):
+    deletion_message = "Акт приёма-передачи не удаляется; ошибочное выбытие отменяет директор."
     """Акт приёма-передачи: one per leaving; never deleted, a reversal is recorded on it."""
 
     __tablename__ = "handover_act"
@@ -81,7 +82,8 @@ class HandoverAct(db.Model):
         return f"Акт приёма-передачи {self.title}"
 
 
-class HandoverActItem(db.Model):
+class HandoverActItem(NeverDeleted, db.Model):
+    deletion_message = HandoverAct.deletion_message
     __tablename__ = "handover_act_item"
     id: Mapped[int] = mapped_column(primary_key=True)
     act_id: Mapped[int] = mapped_column(ForeignKey("handover_act.id"), index=True)
@@ -110,13 +112,6 @@ class HandoverActItem(db.Model):
 
     def __str__(self):
         return self.description
-
-
-@event.listens_for(Session, "before_flush")
-def _never_deleted(session, flush_context, instances):
-    # An act signed by the recipient is a record of strict accountability: reversed, never erased.
-    if any(isinstance(obj, (HandoverAct, HandoverActItem)) for obj in session.deleted):
-        raise StrictAccountabilityError("Акт приёма-передачи не удаляется; ошибочное выбытие отменяет директор.")
 
 
 # --- what the school holds and what it proposes ------------------------------------------------

@@ -4,7 +4,6 @@ import hashlib
 import io
 import re
 import uuid
-import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -14,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, insert, select, update
 
 from .marks import IMPORT_LAYOUTS, Mark, MarkImport, parse_cell
-from .people import AcademicYear, SchoolClass, Student, Subject, Term, TERM_KINDS
+from .people import SchoolClass, Student, Subject, Term, TERM_KINDS
 
 MAX_ERRORS_SHOWN = 200
 FLAT_HEADERS = ("Ученик", "Класс", "Предмет", "Дата", "Отметка", "Вид", "Период", "Вес")

@@ -1,6 +1,5 @@
 """Import of students, their guardians and personal files from XLSX or CSV: every row checked, all or nothing."""
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 

@@ -1,11 +1,11 @@
 """Retention review and destruction acts: which carriers expired, the act that lists them, its approval."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, event, func, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, func, or_, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .words import plural
-from .carriers import Carrier, CarrierKind, add_years
+from .carriers import Carrier, CarrierKind, NeverDeleted, add_years
 from .db import Versioned, db
 from .people import Student
 from .users import User, utcnow
@@ -39,7 +39,9 @@ destruction_line_carrier = Table(
 )
 
 
-class DestructionAct(Versioned, db.Model):
+class DestructionAct(NeverDeleted, Versioned, db.Model):
+    deletion_message = "{obj}: акт о выделении к уничтожению — документ строгой отчётности и не удаляется."
+    deletion_error = RetentionError
     """Акт о выделении к уничтожению: a register of strict accountability, never deleted."""
 
     __tablename__ = "destruction_act"
@@ -100,13 +102,6 @@ class DestructionActLine(Versioned, db.Model):
     def __str__(self):
         return self.title
 
-
-@event.listens_for(Session, "before_flush")
-def _acts_are_never_deleted(session, flush_context, instances):
-    # A register of strict accountability: a wrong act is returned with a comment, never removed.
-    for obj in session.deleted:
-        if isinstance(obj, DestructionAct):
-            raise RetentionError(f"{obj}: акт о выделении к уничтожению — документ строгой отчётности и не удаляется.")
 
 
 # --- which carriers may be proposed -----------------------------------------------------------

@@ -1,7 +1,7 @@
 """Users of the panel, their roles and the record of failed log-ins."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, func, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from flask import globals as flask_globals
 from flask import has_app_context
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from app import create_app
 from models import User, db, users

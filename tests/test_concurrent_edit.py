@@ -1,7 +1,6 @@
 """Two users save the same record from the same loaded version: the second is refused, for every register's form."""
 from html.parser import HTMLParser
 
-import pytest
 from flask_admin.contrib.sqla import ModelView
 
 import factories

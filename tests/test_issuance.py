@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+import factories
 import issuance_seed as seed
 from models import Order, Student, db
 from models import issuance
@@ -563,3 +564,17 @@ def test_page_annuls_issues_a_duplicate_records_a_spoiled_blank_and_a_study_cert
         kinds = sorted(db.session.scalars(select(CertificateBookEntry.entry_kind)))
         assert kinds == ["certificate"] * 3 + ["duplicate", "study_certificate"]
         assert count(SpoiledBlank) == 0
+
+
+def test_book_entries_and_blank_receipts_are_never_deleted(app, session):
+    from models.carriers import StrictAccountabilityError
+    from models.issuance import BlankReceipt, CertificateBookEntry
+
+    factories.seed_everything()
+    for model in (CertificateBookEntry, BlankReceipt):
+        record = session.scalar(select(model))
+        session.delete(record)
+        with pytest.raises(StrictAccountabilityError, match="не удаляется"):
+            session.flush()
+        session.rollback()
+        assert session.get(model, record.id) is not None

@@ -10,9 +10,9 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 import factories
-from leaving_seed import ENROLLED, carrier, pupil_with_carriers
-from models import AcademicYear, CustodyMovement, Order, PdDisclosure, SchoolClass, Student, db
-from models.leaving import HandoverAct, HandoverActItem, LeavingError, leave_school, propose_handover
+from leaving_seed import carrier, pupil_with_carriers
+from models import AcademicYear, Order, PdDisclosure, SchoolClass, Student, db
+from models.leaving import HandoverAct, LeavingError, leave_school, propose_handover
 from models.people import current_year
 
 LEFT = date(2025, 6, 10)

@@ -11,9 +11,8 @@ import models.retention as retention
 from conftest import make_user
 from models import AcademicYear, AuditLog, Carrier, CarrierKind, Student, db
 from models.registers import CopyMedium, EjournalCopy, PersonalFile, StoredCertificate
-from models.retention import (DestructionAct, RetentionError, approve_act, draft_act, draft_from_groups,
-                              number_to_words, plural, return_act, review_groups, review_notices, send_act,
-                              set_hold, clear_hold, update_act)
+from models.retention import (DestructionAct, RetentionError, approve_act, clear_hold, draft_act, number_to_words,
+                              plural, return_act, review_groups, review_notices, send_act, set_hold, update_act)
 
 TODAY = date(2026, 3, 15)
 

@@ -7,13 +7,13 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import AcademicYear, School, SchoolClass, Student, db
+from models import AcademicYear, School, SchoolClass, db
 from models.disclosure import DisclosureError, record_disclosure
 from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, ENTRY_KINDS, LEVEL_GRADE, LEVELS,
                              RECIPIENT_KINDS, CertificateBookEntry, IssuanceError, annul_entry, book_entries,
                              curriculum, graduates, honours_allowed, issue_duplicate, issue_study_certificate,
                              open_books, prefill, record_spoiled_blank, register_class, remaining_blanks,
-                             study_candidates, study_marks, year_certificates)
+                             study_candidates, year_certificates)
 from models.people import current_year
 from models.registers import RegisterBook
 

@@ -1,7 +1,6 @@
 """«Импорт обучающихся»: check a spreadsheet of students, guardians and personal files, then import it whole."""
 from flask import flash, request, send_file
 from flask_admin import expose
-from flask_login import current_user
 
 from models import db
 from models.marks_import import ImportFileError
