@@ -3,7 +3,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFi
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from models import Guardian, Order, SchoolClass, Student, User
+from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
 from models.people import GUARDIAN_KINDS, ORDER_KINDS, SEXES, STUDENT_STATUSES, LEAVING_REASONS, student_errors
 from models.people import order_errors, school_class_errors
 
@@ -31,7 +31,12 @@ def _own_classes(query, user):
 
 def _classes_with_years():
     # Each option reads «9А (2026/2027)»: load the years with the classes, not one query per option.
-    return SchoolClass.query.options(joinedload(SchoolClass.academic_year)).order_by(
+    # Only the two latest years are offered (decades of classes would make every form slow); a class of an
+    # older year is still refused by the rule with its own message.
+    latest = select(AcademicYear.id).order_by(AcademicYear.starts_on.desc()).limit(2).scalar_subquery()
+    recent = select(AcademicYear.id).where(AcademicYear.id.in_(latest))
+    return SchoolClass.query.options(joinedload(SchoolClass.academic_year)).filter(
+        SchoolClass.academic_year_id.in_(recent)).order_by(
         SchoolClass.academic_year_id.desc(), SchoolClass.grade, SchoolClass.letter)
 
 
@@ -88,6 +93,8 @@ class StudentView(SecureModelView):
     form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
                     "enrolled_on", "enrolment_order")
     form_choices = {"sex": _choices(SEXES)}
+    # Guardians are looked up as you type: a large school has thousands of them.
+    form_ajax_refs = {"guardians": {"fields": ("last_name", "first_name", "middle_name"), "page_size": 20}}
     form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс",
                                                                    "query_factory": _classes_with_years}}
     simple_list_pager = True  # a district's 100,000 students: no COUNT(*) per list page
@@ -116,6 +123,7 @@ class GuardianView(SecureModelView):
     column_formatters_export = column_formatters
     form_columns = ("last_name", "first_name", "middle_name", "kind", "students", "phone", "identity_document",
                     "address")
+    form_ajax_refs = {"students": {"fields": ("last_name", "first_name", "middle_name"), "page_size": 20}}
     form_choices = {"kind": _choices(GUARDIAN_KINDS)}
 
     def domain_errors(self, form, model):

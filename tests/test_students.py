@@ -163,3 +163,21 @@ def test_date_filter_takes_russian_dates(app, login_as):
     for arg, value in ((equal, "15.06.2013"), (equal, "2013-06-15"), (between, "01.01.2013 to 31.12.2013")):
         page = panel.get("/admin/student/", query_string={arg: value}).get_data(as_text=True)
         assert "Петрова" in page and "Иванов" not in page, value
+
+
+def test_guardians_are_linked_through_the_typed_lookup(app, login_as):
+    with app.app_context():
+        klass = factories.school_class(grade=3, letter="А")
+        mother = factories.guardian(last_name="Соколова", first_name="Ирина")
+        db.session.commit()
+        klass_id, mother_id = klass.id, mother.id
+    panel = login_as("secretary")
+    lookup = panel.get("/admin/student/ajax/lookup/?name=guardians&query=сокол")
+    assert lookup.status_code == 200 and "Соколова" in lookup.get_json()[0][1]  # lower-case Cyrillic finds it
+    response = panel.post("/admin/student/new/", {
+        "last_name": "Соколов", "first_name": "Лев", "birth_date": "12.04.2018", "sex": "male",
+        "school_class": str(klass_id), "guardians": str(mother_id)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        student = db.session.scalar(select(Student).where(Student.last_name == "Соколов"))
+        assert [g.id for g in student.guardians] == [mother_id]
