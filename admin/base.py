@@ -159,8 +159,28 @@ class PanelForm(FlaskForm):
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
 
 
-class SecureModelView(ModelView):
-    target = None  # the matrix row of this register
+class MatrixAccess:
+    """Flask-Admin access hooks answered by MATRIX[target]: registers and custom pages alike.
+
+    A guest is sent to log in; a logged-in user without the right gets the Russian 403 page.
+    """
+
+    target = None
+
+    def is_accessible(self):
+        return bool(current_user.is_authenticated and can(current_user, self.target, "view"))
+
+    def is_visible(self):
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class SecureModelView(MatrixAccess, ModelView):
+    target = None  # the matrix row of this register (see MatrixAccess)
     category_name = None
     # For views a class teacher may see: a function(query, user) restricting rows to the own class.
     class_scope = None
@@ -235,17 +255,6 @@ class SecureModelView(ModelView):
     @can_export.setter
     def can_export(self, value):
         pass
-
-    def is_accessible(self):
-        return bool(current_user.is_authenticated and can(current_user, self.target, "view"))
-
-    def is_visible(self):
-        return self.is_accessible()
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     def _handle_view(self, name, **kwargs):
         response = super()._handle_view(name, **kwargs)
