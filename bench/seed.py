@@ -10,7 +10,7 @@ from models import (AcademicYear, Carrier, CarrierKind, ClassRecord, CustodyMove
                     StoredCertificate, Student, Subject, Term, User, db)
 from models.carriers import retention_end
 from models.issuance import CertificateBookEntry, CertificateMark
-from models.people import Level
+from models.people import Level, search_name
 from models.registers import CopyMedium
 from models.seed import ensure_reference_data
 
@@ -143,7 +143,8 @@ def seed(students=100_000, today=None):
                 status = "graduated" if grade in (9, 11) else "left"
                 left_on = year.ends_on - timedelta(days=rng.randint(60, 90))
                 reason = "graduated" if status == "graduated" else "transfer"
-            student_rows.append(dict(last_name=last, first_name=first, middle_name=middle, birth_date=born, sex=sex,
+            student_rows.append(dict(last_name=last, first_name=first, middle_name=middle,
+                                     search_name=search_name(last, first, middle), birth_date=born, sex=sex,
                                      school_class_id=cid, status=status,
                                      enrolled_on=date(year.starts_on.year - grade + 1, 9, 1), left_on=left_on,
                                      leaving_reason=reason))

@@ -1,7 +1,8 @@
 """The school, its academic calendar, classes, students, guardians, subjects and orders."""
 from datetime import date
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, event, select
+from sqlalchemy import (Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, and_,
+                        event, func, literal_column, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Versioned, db
@@ -32,6 +33,15 @@ TERM_KINDS = {"quarter": "четверть", "half": "полугодие"}
 
 def full_name(last, first, middle):
     return " ".join(part for part in (last, first, middle) if part)
+
+
+def fold(text):
+    """The form a name is searched in: lower case, «ё» as «е», single spaces."""
+    return " ".join((text or "").split()).lower().replace("ё", "е")
+
+
+def search_name(last, first, middle):
+    return fold(full_name(last, first, middle))
 
 
 class School(Versioned, db.Model):
@@ -145,6 +155,9 @@ class Student(Versioned, db.Model):
     leaving_order_id: Mapped[int | None] = mapped_column(ForeignKey("school_order.id"))
     leaving_reason: Mapped[str | None] = mapped_column(String(20))
     leaving_note: Mapped[str | None] = mapped_column(String(300))
+    # The folded ФИО, kept by the mapper hooks below: a search is a plain LIKE on one column, without calling
+    # a Unicode lower() from Python on every row (SQLite's own lower() folds only ASCII).
+    search_name: Mapped[str] = mapped_column(String(320), default="", server_default="")
     school_class = relationship("SchoolClass", back_populates="students")
     enrolment_order = relationship("Order", foreign_keys=[enrolment_order_id])
     leaving_order = relationship("Order", foreign_keys=[leaving_order_id])
@@ -214,6 +227,29 @@ def _derive_class_name(mapper, connection, target):
                                                Level.__table__.c.last_grade >= target.grade)
         ).first()
         target.level_id = row[0] if row else None
+
+
+def name_search(text, dialect=None):
+    """An SQL condition: every word of `text` occurs in the student's folded ФИО (None for an empty text).
+
+    Wildcards typed by a user are plain characters; «Ё» finds «Е» and the other way round.
+    """
+    words = fold(text).split()
+    if not words:
+        return None
+    escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
+    condition = and_(*(Student.search_name.like(f"%{w}%", escape="\\") for w in escaped))
+    if dialect == "sqlite":
+        # Told that few rows match, SQLite scans once and sorts the matches instead of walking the name index
+        # and the table row by row (0.07 s instead of 0.4 s on 100,000 students for a name late in the alphabet).
+        condition = func.likelihood(condition, literal_column("0.001"))
+    return condition
+
+
+@event.listens_for(Student, "before_insert")
+@event.listens_for(Student, "before_update")
+def _fold_student_name(mapper, connection, target):
+    target.search_name = search_name(target.last_name, target.first_name, target.middle_name)
 
 
 # --- validation rules, called by forms, imports and the CLI alike -------------------------------

@@ -181,3 +181,22 @@ def test_guardians_are_linked_through_the_typed_lookup(app, login_as):
     with app.app_context():
         student = db.session.scalar(select(Student).where(Student.last_name == "Соколов"))
         assert [g.id for g in student.guardians] == [mother_id]
+
+
+def test_search_folds_yo_and_matches_every_word(app, login_as):
+    with app.app_context():
+        klass = factories.school_class(grade=7, letter="Б")
+        factories.student("Ёлкина", "Дарья", klass=klass, sex="female")
+        factories.student("Елкин", "Пётр", klass=klass)
+        factories.student("Иванова_%", "Анна", klass=klass, sex="female")
+        db.session.commit()
+    panel = login_as("secretary")
+
+    def found(query):
+        page = panel.get("/admin/student/", query_string={"search": query}).get_data(as_text=True)
+        return {name for name in ("Ёлкина", "Елкин ", "Иванова_%") if name.strip() in page}
+
+    assert found("елкина") == {"Ёлкина"}
+    assert found("ЁЛКИН пётр") == {"Елкин "}
+    assert found("_%") == {"Иванова_%"}  # LIKE wildcards typed by a user are plain characters
+    assert found("%") == {"Иванова_%"}

@@ -4,14 +4,14 @@ from datetime import date
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from admin.roles import can
 from models import db
 from models.leaving import (ITEM_ACTIONS, HandoverAct, LeavingError, promote_classes, promotion_preview,
                             propose_handover, recipients, record_return, reverse_leaving, leave_school)
 from models.people import (LEAVING_REASONS, STUDENT_STATUSES, AcademicYear, School, SchoolClass, Student,
-                           current_year)
+                           current_year, name_search)
 from models.carriers import CARRIER_STATUSES
 
 from .form_values import form_date
@@ -47,11 +47,9 @@ class LeavingPage(PanelPage):
         q = (request.args.get("q") or "").strip()
         class_id = request.args.get("class_id", type=int)
         query = select(Student).where(Student.status == "studying")
-        if q:
-            for word in q.lower().split():
-                pattern = f"%{word}%"
-                query = query.where(or_(Student.last_name.ilike(pattern), Student.first_name.ilike(pattern),
-                                        Student.middle_name.ilike(pattern)))
+        condition = name_search(q, db.session.get_bind().dialect.name)
+        if condition is not None:
+            query = query.where(condition)
         if class_id:
             query = query.where(Student.school_class_id == class_id)
         students = db.session.scalars(query.order_by(Student.last_name, Student.first_name).limit(100)).all()
