@@ -64,7 +64,8 @@ def _column_changes(obj, action):
     changes = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key == "version":
+        # The version counter and columns derived from others (info={"audit": False}) add nothing to the log.
+        if key == "version" or not attr.columns[0].info.get("audit", True):
             continue
         hist = state.attrs[key].history
         if action == "insert":

@@ -157,7 +157,7 @@ class Student(Versioned, db.Model):
     leaving_note: Mapped[str | None] = mapped_column(String(300))
     # The folded ФИО, kept by the mapper hooks below: a search is a plain LIKE on one column, without calling
     # a Unicode lower() from Python on every row (SQLite's own lower() folds only ASCII).
-    search_name: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    search_name: Mapped[str] = mapped_column(String(320), default="", server_default="", info={"audit": False})
     school_class = relationship("SchoolClass", back_populates="students")
     enrolment_order = relationship("Order", foreign_keys=[enrolment_order_id])
     leaving_order = relationship("Order", foreign_keys=[leaving_order_id])
