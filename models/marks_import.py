@@ -520,14 +520,22 @@ def _grid_rows(sheet, rows, header_index, name_col, columns, make_entry, parsed,
                 parsed.entries.append(make_entry(r, c, str(name), spec, row[c]))
 
 
+def _table_start(sheet, parsed, headers, missing):
+    """(header row index, name column, title info) of a grid sheet; None, with the error noted, if not found."""
+    header_index = _find_row(sheet.rows, lambda r: _name_col(r, headers) is not None)
+    if header_index is None:
+        parsed.errors.append(f"Лист «{sheet.name}»: {missing}")
+        return None
+    return header_index, _name_col(sheet.rows[header_index], headers), _title_info(sheet.rows, header_index)
+
+
 def _parse_journal(sheet, year, parsed):
     rows = sheet.rows
-    header_index = _find_row(rows, lambda r: _name_col(r, NAME_HEADERS) is not None)
-    if header_index is None:
-        parsed.errors.append(f"Лист «{sheet.name}»: не найдена строка заголовков со столбцом «Ученик» (ФИО) и датами.")
+    start = _table_start(sheet, parsed, NAME_HEADERS,
+                         "не найдена строка заголовков со столбцом «Ученик» (ФИО) и датами.")
+    if start is None:
         return
-    name_col = _name_col(rows[header_index], NAME_HEADERS)
-    info = _title_info(rows, header_index)
+    header_index, name_col, info = start
     subject = info.get("subject") or sheet.name
     class_name = info.get("class_name")
     if not class_name:
@@ -545,12 +553,11 @@ def _parse_journal(sheet, year, parsed):
 
 def _parse_report(sheet, year, parsed):
     rows = sheet.rows
-    header_index = _find_row(rows, lambda r: _name_col(r, {"предмет", "предметы", "учебный предмет"}) is not None)
-    if header_index is None:
-        parsed.errors.append(f"Лист «{sheet.name}»: не найдена строка заголовков со столбцом «Предмет».")
+    start = _table_start(sheet, parsed, {"предмет", "предметы", "учебный предмет"},
+                         "не найдена строка заголовков со столбцом «Предмет».")
+    if start is None:
         return
-    name_col = _name_col(rows[header_index], {"предмет", "предметы", "учебный предмет"})
-    info = _title_info(rows, header_index)
+    header_index, name_col, info = start
     student, class_name = info.get("student"), info.get("class_name")
     if not student or not class_name:
         parsed.errors.append(f"Лист «{sheet.name}»: над таблицей должны быть строки «Ученик: ФИО» и «Класс: 9А».")
@@ -567,12 +574,10 @@ def _parse_report(sheet, year, parsed):
 
 def _parse_final(sheet, year, parsed):
     rows = sheet.rows
-    header_index = _find_row(rows, lambda r: _name_col(r, NAME_HEADERS) is not None)
-    if header_index is None:
-        parsed.errors.append(f"Лист «{sheet.name}»: не найдена строка заголовков со столбцом «Ученик» (ФИО).")
+    start = _table_start(sheet, parsed, NAME_HEADERS, "не найдена строка заголовков со столбцом «Ученик» (ФИО).")
+    if start is None:
         return
-    name_col = _name_col(rows[header_index], NAME_HEADERS)
-    info = _title_info(rows, header_index)
+    header_index, name_col, info = start
     class_name = info.get("class_name")
     if not class_name:
         parsed.errors.append(f"Лист «{sheet.name}»: над таблицей не указан класс (строка «Класс: 9А»).")
