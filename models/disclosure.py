@@ -53,13 +53,17 @@ def disclosure_errors(*, document_kind, recipient, purpose):
     return errors
 
 
-def record_disclosure(session, *, user_id, document_kind, description, recipient, purpose, student_id=None):
-    """Add one register entry in the caller's transaction; raise DisclosureError when a field is missing."""
+def record_disclosure(session, *, user_id, document_kind, description, recipient, purpose, student_id=None,
+                      flush=True):
+    """Add one register entry in the caller's transaction; raise DisclosureError when a field is missing.
+
+    `flush=False` lets a caller recording a whole class flush once instead of once per student."""
     errors = disclosure_errors(document_kind=document_kind, recipient=recipient, purpose=purpose)
     if errors:
         raise DisclosureError(" ".join(errors.values()))
     entry = PdDisclosure(user_id=user_id, document_kind=document_kind, description=description.strip()[:500],
                          student_id=student_id, recipient=recipient.strip()[:300], purpose=purpose.strip()[:500])
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry

@@ -459,6 +459,25 @@ def test_pdfs_read_back_and_are_entered_in_the_disclosure_register(app, ids, log
         assert added[-1].document_kind == "study_certificate" and added[-1].student_id == ids["students"][2]
 
 
+def test_book_pdf_shows_duplicates_annulments_and_post_with_markup_printed_as_text(app, ids, login_as):
+    officer = login_as("officer")
+    with app.app_context():
+        entries = _issued(db.session, ids)
+        issue_duplicate(db.session, original_id=entries[1].id, reason="name_change", blank_series="",
+                        blank_number=seed.blank(30), appendix_series="", appendix_number=seed.blank(30, "03225"),
+                        recipient={"kind": "post", "postal_number": "80089912345678", "postal_date": TODAY},
+                        new_names={"last_name": "Смирнов"}, **ORDER)
+        annul_entry(db.session, entry_id=entries[2].id, reason="ошибка в дате <b>рождения</b> & отчестве")
+        db.session.commit()
+    response = officer.get(f"/admin/issuance/book.pdf?book_id={ids['book']}&class_id={ids['class']}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = _text(response.data)
+    assert "выдан дубликат" in text and "дубликат аттестата, рег. № 2" in text
+    assert f"почтовое отправление № 80089912345678 от {TODAY:%d.%m.%Y}" in text
+    assert "АННУЛИРОВАНА: ошибка в дате <b>рождения</b> & отчестве" in text
+    assert text.count("Рег. №") == len(PdfReader(io.BytesIO(response.data)).pages)
+
+
 def _assert_table_fits(png):
     """The rendered page's ink stays inside the page with a margin on the right: the table is not cut off."""
     import struct

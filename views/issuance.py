@@ -19,6 +19,7 @@ from models.registers import RegisterBook
 
 from .form_values import parse_date, to_int as _int
 from .page import PanelPage
+from .certificate_book_pdf import render_certificate_book
 from .pdf import pdf_response, render_pdf
 
 
@@ -208,12 +209,17 @@ class IssuancePage(PanelPage):
             record_disclosure(db.session, user_id=current_user.id, document_kind=document_kind,
                               description=f"{what}: {entry.full_name}, рег. № {entry.reg_number}",
                               recipient=recipient or _recipient_name(entry),
-                              purpose=purpose or "выдача документа об образовании", student_id=entry.student_id)
+                              purpose=purpose or "выдача документа об образовании", student_id=entry.student_id,
+                              flush=False)
+        db.session.flush()
 
     def _pdf(self, template, filename, entries, document_kind, what, recipient=None, purpose=None, **context):
         school = db.session.scalar(select(School))
-        data = render_pdf(template, school=school, entries=entries, today=date.today(),
-                          certificate_names=CERTIFICATE_NAMES, levels=LEVELS, **context)
+        if callable(template):  # a document drawn in code rather than from an HTML template
+            data = template(school=school, entries=entries, levels=LEVELS, **context)
+        else:
+            data = render_pdf(template, school=school, entries=entries, today=date.today(),
+                              certificate_names=CERTIFICATE_NAMES, levels=LEVELS, **context)
         try:
             self._disclose(entries, document_kind, what, recipient, purpose)
         except DisclosureError as exc:
@@ -239,7 +245,7 @@ class IssuancePage(PanelPage):
         if not entries:
             flash("В книге нет записей для печати.", "error")
             return redirect(url_for(".index", book_id=book.id))
-        return self._pdf("pdf/certificate_book.html", f"Книга выдачи аттестатов № {book.number}.pdf", entries,
+        return self._pdf(render_certificate_book, f"Книга выдачи аттестатов № {book.number}.pdf", entries,
                          "certificate_book", "страницы книги регистрации выданных аттестатов",
                          recipient="книга регистрации (хранится в школе)", purpose="ведение книги регистрации",
                          book=book)
