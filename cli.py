@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from admin.roles import ROLES
 from models import User, db
 from models.audit import acting_as
+from models.db import refresh_query_statistics
 from models.seed import ensure_first_admin, ensure_reference_data
 from models.users import password_errors, user_errors
 
@@ -32,6 +33,8 @@ def prepare_database(create_admin=True):
     _cli_actor()
     ensure_reference_data(db.session)
     password = ensure_first_admin(db.session) if create_admin else None
+    db.session.commit()
+    refresh_query_statistics(db.session)
     db.session.commit()
     return password
 

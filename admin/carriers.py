@@ -3,12 +3,13 @@ from pathlib import Path
 
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual, FilterLike
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import FileField, StringField
 
 from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
                     SchoolClass, Student, User)
 from models.copies import PROBLEMS, problem_condition
+from models.people import name_search
 from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, MEDIA, RETENTION_KINDS
 from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
                               PORTFOLIO_ITEM_KINDS, PORTFOLIO_LEVELS, PORTFOLIO_RESULTS, UPLOAD_TYPES, PortfolioItem,
@@ -93,6 +94,28 @@ class CarrierView(SecureModelView):
         if hasattr(form_class, "kind"):
             form_class.kind.kwargs["query_factory"] = self._kind_query
         return form_class
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        student_fields = [c for c in self.column_searchable_list or () if c.startswith("student.")]
+        if not student_fields or not search.strip():
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        # A text with a digit is a register number («Б-15», «2024/7»): matched as typed or in capitals («б-15»
+        # finds «Б-15»). Anything else is a name, looked up in the folded ФИО (see Student.search_name) so that
+        # the register is reached through its student index instead of a scan of every row.
+        text = " ".join(search.split())
+        if any(ch.isdigit() for ch in text):
+            pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            own = [getattr(self.model, c) for c in self.column_searchable_list if "." not in c]
+            conditions = [column.like(f"%{variant}%", escape="\\") for column in own
+                          for variant in dict.fromkeys((pattern, pattern.upper()))]
+        else:
+            students = name_search(text, self.session.get_bind().dialect.name)
+            conditions = [Carrier.student_id.in_(select(Student.id).where(students))]
+        condition = or_(*conditions)
+        query = query.filter(condition)
+        if count_query is not None:
+            count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
 
     def get_query(self):
         return self._by_kind(super().get_query())

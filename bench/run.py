@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sqlalchemy import event, inspect as sa_inspect, select  # noqa: E402
 
-from app import create_app  # noqa: E402
+from app import create_app, settle_heap  # noqa: E402
 from models import db  # noqa: E402
 
 import seed as seeder  # noqa: E402
@@ -40,6 +40,7 @@ def build_app(uri, instance):
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: counter.__setitem__("n", counter["n"] + 1))
     app.extensions["bench_queries"] = counter
+    settle_heap()  # as create_app does for a served panel (TESTING skips it there)
     return app
 
 

@@ -1,6 +1,6 @@
 """The SQLAlchemy handle shared by every model, and the column helpers they reuse."""
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Integer, MetaData
+from sqlalchemy import Integer, MetaData, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 # Named constraints keep Alembic migrations reproducible on SQLite and PostgreSQL alike.
@@ -23,3 +23,13 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.version}
+
+
+def refresh_query_statistics(session):
+    """On SQLite, let the planner know the tables' sizes (PostgreSQL's autovacuum does this by itself).
+
+    Without statistics SQLite guesses, and on a large register it may walk the wrong index. The sampling
+    limit keeps this to a fraction of a second even on a district's database."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA analysis_limit=1000"))
+        session.execute(text("ANALYZE"))

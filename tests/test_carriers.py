@@ -1,4 +1,5 @@
 """Carrier registers: retention rules as data, custody log, strict accountability, register forms."""
+import re
 from datetime import date
 
 import pytest
@@ -141,6 +142,25 @@ def test_secretary_creates_personal_file_with_suggested_number(app, login_as, se
     assert record.number == "Б-1" and record.created_on == date(2025, 9, 1) and record.has_application
     listing = panel.get("/admin/personal_file/?search=белов").get_data(as_text=True)
     assert "Б-1" in listing and "01.09.2025" in listing
+
+
+def test_register_search_by_name_and_by_number(app, login_as, session):
+    _personal_file(factories.student(last_name="Ёлкина", first_name="Анна"), "Ё-7")
+    _personal_file(factories.student(last_name="Белова", first_name="Мария"), "Б-15")
+    _personal_file(factories.student(last_name="Белов", first_name="Пётр"), "Б-16")
+    session.commit()
+    panel = login_as("secretary")
+
+    def found(text):
+        listing = panel.get(f"/admin/personal_file/?search={text}").get_data(as_text=True)
+        return {n for n in ("Ё-7", "Б-15", "Б-16") if re.search(rf">\s*{n}\s*<", listing)}
+
+    assert found("елкина") == {"Ё-7"}  # ё and е are one letter in a search
+    assert found("белова мария") == {"Б-15"}  # every word of the name must occur
+    assert found("петр") == {"Б-16"}
+    assert found("б-15") == {"Б-15"}  # a number, typed in lower case
+    assert found("Б-1") == {"Б-15", "Б-16"}
+    assert found("100%_") == set()  # wildcards typed by a user are plain characters
 
 
 @pytest.mark.parametrize("number, message", [
