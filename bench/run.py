@@ -1,7 +1,7 @@
 """District-scale benchmark: seeds (or reuses) a big database and times the panel's heavy pages against bare twins.
 
 Run `make bench` (SQLite) or `DATABASE_URL=postgresql+psycopg://... make bench` (SQLite, then that database).
-Options: --students N (default 100000), --repeat N (default 15).
+Options: --students N (default 100000), --repeat N (default 15), --only TEXT, --no-sqlite (PostgreSQL only).
 """
 import argparse
 import io
@@ -336,6 +336,7 @@ def postgres_database(uri, students, workdir):
             db.session.remove()
             db.engine.dispose()
         if seeded:
+            _upgrade(uri, workdir)  # a database seeded before a new migration gets its indexes
             return uri
         if not marked.startswith("Школа бенчмарка") and os.environ.get("BENCH_PG_RESET") != "1":
             raise SystemExit("В базе DATABASE_URL уже есть чужие данные: бенчмарк её не трогает. "
@@ -361,6 +362,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--only", help="только замеры, в названии которых есть этот текст")
+    parser.add_argument("--no-sqlite", action="store_true", help="только PostgreSQL из DATABASE_URL")
     args = parser.parse_args(argv)
     size = seeder.sizes(args.students)
     print(f"Данные: {size.students} обучающихся, {size.marks} отметок, {size.carriers} носителей; "
@@ -368,7 +370,7 @@ def main(argv=None):
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     failed = False
     try:
-        databases = [("SQLite", sqlite_database(args.students, workdir))]
+        databases = [] if args.no_sqlite else [("SQLite", sqlite_database(args.students, workdir))]
         pg = os.environ.get("DATABASE_URL", "")
         if pg.startswith("postgresql"):
             databases.append(("PostgreSQL", postgres_database(pg, args.students, workdir)))
