@@ -1,6 +1,7 @@
 """The one base view: role checks from the matrix, Russian dates, optimistic locking, domain validation."""
 import warnings
 from datetime import date, datetime
+from urllib.parse import quote
 
 from flask import abort, flash, g, redirect, request, session, url_for
 from flask_admin import expose
@@ -10,10 +11,11 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import DatePickerWidget
 from flask_admin.model.form import converts
 from flask_admin.model import typefmt
-from flask_admin.model.template import DeleteRowAction
+from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
+from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import fields
@@ -179,6 +181,28 @@ class MatrixAccess:
         abort(403)
 
 
+class RecordLink(BaseListRowAction):
+    """A row's «view» or «edit» icon, the same markup as Flask-Admin's, with its URL built once per page.
+
+    Building it per row (a URL rule lookup and encoding for each of 50 rows, twice) was a fifth of a list's time."""
+
+    MARK = "__record_id__"
+
+    def __init__(self, endpoint, icon_class, title):
+        super().__init__(title=title)
+        self.endpoint, self.icon_class = endpoint, icon_class
+
+    def render(self, context, row_id, row):
+        view, return_url = context.resolve("admin_view"), context.resolve("return_url")
+        links = g.setdefault("record_links", {})
+        key = (view.endpoint, self.endpoint, return_url)
+        if key not in links:
+            links[key] = view.get_url(self.endpoint, id=self.MARK, url=return_url)
+        url = links[key].replace(self.MARK, quote(str(row_id), safe=""))
+        return Markup(f'<a class="icon" href="{escape(url)}" title="{escape(self.title or "")}">'
+                      f'<span class="{self.icon_class}"></span></a>')
+
+
 class SecureModelView(MatrixAccess, ModelView):
     target = None  # the matrix row of this register (see MatrixAccess)
     category_name = None
@@ -288,7 +312,16 @@ class SecureModelView(MatrixAccess, ModelView):
 
     def get_list_row_actions(self):
         # The per-row delete button is a small form with its CSRF token: half of a list page's time.
-        return [a for a in super().get_list_row_actions() if not isinstance(a, DeleteRowAction)]
+        actions = []
+        for action in super().get_list_row_actions():
+            if isinstance(action, DeleteRowAction):
+                continue
+            if type(action) is ViewRowAction:
+                action = RecordLink(".details_view", "fa fa-eye glyphicon glyphicon-eye-open", action.title)
+            elif type(action) is EditRowAction:
+                action = RecordLink(".edit_view", "fa fa-pencil glyphicon glyphicon-pencil", action.title)
+            actions.append(action)
+        return actions
 
     def is_action_allowed(self, name):
         if name == "delete":

@@ -147,6 +147,9 @@ class Carrier(Versioned, db.Model):
         Index("ix_carrier_status_retention_end", "status", "retention_end", "kind_id", "annulled", "on_hold",
               "student_id"),
         Index("ix_carrier_kind_status_end", "kind_id", "status", "retention_end"),
+        # A register's list, newest first: PostgreSQL reads its page in this order instead of skipping every
+        # other register's rows on the primary key (SQLite's kind index already holds the ids in order).
+        Index("ix_carrier_kind_id_id", "kind_id", "id"),
         Index("ix_carrier_type_status", "type", "status", "annulled", "student_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

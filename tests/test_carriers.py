@@ -162,6 +162,15 @@ def test_register_search_by_name_and_by_number(app, login_as, session):
     assert found("Б-1") == {"Б-15", "Б-16"}
     assert found("100%_") == set()  # wildcards typed by a user are plain characters
 
+    # Each row's icons open that row's record and come back to the same search.
+    record = session.scalar(select(PersonalFile).where(PersonalFile.number == "Б-15"))
+    listing = panel.get("/admin/personal_file/?search=б-15").get_data(as_text=True)
+    for page in ("details", "edit"):
+        link = re.search(rf'href="(/admin/personal_file/{page}/\?id={record.id}&amp;url=[^"]+)"', listing)
+        assert link, listing
+        opened = panel.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+        assert "Б-15" in opened and "search%3D" in link.group(1)
+
 
 @pytest.mark.parametrize("number, message", [
     ("15", "Номер личного дела записывается"),
