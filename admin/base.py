@@ -22,6 +22,8 @@ from wtforms import fields
 from wtforms.fields import HiddenField
 
 from models import db
+from models.carriers import StrictAccountabilityError
+from models.references import RecordInUseError
 
 from .roles import can, own_class_only
 
@@ -349,8 +351,18 @@ class SecureModelView(MatrixAccess, ModelView):
                                         page_size=page_size)
         # The related rows of the page's 50 rows in one IN query each: joined into the main query, the
         # database would join them for every row it skips too (page 1000 of 100,000 skips 50,000).
-        query = query.options(*(selectinload(rel) for rel in getattr(self, "_page_relations", ())))
-        return count, (query.all() if execute else query)
+        related = [selectinload(rel) for rel in getattr(self, "_page_relations", ())]
+        if not execute:
+            return count, query.options(*related)
+        # The page's ids first, then its rows: the ids come from indexes alone, so the rows a page skips are
+        # never read (PostgreSQL otherwise walks the whole table's primary key to find one register's page).
+        key = getattr(self.model, self._primary_key)
+        ids = [row[0] for row in query.with_entities(key)]
+        if not ids:
+            return count, []
+        rows = {getattr(row, self._primary_key): row
+                for row in self.session.query(self.model).options(*related).filter(key.in_(ids))}
+        return count, [rows[i] for i in ids if i in rows]
 
     # --- class teacher's scope ----------------------------------------------------------------
     def _scoped(self, query):
@@ -433,6 +445,9 @@ class SecureModelView(MatrixAccess, ModelView):
     def handle_view_exception(self, exc):
         if isinstance(exc, StaleDataError):
             flash(STALE_MESSAGE, "error")
+            return True
+        if isinstance(exc, (RecordInUseError, StrictAccountabilityError)):
+            flash(str(exc), "error")  # already a Russian sentence: no «Failed to delete record.» in front
             return True
         return super().handle_view_exception(exc)
 

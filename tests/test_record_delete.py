@@ -34,3 +34,40 @@ def test_no_delete_button_for_a_role_without_the_right(app, session, login_as):
     assert "Удаляемов" in html and "Удалить запись" not in html
     assert deputy.post("/admin/student/delete/", {"id": str(sid)}).status_code == 403
     assert db.session.get(Student, sid) is not None
+
+
+def test_a_class_with_students_is_not_deleted_and_keeps_them(app, session, login_as):
+    import factories
+    from models import PersonalFile, SchoolClass
+
+    klass = factories.school_class(grade=7, letter="В")
+    pupil = factories.student("Классов", "Иван", klass=klass)
+    empty = factories.school_class(grade=8, letter="Г")
+    session.commit()
+    klass_id, pupil_id, empty_id = klass.id, pupil.id, empty.id
+    secretary = login_as("secretary")
+
+    page = secretary.post("/admin/school_class/delete/", {"id": str(klass_id), "url": "/admin/school_class/"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "не удалена: на неё ссылаются обучающиеся — 1" in page and "Failed" not in page
+    session.expire_all()
+    assert session.get(SchoolClass, klass_id) is not None
+    assert session.get(Student, pupil_id).school_class_id == klass_id  # not quietly cleared
+
+    # A student with a personal file: refused in Russian, not with the database's constraint error.
+    from sqlalchemy import select
+
+    from models import CarrierKind
+    personal_file = session.scalar(select(CarrierKind).where(CarrierKind.code == "personal_file"))
+    session.add(PersonalFile(kind=personal_file, number="К-1", student_id=pupil_id,
+                             created_on=date(2020, 9, 1)))
+    session.commit()
+    page = secretary.post("/admin/student/delete/", {"id": str(pupil_id), "url": "/admin/student/"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "носители (записи реестров) — 1" in page and "IntegrityError" not in page
+    assert session.get(Student, pupil_id) is not None
+
+    # Nothing points at an empty class: it goes.
+    assert secretary.post("/admin/school_class/delete/", {"id": str(empty_id)}).status_code == 302
+    session.expire_all()
+    assert session.get(SchoolClass, empty_id) is None

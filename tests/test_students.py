@@ -200,3 +200,20 @@ def test_search_folds_yo_and_matches_every_word(app, login_as):
     assert found("ЁЛКИН пётр") == {"Елкин "}
     assert found("_%") == {"Иванова_%"}  # LIKE wildcards typed by a user are plain characters
     assert found("%") == {"Иванова_%"}
+
+
+def test_list_pages_keep_the_sort_order_across_pages(app, login_as):
+    # A page is read as its ids first, then its rows: both pages together hold every student once, in order.
+    with app.app_context():
+        klass = factories.school_class(grade=6, letter="Д")
+        for n in range(57):
+            factories.student(f"Страницын{n:02d}", "Пётр", klass=klass)
+        db.session.commit()
+    panel = login_as("secretary")
+    seen = []
+    for page in (0, 1):
+        html = panel.get("/admin/student/", query_string={"page": page}).get_data(as_text=True)
+        seen += re.findall(r"Страницын\d\d", html)
+    assert seen == [f"Страницын{n:02d}" for n in range(57)]
+    html = panel.get("/admin/student/", query_string={"page": 0, "sort": 0, "desc": 1}).get_data(as_text=True)
+    assert re.findall(r"Страницын\d\d", html)[:2] == ["Страницын56", "Страницын55"]

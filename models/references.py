@@ -1,0 +1,83 @@
+"""A record others still point at is not deleted: a class with its students, a student with a personal file.
+
+Without this the ORM would quietly clear the students' class when a class is deleted, and the database
+would refuse other deletes with an English constraint error. One flush hook checks every delete, from any
+page or command, and refuses it with a Russian message naming what still refers to the record.
+"""
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+
+from .db import db
+
+# What a row of each table is, for the message («на запись ссылаются: обучающиеся — 25»).
+TABLE_LABELS = {
+    "academic_year": "учебные годы", "annual_certification": "заверения годовых отметок",
+    "annual_mark": "годовые отметки", "carrier": "носители (записи реестров)",
+    "certificate_book_entry": "записи книги выдачи аттестатов", "certificate_mark": "отметки аттестатов",
+    "copy_medium": "носители копий журнала", "custody_movement": "записи журнала хранения",
+    "destruction_act": "акты об уничтожении", "destruction_act_line": "строки актов об уничтожении",
+    "destruction_act_member": "члены комиссии актов", "destruction_line_carrier": "носители в актах об уничтожении",
+    "ejournal_copy": "копии электронного журнала", "exam_protocol": "протоколы", "exam_result": "результаты экзаменов",
+    "handover_act": "акты передачи документов", "handover_act_item": "строки актов передачи",
+    "mark": "отметки", "mark_import": "загрузки отметок", "pd_disclosure": "записи журнала выдачи персональных данных",
+    "portfolio_item": "материалы портфолио", "school_class": "классы", "spoiled_blank": "испорченные бланки",
+    "student": "обучающиеся", "term": "учебные периоды", "user": "пользователи",
+}
+
+# Rows that are part of the record itself and go with it (the audit log keeps them all the same).
+OWN_PARTS = {"carrier": {"custody_movement"}}
+
+
+class RecordInUseError(Exception):
+    """A delete refused because other records still point at the row."""
+
+
+def referring_rows(session, obj):
+    """[(label, count)] of rows in other tables that point at `obj`, apart from its own parts deleted with it."""
+    mapper = inspect(obj).mapper
+    own_tables = set(mapper.tables)
+    parts = set()
+    for relation in mapper.relationships:
+        if relation.secondary is not None:
+            parts.add(relation.secondary.name)  # links (student ↔ guardian) go with either side
+        elif relation.cascade.delete:
+            parts.add(relation.mapper.local_table.name)
+    for table in own_tables:
+        parts |= OWN_PARTS.get(table.name, set())
+    found = []
+    for table in db.metadata.sorted_tables:
+        if table in own_tables or table.name in parts:
+            continue
+        for fk in table.foreign_keys:
+            target = fk.column
+            if target.table not in own_tables or not target.primary_key:
+                continue
+            value = getattr(obj, mapper.get_property_by_column(target).key)
+            if value is None:
+                continue
+            count = session.execute(select(func.count()).select_from(table).where(fk.parent == value)).scalar()
+            if count:
+                found.append((TABLE_LABELS.get(table.name, table.name), count))
+    return found
+
+
+def deletion_refusal(session, obj):
+    """A Russian message when `obj` must not be deleted (None when nothing points at it)."""
+    found = referring_rows(session, obj)
+    if not found:
+        return None
+    listed = ", ".join(f"{label} — {count:,}".replace(",", " ") for label, count in found)
+    return (f"Запись «{obj}» не удалена: на неё ссылаются {listed}. "
+            "Сначала измените или удалите эти записи (строгую отчётность — аннулируйте).")
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_deleting_referred_rows(session, flush_context, instances):
+    if not session.deleted:
+        return
+    deleted = set(session.deleted)
+    with session.no_autoflush:
+        for obj in deleted:
+            message = deletion_refusal(session, obj)
+            if message:
+                raise RecordInUseError(message)
