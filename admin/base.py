@@ -12,6 +12,7 @@ from flask_admin.form import DatePickerWidget
 from flask_admin.model.form import converts
 from flask_admin.model import typefmt
 from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
+from flask_babel import to_utc
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
@@ -130,12 +131,16 @@ class _RuDateRange:
 
 
 class _RuDateTimeRange(_RuDateRange):
+    # Date-times are stored in UTC and shown in the school's zone: a typed time is the school's time too.
     with_time = True
+
+    def clean(self, value):
+        return [to_utc(moment) for moment in super().clean(value)]
 
 
 class _RuDateTimeValue:
     def clean(self, value):
-        return _parse_ru(value, with_time=True)
+        return to_utc(_parse_ru(value, with_time=True))
 
 
 def _ru_filter(base, mixin):

@@ -2,6 +2,7 @@
 import json
 
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from flask_babel import format_datetime
 from markupsafe import Markup, escape
 from wtforms import PasswordField, SelectMultipleField
 
@@ -77,6 +78,11 @@ def _table_formatter(view, context, model, name):
     return TABLE_LABELS.get(model.table_name, model.table_name)
 
 
+def _local_time_formatter(view, context, model, name):
+    # Stored in UTC (one clock for every server); shown in the school's time zone (setting TIMEZONE).
+    return format_datetime(model.at, "dd.MM.yyyy HH:mm:ss") if model.at else ""
+
+
 class AuditLogView(SecureModelView):
     target = "audit_log"
     simple_list_pager = True  # the log grows without bound; counting it on every page would slow the list
@@ -85,12 +91,13 @@ class AuditLogView(SecureModelView):
     column_export_list = column_details_list
     column_default_sort = ("id", True)
     column_searchable_list = ("record_repr",)
-    column_labels = {"at": "Когда (UTC)", "user_login": "Пользователь", "action": "Действие",
+    column_labels = {"at": "Когда", "user_login": "Пользователь", "action": "Действие",
                      "table_name": "Реестр", "record_id": "Запись №", "record_repr": "Запись",
                      "changes": "Изменения"}
-    column_formatters = {"action": choices_formatter(ACTIONS), "table_name": _table_formatter}
+    column_formatters = {"action": choices_formatter(ACTIONS), "table_name": _table_formatter,
+                         "at": _local_time_formatter}
     column_formatters_detail = {**column_formatters, "changes": _changes_formatter}
-    column_formatters_export = {"action": choices_formatter(ACTIONS), "table_name": _table_formatter}
+    column_formatters_export = column_formatters
 
     column_filters = (
         FilterEqual(AuditLog.user_login, "Пользователь"),

@@ -150,6 +150,7 @@ class Carrier(Versioned, db.Model):
         # A register's list, newest first: PostgreSQL reads its page in this order instead of skipping every
         # other register's rows on the primary key (SQLite's kind index already holds the ids in order).
         Index("ix_carrier_kind_id_id", "kind_id", "id"),
+        Index("ix_carrier_kind_status_id", "kind_id", "status", "id"),  # the same, filtered by status
         Index("ix_carrier_type_status", "type", "status", "annulled", "student_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,6 +1,7 @@
 """The audit log: every change through the panel or the CLI is recorded; nobody edits the log."""
 import json
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -130,8 +131,22 @@ def test_log_filters_by_user_table_record_and_date(app, login_as, role):
     assert "Виноградов" in page and "Комарова" in page and "9В" not in page
     page = listed({("Реестр", "равно"): "student", ("Запись №", "равно"): str(ids[1])})
     assert "Комарова" in page and "Виноградов" not in page
-    today = date.today().strftime("%d.%m.%Y")
-    page = listed({("Когда (UTC)", "между"): f"{today} to {today}", ("Реестр", "равно"): "student"})
+    today = datetime.now(ZoneInfo(app.config["TIMEZONE"])).strftime("%d.%m.%Y")  # the school's date
+    page = listed({("Когда", "между"): f"{today} to {today}", ("Реестр", "равно"): "student"})
     assert "Виноградов" in page and "Комарова" in page
-    page = listed({("Когда (UTC)", "меньше чем"): "01.01.2000", ("Реестр", "равно"): "student"})
+    page = listed({("Когда", "меньше чем"): "01.01.2000", ("Реестр", "равно"): "student"})
     assert "Виноградов" not in page
+
+
+def test_audit_times_are_shown_and_filtered_in_the_schools_time_zone(app, login_as):
+    with app.app_context():
+        # 22:30 UTC on 10 January is 01:30 on 11 January in Moscow (the default TIMEZONE).
+        db.session.add(AuditLog(at=datetime(2026, 1, 10, 22, 30), user_login="night", action="update",
+                                table_name="student", record_id=1, record_repr="Полуночников"))
+        db.session.commit()
+    panel = login_as("admin")
+    arg = factories.filter_arg(app, "audit_log", "Когда", "между")
+    page = panel.get("/admin/audit_log/", query_string={arg: "11.01.2026 to 11.01.2026"}).get_data(as_text=True)
+    assert "Полуночников" in page and "11.01.2026 01:30:00" in page
+    page = panel.get("/admin/audit_log/", query_string={arg: "10.01.2026 to 10.01.2026"}).get_data(as_text=True)
+    assert "Полуночников" not in page
