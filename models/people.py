@@ -246,6 +246,8 @@ def name_search(text, dialect=None):
         # Told that few rows match, SQLite scans once and sorts the matches instead of walking the name index
         # and the table row by row (0.07 s instead of 0.4 s on 100,000 students for a name late in the alphabet).
         return func.likelihood(condition, literal_column("0.001"))
+    if dialect == "postgresql":
+        return and_(*(func.strpos(Student.search_name, w) > 0 for w in words))  # as instr(): a third faster than LIKE
     escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
     condition = and_(*(Student.search_name.like(f"%{w}%", escape="\\") for w in escaped))
     return condition
