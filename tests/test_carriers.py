@@ -422,3 +422,16 @@ def test_student_card_links_to_leaving_and_its_acts(app, login_as, session):
     assert f"/admin/leaving/student/{pupil.id}" in card
     teacher_card = login_as("deputy").get(f"/admin/student/details/?id={pupil.id}").get_data(as_text=True)
     assert "Выбытие" in teacher_card
+
+
+def test_register_pages_hold_every_record_once_newest_first(app, login_as, session):
+    # A register's page ids come from the base table alone; both pages together list every file once, in order.
+    pupil = factories.student(last_name="Листов", first_name="Пётр")
+    numbers = [_personal_file(pupil, f"Л-{n}").number for n in range(1, 56)]
+    session.commit()
+    panel = login_as("secretary")
+    seen = []
+    for page in (0, 1):
+        html = panel.get("/admin/personal_file/", query_string={"page": page}).get_data(as_text=True)
+        seen += re.findall(r">\s*(Л-\d+)\s*<", html)
+    assert seen == list(reversed(numbers))
