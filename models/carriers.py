@@ -149,7 +149,9 @@ class Carrier(Versioned, db.Model):
         Index("ix_carrier_kind_status_end", "kind_id", "status", "retention_end"),
         # A register's list, newest first: PostgreSQL reads its page in this order instead of skipping every
         # other register's rows on the primary key (SQLite's kind index already holds the ids in order).
-        Index("ix_carrier_kind_id_id", "kind_id", "id"),
+        # PostgreSQL also keeps the student in it: a register's name search then tests each entry's student
+        # without reading the table (0.08 s → 0.01 s for a surname on 100,000 files).
+        Index("ix_carrier_kind_id_id", "kind_id", "id", postgresql_include=["student_id"]),
         Index("ix_carrier_kind_status_id", "kind_id", "status", "id"),  # the same, filtered by status
         Index("ix_carrier_type_status", "type", "status", "annulled", "student_id"),
     )

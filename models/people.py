@@ -138,8 +138,9 @@ class Student(Versioned, db.Model):
     __tablename__ = "student"
     __table_args__ = (
         # The register sorts by surname and name; leavers are counted by status and leaving date.
-        # With the id, a page of the alphabetical list is read from the index alone on PostgreSQL too.
-        Index("ix_student_last_first_id", "last_name", "first_name", "id"),
+        # With the id, a page of the alphabetical list is read from the index alone on PostgreSQL too; there
+        # it also carries the folded name, so a search walks the index without reading the table.
+        Index("ix_student_last_first_id", "last_name", "first_name", "id", postgresql_include=["search_name"]),
         Index("ix_student_status_left_on", "status", "left_on"),
         # A search reads this narrow index instead of the whole table, and sorts only the matches.
         Index("ix_student_search_name", "search_name", "last_name", "first_name"),

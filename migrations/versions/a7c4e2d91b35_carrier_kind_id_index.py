@@ -17,7 +17,8 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('carrier', schema=None) as batch_op:
-        batch_op.create_index('ix_carrier_kind_id_id', ['kind_id', 'id'], unique=False)
+        batch_op.create_index('ix_carrier_kind_id_id', ['kind_id', 'id'], unique=False,
+                              postgresql_include=['student_id'])
 
 
 def downgrade():

@@ -20,7 +20,8 @@ def upgrade():
         batch_op.create_index('ix_carrier_kind_status_id', ['kind_id', 'status', 'id'], unique=False)
     with op.batch_alter_table('student', schema=None) as batch_op:
         batch_op.drop_index('ix_student_last_first')
-        batch_op.create_index('ix_student_last_first_id', ['last_name', 'first_name', 'id'], unique=False)
+        batch_op.create_index('ix_student_last_first_id', ['last_name', 'first_name', 'id'], unique=False,
+                              postgresql_include=['search_name'])
 
 
 def downgrade():
