@@ -93,10 +93,7 @@ def _load_config(app, config):
     app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_BYTES"] + 1024 * 1024
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql"):
-        # Every query is planned for its own values: registers are skewed (100,000 personal files, a few
-        # hundred books), and a cached generic plan for «kind = $1» walked the whole table for a small kind.
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
-            "pool_pre_ping": True, "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"}})
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
 
 def _unicode_lower(value):

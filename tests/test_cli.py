@@ -192,10 +192,3 @@ def test_sqlite_connection_pragmas(app, backend):
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() > 0
         assert db.session.execute(text("SELECT lower('ИВАНОВ')")).scalar() == "иванов"
 
-
-def test_postgresql_plans_each_query_for_its_own_values(app, backend):
-    if backend != "postgresql":
-        pytest.skip("только для PostgreSQL")
-    with app.app_context():
-        # A cached generic plan for «kind = $1» walked every register's rows to list a small one.
-        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
