@@ -186,7 +186,10 @@ class Carrier(Versioned, db.Model):
     school_class = relationship("SchoolClass")
     academic_year = relationship("AcademicYear")
     custodian = relationship("User")
-    movements = relationship("CustodyMovement", back_populates="carrier", order_by="CustodyMovement.id")
+    # A carrier entered by mistake goes with its custody log (the audit log keeps both); without the cascade the
+    # ORM tried to clear the log's carrier and the database refused every such delete.
+    movements = relationship("CustodyMovement", back_populates="carrier", order_by="CustodyMovement.id",
+                             cascade="all, delete-orphan")
 
     @declared_attr.directive
     def __mapper_args__(cls):

@@ -24,8 +24,9 @@ TABLE_LABELS = {
     "student": "обучающиеся", "term": "учебные периоды", "user": "пользователи",
 }
 
-# Rows that are part of the record itself and go with it (the audit log keeps them all the same).
-OWN_PARTS = {"carrier": {"custody_movement"}}
+# Rows that are part of the record itself and go with it (the audit log keeps them all the same), beyond those
+# its relationships already delete with it.
+OWN_PARTS = {}
 
 
 class RecordInUseError(Exception):

@@ -71,3 +71,26 @@ def test_a_class_with_students_is_not_deleted_and_keeps_them(app, session, login
     assert secretary.post("/admin/school_class/delete/", {"id": str(empty_id)}).status_code == 302
     session.expire_all()
     assert session.get(SchoolClass, empty_id) is None
+
+
+def test_a_carrier_entered_by_mistake_is_deleted_with_its_custody_log_and_audited(app, session, login_as):
+    from sqlalchemy import func, select
+
+    from models import AuditLog, CarrierKind, CustodyMovement, PersonalFile
+
+    kind = session.scalar(select(CarrierKind).where(CarrierKind.code == "personal_file"))
+    record = PersonalFile(kind=kind, number="У-1", created_on=date(2020, 9, 1), location="Приёмная, шкаф 1")
+    session.add(record)
+    session.commit()
+    rid = record.id
+    assert session.scalar(select(func.count()).select_from(CustodyMovement)
+                          .where(CustodyMovement.carrier_id == rid)) == 1
+    page = login_as("secretary").post("/admin/personal_file/delete/", {"id": str(rid), "url": "/admin/personal_file/"},
+                                      follow_redirects=True).get_data(as_text=True)
+    assert "IntegrityError" not in page and "Ошибка" not in page
+    session.expire_all()
+    assert session.get(PersonalFile, rid) is None
+    assert session.scalar(select(func.count()).select_from(CustodyMovement)
+                          .where(CustodyMovement.carrier_id == rid)) == 0
+    deleted = set(session.scalars(select(AuditLog.table_name).where(AuditLog.action == "delete")))
+    assert {"carrier", "custody_movement"} <= deleted or {"personal_file", "custody_movement"} <= deleted
