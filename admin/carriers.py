@@ -9,7 +9,7 @@ from wtforms import FileField, StringField
 from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
                     SchoolClass, Student, User)
 from models.copies import PROBLEMS, problem_condition
-from models.people import name_search
+from models.people import like_literal, name_search
 from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, MEDIA, RETENTION_KINDS
 from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
                               PORTFOLIO_ITEM_KINDS, PORTFOLIO_LEVELS, PORTFOLIO_RESULTS, UPLOAD_TYPES, PortfolioItem,
@@ -105,7 +105,7 @@ class CarrierView(SecureModelView):
         # the register is reached through its student index instead of a scan of every row.
         text = " ".join(search.split())
         if any(ch.isdigit() for ch in text):
-            pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = like_literal(text)
             own = [getattr(self.model, c) for c in self.column_searchable_list if "." not in c]
             conditions = [column.like(f"%{variant}%", escape="\\") for column in own
                           for variant in dict.fromkeys((pattern, pattern.upper()))]

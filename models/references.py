@@ -24,10 +24,6 @@ TABLE_LABELS = {
     "student": "обучающиеся", "term": "учебные периоды", "user": "пользователи",
 }
 
-# Rows that are part of the record itself and go with it (the audit log keeps them all the same), beyond those
-# its relationships already delete with it.
-OWN_PARTS = {}
-
 
 class RecordInUseError(Exception):
     """A delete refused because other records still point at the row."""
@@ -42,9 +38,7 @@ def referring_rows(session, obj):
         if relation.secondary is not None:
             parts.add(relation.secondary.name)  # links (student ↔ guardian) go with either side
         elif relation.cascade.delete:
-            parts.add(relation.mapper.local_table.name)
-    for table in own_tables:
-        parts |= OWN_PARTS.get(table.name, set())
+            parts.add(relation.mapper.local_table.name)  # its own parts (custody log, marks) go with it
     found = []
     for table in db.metadata.sorted_tables:
         if table in own_tables or table.name in parts:
