@@ -9,7 +9,7 @@ from wtforms import FileField, StringField
 from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
                     SchoolClass, Student, User)
 from models.copies import PROBLEMS, problem_condition
-from models.people import like_literal, name_search
+from models.people import carriers_of_students_named, like_literal
 from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, MEDIA, RETENTION_KINDS
 from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
                               PORTFOLIO_ITEM_KINDS, PORTFOLIO_LEVELS, PORTFOLIO_RESULTS, UPLOAD_TYPES, PortfolioItem,
@@ -110,8 +110,7 @@ class CarrierView(SecureModelView):
             conditions = [column.like(f"%{variant}%", escape="\\") for column in own
                           for variant in dict.fromkeys((pattern, pattern.upper()))]
         else:
-            students = name_search(text, self.session.get_bind().dialect.name)
-            conditions = [Carrier.student_id.in_(select(Student.id).where(students))]
+            conditions = [carriers_of_students_named(self.session, Carrier.student_id, text)]
         condition = or_(*conditions)
         query = query.filter(condition)
         if count_query is not None:

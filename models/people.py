@@ -1,8 +1,8 @@
 """The school, its academic calendar, classes, students, guardians, subjects and orders."""
 from datetime import date
 
-from sqlalchemy import (Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, and_,
-                        event, func, literal_column, select)
+from sqlalchemy import (ARRAY, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint,
+                        and_, any_, event, func, literal, literal_column, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Versioned, db
@@ -252,10 +252,30 @@ def name_search(text, dialect=None):
         # Told that few rows match, SQLite scans once and sorts the matches instead of walking the name index
         # and the table row by row (0.07 s instead of 0.4 s on 100,000 students for a name late in the alphabet).
         return func.likelihood(condition, literal_column("0.001"))
+    # A plain LIKE elsewhere: on PostgreSQL the migration's trigram index (pg_trgm) answers it for words of three
+    # letters or more, and the planner's estimate of the matches comes from the same statistics.
+    return and_(*(Student.search_name.like(f"%{like_literal(w)}%", escape="\\") for w in words))
+
+
+# Up to this many students matching a name search are handed to a register's query as a list of ids.
+FEW_STUDENTS = 2000
+
+
+def carriers_of_students_named(session, student_column, text):
+    """An SQL condition on a register's `student_column`: its student's ФИО holds every word of `text`.
+
+    On PostgreSQL the matching students are read first (the trigram index: a few milliseconds) and, when few,
+    given as one array: the register's newest-first index is then walked with a hash lookup per row. As a
+    subquery the planner looked every walked row's student up by key (25 ms for a surname of 800 students on
+    100,000); many matches keep the subquery, where the walk finds a page's rows within a few hundred.
+    """
+    dialect = session.get_bind().dialect.name
+    students = name_search(text, dialect)
     if dialect == "postgresql":
-        return and_(*(func.strpos(Student.search_name, w) > 0 for w in words))  # as instr(): a third faster than LIKE
-    condition = and_(*(Student.search_name.like(f"%{like_literal(w)}%", escape="\\") for w in words))
-    return condition
+        ids = session.scalars(select(Student.id).where(students).limit(FEW_STUDENTS + 1)).all()
+        if len(ids) <= FEW_STUDENTS:
+            return student_column == any_(literal(ids, ARRAY(Integer)))
+    return student_column.in_(select(Student.id).where(students))
 
 
 @event.listens_for(Student, "before_insert")

@@ -172,6 +172,21 @@ def test_register_search_by_name_and_by_number(app, login_as, session):
         assert "Б-15" in opened and "search%3D" in link.group(1)
 
 
+@pytest.mark.parametrize("few", [2000, 1])
+def test_register_name_search_finds_the_same_with_few_or_many_matching_students(app, login_as, session,
+                                                                                 monkeypatch, few):
+    # On PostgreSQL up to FEW_STUDENTS matching students go to the register's query as an id list, more as a
+    # subquery: either way a page shows the same files, newest first.
+    import models.people
+
+    monkeypatch.setattr(models.people, "FEW_STUDENTS", few)
+    for n, name in enumerate(("Белова", "Белов", "Беляев", "Чернов")):
+        _personal_file(factories.student(last_name=name, first_name="Анна"), f"Б-2{n}")
+    session.commit()
+    listing = login_as("secretary").get("/admin/personal_file/?search=бел").get_data(as_text=True)
+    assert re.findall(r">\s*(Б-2\d)\s*<", listing) == ["Б-22", "Б-21", "Б-20"]
+
+
 @pytest.mark.parametrize("number, message", [
     ("15", "Номер личного дела записывается"),
     ("Б-1", "уже есть"),

@@ -3,6 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from models import db
+from models.db import include_in_schema_comparison
 
 
 def test_upgraded_schema_matches_the_models(app):
@@ -10,6 +11,7 @@ def test_upgraded_schema_matches_the_models(app):
     with app.app_context():
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                                   "render_as_batch": True})
+                                                                   "render_as_batch": True,
+                                                                   "include_object": include_in_schema_comparison})
             differences = compare_metadata(context, db.metadata)
     assert differences == [], "\n".join(str(d) for d in differences)
