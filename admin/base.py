@@ -178,7 +178,7 @@ class MatrixAccess:
     target = None
 
     def is_accessible(self):
-        return bool(current_user.is_authenticated and can(current_user, self.target, "view"))
+        return allowed(self.target, "view")
 
     def is_visible(self):
         return self.is_accessible()
@@ -187,6 +187,19 @@ class MatrixAccess:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
+
+
+def allowed(target, action):
+    """May the current user do the action on the target (the matrix, see admin/roles.py)?
+
+    The menu asks every view and a list page asks can_edit and the others for every row (two hundred questions a
+    page): the answers are kept on the user object, which is loaded afresh for every request."""
+    user = current_user._get_current_object()
+    answers = user.__dict__.setdefault("_panel_allowed", {})
+    key = (target, action)
+    if key not in answers:
+        answers[key] = bool(user.is_authenticated and can(user, target, action))
+    return answers[key]
 
 
 class RecordLink(BaseListRowAction):
@@ -221,6 +234,7 @@ class SecureModelView(MatrixAccess, ModelView):
     # Lists of personal data: every export is entered in the personal-data disclosure register (003 §7.5.4).
     personal_data = False
 
+    list_template = "admin/register_list.html"
     form_base_class = PanelForm
     model_form_converter = PanelModelConverter
     filter_converter = RuFilterConverter()
@@ -254,7 +268,7 @@ class SecureModelView(MatrixAccess, ModelView):
     def _allowed(self, action):
         if action == "delete" and self.strict:
             return False
-        return current_user.is_authenticated and can(current_user, self.target, action)
+        return allowed(self.target, action)
 
     @property
     def can_create(self):

@@ -1,8 +1,7 @@
 """Menu links to custom pages (blueprints), shown only to roles the matrix lets view the page."""
 from flask_admin.menu import MenuLink
-from flask_login import current_user
 
-from .roles import can
+from .base import allowed
 
 
 class PageLink(MenuLink):
@@ -11,7 +10,7 @@ class PageLink(MenuLink):
         self.page = page  # the matrix row of the page («target» is MenuLink's HTML attribute)
 
     def is_accessible(self):
-        return bool(current_user.is_authenticated and can(current_user, self.page, "view"))
+        return allowed(self.page, "view")
 
     def is_visible(self):
         return self.is_accessible()
