@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
-from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, name_search,
+from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, students_named,
                            student_errors)
 from models.people import order_errors, school_class_errors
 
@@ -102,7 +102,7 @@ class StudentView(SecureModelView):
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         # One LIKE per word on the folded ФИО column: no per-row Unicode lower() (see Student.search_name).
-        condition = name_search(search, self.session.get_bind().dialect.name)
+        condition = students_named(self.session, search)
         if condition is not None:
             query = query.filter(condition)
             if count_query is not None:

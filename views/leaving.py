@@ -11,7 +11,7 @@ from models import db
 from models.leaving import (ITEM_ACTIONS, HandoverAct, LeavingError, promote_classes, promotion_preview,
                             propose_handover, recipients, record_return, reverse_leaving, leave_school)
 from models.people import (LEAVING_REASONS, STUDENT_STATUSES, AcademicYear, School, SchoolClass, Student,
-                           current_year, name_search)
+                           current_year, students_named)
 from models.carriers import CARRIER_STATUSES
 
 from .form_values import form_date
@@ -47,7 +47,7 @@ class LeavingPage(PanelPage):
         q = (request.args.get("q") or "").strip()
         class_id = request.args.get("class_id", type=int)
         query = select(Student).where(Student.status == "studying")
-        condition = name_search(q, db.session.get_bind().dialect.name)
+        condition = students_named(db.session, q)
         if condition is not None:
             query = query.where(condition)
         if class_id:
