@@ -35,11 +35,17 @@ def refresh_query_statistics(session):
         session.execute(text("ANALYZE"))
 
 
-# Indexes only some databases get (made by a migration, not declared on a model): schema comparisons skip them.
-# ix_student_search_name_trgm: a trigram index of the folded ФИО on PostgreSQL with pg_trgm, which answers
-# «LIKE '%соколова%'» from the index instead of reading 100,000 names.
+# Trigram indexes of the folded ФИО that answer «LIKE '%соколова%'» without reading 100,000 names, made by
+# migrations only where the database has them, not declared on a model: schema comparisons skip them.
+# PostgreSQL: the index ix_student_search_name_trgm (pg_trgm); SQLite: the FTS5 table student_name_fts with its
+# shadow tables, kept by triggers on `student`.
 DATABASE_ONLY_INDEXES = frozenset({"ix_student_search_name_trgm"})
+NAME_SEARCH_TABLE = "student_name_fts"
 
 
 def include_in_schema_comparison(obj, name, type_, reflected, compare_to):
-    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+    if type_ == "index":
+        return name not in DATABASE_ONLY_INDEXES
+    if type_ == "table":
+        return not (name or "").startswith(NAME_SEARCH_TABLE)
+    return True

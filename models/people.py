@@ -2,10 +2,11 @@
 from datetime import date
 
 from sqlalchemy import (ARRAY, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint,
-                        and_, any_, event, func, literal, literal_column, select)
+                        and_, any_, column, event, func, literal, literal_column, select, table)
+from sqlalchemy import text as text_clause
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Versioned, db
+from .db import NAME_SEARCH_TABLE, Versioned, db
 
 STUDENT_STATUSES = {
     "studying": "обучается",
@@ -261,27 +262,44 @@ def name_search(text, dialect=None):
 FEW_STUDENTS = 2000
 
 
-def _few_matching_ids(session, condition):
-    """The ids of the students meeting `condition` when there are at most FEW_STUDENTS of them, else None.
+def _few_matching_ids(session, text, condition):
+    """The ids of the students whose ФИО holds every word of `text` (SQL: `condition`) when there are at most
+    FEW_STUDENTS of them and a trigram index can find them; else None.
 
-    PostgreSQL plans a list page's LIMIT as if matches were spread evenly along the order it reads in; a surname
-    is not («Соколова» sits late in the alphabet, 828 of 100,000 students), and walking the order to the 50th
-    match read 86,000 index entries. Few matches are better read from the trigram index first (a few ms); many
-    are found within a few hundred entries of the walk, which stays."""
-    if session.get_bind().dialect.name != "postgresql":
+    A list page's LIMIT is planned as if matches were spread evenly along the order the database reads in; a
+    surname is not («Соколова» sits late in the alphabet, 828 of 100,000 students), and PostgreSQL walked the
+    order to the 50th match through 86,000 index entries, SQLite read all 100,000 names. Few matches are better
+    read from the trigram index first (a few ms); many are found within a few hundred entries of the walk."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        query = select(Student.id).where(condition)
+    elif dialect == "sqlite":
+        words = fold(text).split()
+        # FTS5 uses its trigrams only for a LIKE without ESCAPE, so words with typed wildcards are left to the scan.
+        # Words shorter than a trigram find nothing there (not every name, as a LIKE would).
+        if any(len(w) < 3 or "%" in w or "_" in w or "\\" in w for w in words) or session.scalar(
+                text_clause("SELECT 1 FROM sqlite_master WHERE name = :table"), {"table": NAME_SEARCH_TABLE}) is None:
+            return None
+        index = table(NAME_SEARCH_TABLE, column("rowid"), column("search_name"))
+        query = select(index.c.rowid).where(*(index.c.search_name.like(f"%{w}%") for w in words))
+    else:
         return None
-    ids = session.scalars(select(Student.id).where(condition).limit(FEW_STUDENTS + 1)).all()
+    ids = session.scalars(query.limit(FEW_STUDENTS + 1)).all()
     return ids if len(ids) <= FEW_STUDENTS else None
 
 
 def students_named(session, text):
     """An SQL condition on Student for a list ordered by name: the ФИО holds every word of `text` (None for none)."""
-    condition = name_search(text, session.get_bind().dialect.name)
-    if condition is not None and _few_matching_ids(session, condition) is not None:
+    dialect = session.get_bind().dialect.name
+    condition = name_search(text, dialect)
+    ids = _few_matching_ids(session, text, condition) if condition is not None else None
+    if ids is None:
+        return condition
+    if dialect == "postgresql":
         # Materialized: the matches are read first and then sorted, instead of the walk along the name index.
         matching = select(Student.id).where(condition).cte("matching_students").prefix_with("MATERIALIZED")
         return Student.id.in_(select(matching.c.id))
-    return condition
+    return Student.id.in_(ids)
 
 
 def carriers_of_students_named(session, student_column, text):
@@ -290,11 +308,14 @@ def carriers_of_students_named(session, student_column, text):
     Few matching students go to the register's query as one array: its newest-first index is then walked with a
     hash lookup per row (as a subquery the planner looked every walked row's student up by key: 25 ms for 828
     students of 100,000)."""
-    condition = name_search(text, session.get_bind().dialect.name)
-    ids = _few_matching_ids(session, condition)
-    if ids is not None:
+    dialect = session.get_bind().dialect.name
+    condition = name_search(text, dialect)
+    ids = _few_matching_ids(session, text, condition)
+    if ids is None:
+        return student_column.in_(select(Student.id).where(condition))
+    if dialect == "postgresql":
         return student_column == any_(literal(ids, ARRAY(Integer)))
-    return student_column.in_(select(Student.id).where(condition))
+    return student_column.in_(ids)
 
 
 @event.listens_for(Student, "before_insert")

@@ -233,3 +233,26 @@ def test_name_search_lists_the_same_students_in_order_with_few_or_many_matches(a
         db.session.commit()
     page = login_as("secretary").get("/admin/student/", query_string={"search": "ова"}).get_data(as_text=True)
     assert re.findall(r"(Белова|Соколова|Чернова|Соколов|Ершов)\b", page) == ["Белова", "Соколова", "Чернова"]
+    short = login_as("secretary").get("/admin/student/", query_string={"search": "ов"}).get_data(as_text=True)
+    assert re.findall(r"(Белова|Соколова|Чернова|Соколов|Ершов)\b", short) == \
+        ["Белова", "Ершов", "Соколов", "Соколова", "Чернова"]  # shorter than a trigram: still every match
+
+
+def test_name_search_follows_renamed_and_deleted_students(app, login_as):
+    # The trigram index of names is kept by the database on every insert, update and delete.
+    with app.app_context():
+        klass = factories.school_class(grade=5, letter="Г")
+        renamed = factories.student("Прежнева", "Ольга", klass=klass, sex="female")
+        gone = factories.student("Удалёнкин", "Илья", klass=klass)
+        db.session.commit()
+        renamed.last_name = "Новикова"
+        db.session.delete(gone)
+        db.session.commit()
+    panel = login_as("secretary")
+
+    def found(text):
+        return panel.get("/admin/student/", query_string={"search": text}).get_data(as_text=True)
+
+    assert "Новикова" in found("новикова")
+    assert "Прежнева" not in found("прежнева") and "Новикова" not in found("прежнева")
+    assert "Удалёнкин" not in found("удаленкин")
