@@ -851,9 +851,16 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
         for row in preview.inserts:
             row["import_id"] = batch.id
         # In chunks only so the page can show how far the writing got; still one transaction.
+        # psycopg sends an executemany as one INSERT per row (10,000 marks: 1.3 s); COPY streams them (0.5 s). A
+        # multi-row VALUES insert was slower still: SQLAlchemy compiles every row's parameters.
+        copy = session.get_bind().dialect.name == "postgresql"
         for start in range(0, len(preview.inserts), PROGRESS_EVERY * 2):
             progress("write", start, total)
-            session.execute(insert(table), preview.inserts[start:start + PROGRESS_EVERY * 2])
+            chunk = preview.inserts[start:start + PROGRESS_EVERY * 2]
+            if copy:
+                _copy_rows(session, table, chunk)
+            else:
+                session.execute(insert(table), chunk)
     if preview.updates:
         progress("write", len(preview.inserts), total)
         for row in preview.updates:
@@ -864,6 +871,16 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
     session.flush()
     progress("write", total, total)
     return batch
+
+
+def _copy_rows(session, table, rows):
+    """Write `rows` (dicts with the same keys) into `table` by PostgreSQL's COPY, in the session's transaction."""
+    columns = list(rows[0])
+    connection = session.connection().connection.dbapi_connection
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
 
 
 def flat_template_xlsx():
