@@ -275,13 +275,15 @@ def _few_matching_ids(session, text, condition):
         query = select(Student.id).where(condition)
     elif dialect == "sqlite":
         words = fold(text).split()
-        # FTS5 uses its trigrams only for a LIKE without ESCAPE, so words with typed wildcards are left to the scan.
-        # Words shorter than a trigram find nothing there (not every name, as a LIKE would).
-        if any(len(w) < 3 or "%" in w or "_" in w or "\\" in w for w in words) or session.scalar(
+        # Words shorter than a trigram find nothing in the index (not every name, as a LIKE would).
+        if any(len(w) < 3 for w in words) or session.scalar(
                 text_clause("SELECT 1 FROM sqlite_master WHERE name = :table"), {"table": NAME_SEARCH_TABLE}) is None:
             return None
-        index = table(NAME_SEARCH_TABLE, column("rowid"), column("search_name"))
-        query = select(index.c.rowid).where(*(index.c.search_name.like(f"%{w}%") for w in words))
+        # Each word as a quoted phrase: with the trigram tokenizer that is «occurs anywhere», as LIKE '%…%', and
+        # the characters a user types mean only themselves (MATCH reads 828 names in 2 ms, LIKE in 9 ms).
+        phrases = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+        index = table(NAME_SEARCH_TABLE, column("rowid"))
+        query = select(index.c.rowid).where(literal_column(NAME_SEARCH_TABLE).op("MATCH")(phrases))
     else:
         return None
     ids = session.scalars(query.limit(FEW_STUDENTS + 1)).all()

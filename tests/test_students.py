@@ -256,3 +256,15 @@ def test_name_search_follows_renamed_and_deleted_students(app, login_as):
     assert "Новикова" in found("новикова")
     assert "Прежнева" not in found("прежнева") and "Новикова" not in found("прежнева")
     assert "Удалёнкин" not in found("удаленкин")
+
+
+def test_name_search_text_is_never_index_query_syntax(app, login_as):
+    # SQLite's name index takes each word as a quoted phrase: quotes, stars and operators typed are plain text.
+    with app.app_context():
+        factories.student("Соколова", "Мария", klass=factories.school_class(grade=5, letter="Д"), sex="female")
+        db.session.commit()
+    panel = login_as("secretary")
+    for text in ('ова" OR "', "сок* NOT мар", 'соколова "мария"', "NEAR(соколова)"):
+        response = panel.get("/admin/student/", query_string={"search": text})
+        assert response.status_code == 200 and "Соколова" not in response.get_data(as_text=True), text
+    assert "Соколова" in panel.get("/admin/student/", query_string={"search": "соколова мария"}).get_data(as_text=True)
