@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from markupsafe import Markup, escape
 from sqlalchemy import inspect as sa_inspect, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import fields
 from wtforms.fields import HiddenField
@@ -384,8 +384,10 @@ class SecureModelView(MatrixAccess, ModelView):
         ids = [row[0] for row in self._page_ids(query, key)]
         if not ids:
             return count, []
+        # The 50 rows with their related rows joined: one query instead of one per relation.
+        joined = [joinedload(rel) for rel in getattr(self, "_page_relations", ())]
         rows = {getattr(row, self._primary_key): row
-                for row in self.session.query(self.model).options(*related).filter(key.in_(ids))}
+                for row in self.session.query(self.model).options(*joined).filter(key.in_(ids))}
         return count, [rows[i] for i in ids if i in rows]
 
     def _page_ids(self, query, key):
