@@ -258,7 +258,7 @@ def name_search(text, dialect=None):
     return and_(*(Student.search_name.like(f"%{like_literal(w)}%", escape="\\") for w in words))
 
 
-# Up to this many students matching a name search are treated as «few» on PostgreSQL (see below).
+# Up to this many students matching a name search count as «few» (see _few_matching_ids).
 FEW_STUDENTS = 2000
 
 
