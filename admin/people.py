@@ -101,7 +101,7 @@ class StudentView(SecureModelView):
     simple_list_pager = True  # a district's 100,000 students: no COUNT(*) per list page
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        # One LIKE per word on the folded ФИО column: no per-row Unicode lower() (see Student.search_name).
+        # Every word in the folded ФИО column, through the trigram index when it has few matches (students_named).
         condition = students_named(self.session, search)
         if condition is not None:
             query = query.filter(condition)
