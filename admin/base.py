@@ -3,12 +3,13 @@ import warnings
 from datetime import date, datetime
 from urllib.parse import quote
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, session, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.form import AdminModelConverter
-from flask_admin.form import DatePickerWidget
+from flask_admin.form import DatePickerWidget, Select2Field, Select2Widget
 from flask_admin.model.form import converts
 from flask_admin.model import typefmt
 from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
@@ -70,12 +71,60 @@ class RuDateField(fields.DateField):
             raise ValueError("Введите дату в виде ДД.ММ.ГГГГ, например 03.05.2010.")
 
 
+class PanelSelectWidget(Select2Widget):
+    """Flask-Admin's select with plain options written in one step.
+
+    WTForms builds every <option> through html_params and Markup.format; an edit form with inline lists writes a
+    few hundred of them (years, subjects, users, marks), a tenth of the page's time. The markup is the same."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        value = choice.value
+        if kwargs or choice.render_kw or value is None or isinstance(value, bool):
+            return super().render_option(choice, **kwargs)
+        selected = " selected" if choice.selected else ""
+        label = choice.label or value
+        return Markup(f'<option{selected} value="{escape(value)}">{escape(label)}</option>')
+
+
+def _request_rows(key, factory):
+    """The rows of a select's query, read once per request: a form with inline lists asks for the same academic
+    years or users in every row and in the template of a new row."""
+
+    def rows():
+        if not has_request_context():
+            return factory()
+        cache = request.__dict__.setdefault("_panel_select_rows", {})
+        if key not in cache:
+            cache[key] = list(factory())
+        return cache[key]
+
+    return rows
+
+
 class PanelModelConverter(AdminModelConverter):
     # Same name as Flask-Admin's method: both claim "Date", and the converter table is built by name order.
     @converts("Date")
     def convert_date(self, field_args, **extra):
         field_args.pop("widget", None)
         return RuDateField(**field_args)
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        if getattr(self.view, "_form_ajax_refs", {}).get(prop.key) is None:
+            factory = kwargs.get("query_factory")
+            if factory is None:
+                session = self.session
+                factory = lambda: session.query(remote_model)  # noqa: E731
+            kwargs["query_factory"] = _request_rows((remote_model, kwargs.get("query_factory")), factory)
+        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+
+    def convert(self, *args, **kwargs):
+        field = super().convert(*args, **kwargs)
+        field_class = getattr(field, "field_class", None)
+        if field_class is not None and issubclass(field_class, (QuerySelectField, Select2Field)) \
+                and "widget" not in field.kwargs:
+            field.kwargs["widget"] = PanelSelectWidget(multiple=issubclass(field_class, QuerySelectMultipleField))
+        return field
 
 
 def _date_format(view, value, name=None):

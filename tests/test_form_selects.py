@@ -1,0 +1,63 @@
+"""Selects of generated forms: the same markup as WTForms writes, reference rows read once per request, never stale."""
+from datetime import date
+
+from flask_admin.form import Select2Field, Select2Widget
+from sqlalchemy import event, select
+from wtforms import Form
+
+import factories
+from admin.base import PanelSelectWidget
+from models import CarrierKind, PersonalFile, db
+from models.people import current_year
+
+CHOICES = [("", ""), ("a<b", 'Тег <b> & "кавычки"'), ("2", "Второй"), ("3", "")]
+
+
+class PlainForm(Form):
+    field = Select2Field(choices=CHOICES, allow_blank=True, widget=Select2Widget())
+
+
+class PanelForm(Form):
+    field = Select2Field(choices=CHOICES, allow_blank=True, widget=PanelSelectWidget())
+
+
+def test_panel_select_writes_the_markup_wtforms_writes():
+    for value in ("a<b", "2", "", None):
+        panel = str(PanelForm(data={"field": value}).field())
+        assert panel == str(PlainForm(data={"field": value}).field())
+    chosen = str(PanelForm(data={"field": "a<b"}).field())
+    assert '<option selected value="a&lt;b">Тег &lt;b&gt; &amp; &#34;кавычки&#34;</option>' in chosen
+    assert '<option value="3">3</option>' in chosen  # an empty label shows the value, as in WTForms
+
+
+def _year_lists(statements):
+    return [s for s in statements if "FROM academic_year" in s and "WHERE" not in s]
+
+
+def test_edit_form_reads_the_years_once_and_afresh_on_the_next_request(app, login_as, session):
+    kind = session.scalar(select(CarrierKind).where(CarrierKind.code == "personal_file"))
+    record = PersonalFile(kind=kind, number="И-1", student=factories.student(), created_on=date(2019, 9, 1))
+    session.add(record)
+    session.commit()
+    year = current_year(session).name
+    panel = login_as("secretary")
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        page = panel.get(f"/admin/personal_file/edit/?id={record.id}").get_data(as_text=True)
+        # The annual marks and the certifications both offer every academic year: one query serves both.
+        assert page.count(year) >= 2
+        assert len(_year_lists(statements)) == 1
+
+        added = factories.other_year()
+        session.commit()
+        statements.clear()
+        page = panel.get(f"/admin/personal_file/edit/?id={record.id}").get_data(as_text=True)
+        assert added.name in page
+        assert len(_year_lists(statements)) == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
