@@ -23,6 +23,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import fields
 from wtforms.fields import HiddenField
+from wtforms.fields.core import UnboundField
+from wtforms.form import BaseForm
 
 from models import db
 from models.carriers import StrictAccountabilityError
@@ -87,7 +89,7 @@ class PanelSelectWidget(Select2Widget):
         return Markup(f'<option{selected} value="{escape(value)}">{escape(label)}</option>')
 
 
-def _request_rows(key, factory):
+def request_rows(key, factory):
     """The rows of a select's query, read once per request: a form with inline lists asks for the same academic
     years or users in every row and in the template of a new row."""
 
@@ -99,7 +101,22 @@ def _request_rows(key, factory):
             cache[key] = list(factory())
         return cache[key]
 
+    rows.request_rows = True
     return rows
+
+
+def _select_row_lists(form_class):
+    """The request_rows lists of a form class's selects, its inline forms' included."""
+    for name in dir(form_class):
+        unbound = getattr(form_class, name, None)
+        if not isinstance(unbound, UnboundField):
+            continue
+        factory = unbound.kwargs.get("query_factory")
+        if getattr(factory, "request_rows", False):
+            yield factory
+        for arg in unbound.args:  # an inline list carries its row's form class
+            if isinstance(arg, type) and issubclass(arg, BaseForm):
+                yield from _select_row_lists(arg)
 
 
 class PanelModelConverter(AdminModelConverter):
@@ -115,7 +132,7 @@ class PanelModelConverter(AdminModelConverter):
             if factory is None:
                 session = self.session
                 factory = lambda: session.query(remote_model)  # noqa: E731
-            kwargs["query_factory"] = _request_rows((remote_model, kwargs.get("query_factory")), factory)
+            kwargs["query_factory"] = request_rows((remote_model, kwargs.get("query_factory")), factory)
         return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
     def convert(self, *args, **kwargs):
@@ -465,6 +482,11 @@ class SecureModelView(MatrixAccess, ModelView):
         return self._scoped(super().get_count_query())
 
     def get_one(self, id):
+        if request.method == "GET" and (request.endpoint or "").endswith(".edit_view"):
+            # The form's option lists first: the record's own kind, custodian or year is then among the rows already
+            # read, and showing it on the form costs no query of its own.
+            for rows in _select_row_lists(self._edit_form_class):
+                rows()
         record = super().get_one(id)
         if record is not None and self.class_scope is not None and own_class_only(current_user, self.target):
             visible = self.get_query().filter(

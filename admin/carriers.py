@@ -16,7 +16,7 @@ from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, M
                               annual_mark_error, copy_completeness, personal_file_errors, stored_certificate_errors,
                               stored_upload_name, suggest_personal_file_number, upload_error)
 
-from .base import SecureModelView, choices_formatter
+from .base import SecureModelView, choices_formatter, request_rows
 
 CARRIER_LABELS = {
     "kind": "Вид носителя", "number": "Номер", "title": "Наименование", "student": "Обучающийся",
@@ -93,7 +93,7 @@ class CarrierView(SecureModelView):
     def scaffold_form(self):
         form_class = super().scaffold_form()
         if hasattr(form_class, "kind"):
-            form_class.kind.kwargs["query_factory"] = self._kind_query
+            form_class.kind.kwargs["query_factory"] = request_rows((CarrierKind, self.kind_codes), self._kind_query)
         return form_class
 
     def _apply_search(self, query, count_query, joins, count_joins, search):

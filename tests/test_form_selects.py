@@ -61,3 +61,29 @@ def test_edit_form_reads_the_years_once_and_afresh_on_the_next_request(app, logi
         assert len(_year_lists(statements)) == 1
     finally:
         event.remove(db.engine, "before_cursor_execute", remember)
+
+
+def test_edit_form_shows_its_kind_and_custodian_from_the_option_lists(app, login_as, session):
+    kind = session.scalar(select(CarrierKind).where(CarrierKind.code == "personal_file"))
+    keeper = factories.user("keeper", "officer", full_name="Хранитель Анна")
+    record = PersonalFile(kind=kind, number="И-2", student=factories.student(), created_on=date(2019, 9, 1),
+                          custodian=keeper)
+    session.add(record)
+    session.commit()
+    panel = login_as("secretary")
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        page = panel.get(f"/admin/personal_file/edit/?id={record.id}").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert f'<option selected value="{kind.id}">{kind.name}</option>' in page
+    assert f'<option selected value="{keeper.id}">Хранитель Анна</option>' in page
+    # Each is read with its select's options, not once more by itself.
+    assert [s for s in statements if "FROM carrier_kind" in s and "carrier_kind.id =" in s] == []
+    user_rows = [s for s in statements if 'FROM "user" WHERE "user".id =' in s or "FROM user WHERE user.id =" in s]
+    assert len(user_rows) == 1  # the logged-in user, loaded by Flask-Login
