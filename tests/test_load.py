@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from panel_server import OrderWriter, Server, flask_cli
 
 CLIENTS = 20
-SECONDS = float(os.environ.get("LOAD_SECONDS", "10"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))  # the load requirement: 20 clients for 30 s
 PASSWORD = "load-password-1"
 
 
