@@ -398,6 +398,11 @@ class SecureModelView(MatrixAccess, ModelView):
             self.session.commit()
         return response
 
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        g.lookup_view = self  # the look-ups narrow a class teacher's rows by this register's rights
+        return super().ajax_lookup()
+
     def get_list_row_actions(self):
         # The per-row delete button is a small form with its CSRF token: half of a list page's time.
         actions = []

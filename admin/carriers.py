@@ -17,6 +17,7 @@ from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, M
                               stored_upload_name, suggest_personal_file_number, upload_error)
 
 from .base import SecureModelView, choices_formatter, request_rows
+from .lookups import PortfolioLookup, StudentLookup
 
 CARRIER_LABELS = {
     "kind": "Вид носителя", "number": "Номер", "title": "Наименование", "student": "Обучающийся",
@@ -75,7 +76,7 @@ class CarrierView(SecureModelView):
     # A district holds 100,000 students and thousands of classes: the form looks them up as you type
     # instead of rendering every one of them into a <select>.
     form_ajax_refs = {
-        "student": {"fields": ("last_name", "first_name", "middle_name"), "page_size": 20},
+        "student": StudentLookup("student"),
         "school_class": {"fields": ("name",), "page_size": 30},
     }
 
@@ -235,6 +236,7 @@ class ExamProtocolView(CarrierView):
     form_choices = {"exam": _choices(EXAMS), "status": _choices(CARRIER_STATUSES)}
     inline_models = ((__import__("models").ExamResult, {
         "form_columns": ("id", "student", "primary_score", "mark", "seen_on"),
+        "form_ajax_refs": {"student": StudentLookup("student")},
         "column_labels": {"student": "Обучающийся", "primary_score": "Первичный балл", "mark": "Отметка / балл",
                           "seen_on": "Ознакомлен (дата подписи)"}}),)
 
@@ -506,6 +508,7 @@ class PortfolioItemView(SecureModelView):
     form_choices = {"item_kind": _choices(PORTFOLIO_ITEM_KINDS), "level": _choices(PORTFOLIO_LEVELS),
                     "result": _choices(PORTFOLIO_RESULTS)}
     form_extra_fields = {"upload": FileField("Скан (PDF, JPG, PNG)")}
+    form_ajax_refs = {"portfolio": PortfolioLookup("portfolio")}
 
     def _upload_dir(self):
         from flask import current_app

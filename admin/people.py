@@ -9,6 +9,7 @@ from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, 
 from models.people import order_errors, school_class_errors
 
 from .base import SecureModelView, choices_formatter
+from .lookups import StudentLookup
 
 PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО"}
 
@@ -133,7 +134,7 @@ class GuardianView(SecureModelView):
     column_formatters_export = column_formatters
     form_columns = ("last_name", "first_name", "middle_name", "kind", "students", "phone", "identity_document",
                     "address")
-    form_ajax_refs = {"students": {"fields": ("last_name", "first_name", "middle_name"), "page_size": 20}}
+    form_ajax_refs = {"students": StudentLookup("students")}
     form_choices = {"kind": _choices(GUARDIAN_KINDS)}
 
     def domain_errors(self, form, model):

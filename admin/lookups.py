@@ -1,0 +1,77 @@
+"""Look-ups as you type for selects over large tables: a student by the words of the ФИО, a portfolio by its student.
+
+A district holds 100,000 students and 50,000 portfolios: a plain <select> of them took seconds to render (a
+portfolio item's form: 15 s, one query per portfolio for its student's name)."""
+from flask import g
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from models import Portfolio, SchoolClass, Student, db
+from models.people import carriers_of_students_named, students_named
+
+from .roles import own_class_only
+
+MAX_ROWS = 50  # the page size comes from the request: a look-up never lists more than this
+
+
+def student_label(student):
+    """«Иванов Пётр Сергеевич (05.03.2014, 5А)»: namesakes told apart by birth date and class."""
+    details = [student.birth_date.strftime("%d.%m.%Y")] if student.birth_date else []
+    if student.school_class is not None:
+        details.append(student.school_class.name)
+    return f"{student.full_name} ({', '.join(details)})" if details else student.full_name
+
+
+def _own_students_only(query, student_column):
+    """A class teacher looks up only the own class, as the register's list shows only it (see the view's
+    ajax_lookup, which names the register being filled in)."""
+    view = g.get("lookup_view")
+    if view is None or not own_class_only(current_user, view.target):
+        return query
+    own_classes = select(SchoolClass.id).where(SchoolClass.class_teacher_id == current_user.id)
+    return query.filter(student_column.in_(select(Student.id).where(Student.school_class_id.in_(own_classes))))
+
+
+class StudentLookup(QueryAjaxModelLoader):
+    """Every typed word in the folded ФИО, in any order, «ё» as «е», any case («иванов пётр», «Пётр Иванов»)."""
+
+    def __init__(self, name, page_size=20):
+        super().__init__(name, db.session, Student, fields=("last_name",), page_size=page_size)
+
+    def format(self, model):
+        return None if model is None else (model.id, student_label(model))
+
+    def get_list(self, term, offset=0, limit=20):
+        condition = students_named(db.session, term or "")
+        if condition is None:
+            return []
+        query = _own_students_only(db.session.query(Student), Student.id)
+        return (query.options(joinedload(Student.school_class)).filter(condition)
+                .order_by(Student.last_name, Student.first_name, Student.id)
+                .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
+
+
+class PortfolioLookup(QueryAjaxModelLoader):
+    """A portfolio found by its student's name; shown as the portfolio's title with the student."""
+
+    def __init__(self, name, page_size=20):
+        super().__init__(name, db.session, Portfolio, fields=("title",), page_size=page_size)
+
+    def format(self, model):
+        if model is None:
+            return None
+        owner = student_label(model.student) if model.student is not None else ""
+        return model.id, ", ".join(part for part in (model.title, owner) if part) or f"Портфолио № {model.id}"
+
+    def get_list(self, term, offset=0, limit=20):
+        text = " ".join((term or "").split())
+        if not text:
+            return []
+        query = _own_students_only(db.session.query(Portfolio), Portfolio.student_id)
+        return (query
+                .options(joinedload(Portfolio.student).joinedload(Student.school_class))
+                .filter(carriers_of_students_named(db.session, Portfolio.student_id, text))
+                .order_by(Portfolio.id.desc())
+                .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
