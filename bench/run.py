@@ -156,6 +156,10 @@ def cases(app, ids):
          0.06, True),
         ("Обучающийся: форма правки", f"/admin/student/edit/?id={ids['student_id']}",
          f"/bare/student/edit/?id={ids['student_id']}", 0.06, False),
+        # Forms that pick a student or a portfolio among a district's 100,000 / 50,000 (look-ups as you type);
+        # no bare twin: Flask-Admin's own select takes 3.6 s and 15 s to render there.
+        ("Протокол ГИА: форма правки", f"/admin/gia_protocol/edit/?id={ids['gia_protocol_id']}", None, 0.06, False),
+        ("Достижение портфолио: новая запись", "/admin/portfolio_item/new/", None, 0.06, False),
         ("Книга выдачи: PDF класса", f"/admin/issuance/book.pdf?book_id={ids['book_id']}&class_id={klass}", None,
          0.3, False),
         ("Анализ: класс", f"/marks/analysis?year={year}&class_id={klass}", None, 0.1, False),

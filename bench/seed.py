@@ -333,5 +333,7 @@ def fixtures():
                                     .offset(db.session.scalar(select(func.count(PersonalFile.id))) // 2).limit(1))
     middle_student = db.session.scalar(select(Student.id).where(Student.status == "studying").order_by(Student.id)
                                        .limit(1))
+    gia_protocol = db.session.scalar(select(ExamProtocol.id).join(CarrierKind, CarrierKind.id == ExamProtocol.kind_id)
+                                     .where(CarrierKind.code == "gia_protocol").order_by(ExamProtocol.id))
     return dict(year_id=current.id, class_id=nine.id, book_id=book, personal_file_id=middle_file,
-                student_id=middle_student)
+                student_id=middle_student, gia_protocol_id=gia_protocol)
