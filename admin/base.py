@@ -73,11 +73,15 @@ class RuDateField(fields.DateField):
             raise ValueError("Введите дату в виде ДД.ММ.ГГГГ, например 03.05.2010.")
 
 
+BLANK_CHOICE = "__None"  # the value Flask-Admin gives the empty choice of an optional select
+
+
 class PanelSelectWidget(Select2Widget):
     """Flask-Admin's select with plain options written in one step.
 
     WTForms builds every <option> through html_params and Markup.format; an edit form with inline lists writes a
-    few hundred of them (years, subjects, users, marks), a tenth of the page's time. The markup is the same."""
+    few hundred of them (years, subjects, users, marks), a tenth of the page's time. The markup is the same, except
+    that the empty choice is shown empty."""
 
     @classmethod
     def render_option(cls, choice, **kwargs):
@@ -85,7 +89,8 @@ class PanelSelectWidget(Select2Widget):
         if kwargs or choice.render_kw or value is None or isinstance(value, bool):
             return super().render_option(choice, **kwargs)
         selected = " selected" if choice.selected else ""
-        label = choice.label or value
+        # WTForms shows an option without a label by its value: the empty choice of an optional select read «__None».
+        label = choice.label or ("" if value == BLANK_CHOICE else value)
         return Markup(f'<option{selected} value="{escape(value)}">{escape(label)}</option>')
 
 
@@ -127,7 +132,11 @@ class PanelModelConverter(AdminModelConverter):
         return RuDateField(**field_args)
 
     def _model_select_field(self, prop, multiple, remote_model, **kwargs):
-        if getattr(self.view, "_form_ajax_refs", {}).get(prop.key) is None:
+        loader = getattr(self.view, "_form_ajax_refs", {}).get(prop.key)
+        if loader is not None:
+            # Flask-Admin's own prompt reads «Пожалуйста, выберите модель».
+            loader.options.setdefault("placeholder", "Начните вводить, чтобы найти")
+        else:
             factory = kwargs.get("query_factory")
             if factory is None:
                 session = self.session

@@ -77,7 +77,7 @@ class CarrierView(SecureModelView):
     # instead of rendering every one of them into a <select>.
     form_ajax_refs = {
         "student": StudentLookup("student"),
-        "school_class": {"fields": ("name",), "page_size": 30},
+        "school_class": {"fields": ("name",), "page_size": 30, "placeholder": "Начните вводить класс, например 5А"},
     }
 
     def __init__(self, model, **kwargs):
@@ -195,11 +195,14 @@ class PersonalFileView(CarrierView):
     inline_models = (
         (__import__("models").AnnualMark, {
             "form_columns": ("id", "academic_year", "grade", "subject", "value"),
+            "row_label": "Годовая отметка", "new_label": "Новая годовая отметка",
+            "add_label": "Добавить годовую отметку",
             "form_choices": {"value": _choices(MARK_VALUES)},
             "column_labels": {"academic_year": "Учебный год", "grade": "Класс (параллель)", "subject": "Предмет",
                               "value": "Годовая отметка"}}),
         (__import__("models").AnnualCertification, {
             "form_columns": ("id", "academic_year", "certified_by", "certified_on"),
+            "row_label": "Заверение", "new_label": "Новое заверение", "add_label": "Добавить заверение",
             "column_labels": {"academic_year": "Учебный год", "certified_by": "Заверил (классный руководитель)",
                               "certified_on": "Дата заверения"}}),
     )
@@ -236,6 +239,7 @@ class ExamProtocolView(CarrierView):
     form_choices = {"exam": _choices(EXAMS), "status": _choices(CARRIER_STATUSES)}
     inline_models = ((__import__("models").ExamResult, {
         "form_columns": ("id", "student", "primary_score", "mark", "seen_on"),
+        "row_label": "Результат", "new_label": "Новый результат", "add_label": "Добавить результат обучающегося",
         "form_ajax_refs": {"student": StudentLookup("student")},
         "column_labels": {"student": "Обучающийся", "primary_score": "Первичный балл", "mark": "Отметка / балл",
                           "seen_on": "Ознакомлен (дата подписи)"}}),)
@@ -388,6 +392,7 @@ class EjournalCopyView(CarrierView):
     form_choices = {"file_format": _choices(COPY_FORMATS), "status": _choices(CARRIER_STATUSES)}
     inline_models = ((__import__("models").CopyMedium, {
         "form_columns": ("id", "medium_type", "location", "file_path", "sha256"),
+        "row_label": "Носитель копии", "new_label": "Новый носитель копии", "add_label": "Добавить носитель копии",
         "form_choices": {"medium_type": _choices(MEDIUM_TYPES)},
         "column_labels": {"medium_type": "Вид носителя", "location": "Где хранится (сейф, кабинет)",
                           "file_path": "Путь к файлу (если доступен с сервера)",

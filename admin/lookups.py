@@ -5,11 +5,11 @@ portfolio item's form: 15 s, one query per portfolio for its student's name)."""
 from flask import g
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from models import Portfolio, SchoolClass, Student, db
-from models.people import carriers_of_students_named, students_named
+from models import Guardian, Portfolio, SchoolClass, Student, db
+from models.people import carriers_of_students_named, fold, like_literal, students_named
 
 from .roles import own_class_only
 
@@ -38,7 +38,8 @@ class StudentLookup(QueryAjaxModelLoader):
     """Every typed word in the folded ФИО, in any order, «ё» as «е», any case («иванов пётр», «Пётр Иванов»)."""
 
     def __init__(self, name, page_size=20):
-        super().__init__(name, db.session, Student, fields=("last_name",), page_size=page_size)
+        super().__init__(name, db.session, Student, fields=("last_name",), page_size=page_size,
+                         placeholder="Начните вводить фамилию и имя")
 
     def format(self, model):
         return None if model is None else (model.id, student_label(model))
@@ -57,7 +58,8 @@ class PortfolioLookup(QueryAjaxModelLoader):
     """A portfolio found by its student's name; shown as the portfolio's title with the student."""
 
     def __init__(self, name, page_size=20):
-        super().__init__(name, db.session, Portfolio, fields=("title",), page_size=page_size)
+        super().__init__(name, db.session, Portfolio, fields=("title",), page_size=page_size,
+                         placeholder="Начните вводить фамилию обучающегося")
 
     def format(self, model):
         if model is None:
@@ -74,4 +76,24 @@ class PortfolioLookup(QueryAjaxModelLoader):
                 .options(joinedload(Portfolio.student).joinedload(Student.school_class))
                 .filter(carriers_of_students_named(db.session, Portfolio.student_id, text))
                 .order_by(Portfolio.id.desc())
+                .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
+
+
+class GuardianLookup(QueryAjaxModelLoader):
+    """A parent or guardian by the words of the ФИО in any order («анна иванова»), any case, «е» for «ё»."""
+
+    def __init__(self, name, page_size=20):
+        super().__init__(name, db.session, Guardian, fields=("last_name", "first_name", "middle_name"),
+                         page_size=page_size, placeholder="Начните вводить фамилию и имя")
+
+    def get_list(self, term, offset=0, limit=20):
+        words = fold(term).split()
+        if not words:
+            return []
+        # Both sides folded: lower case (Unicode on SQLite too, see app.py) and «ё» as «е».
+        columns = [func.replace(func.lower(c), "ё", "е") for c in (Guardian.last_name, Guardian.first_name,
+                                                                   Guardian.middle_name)]
+        condition = and_(*(or_(*(c.like(f"%{like_literal(word)}%", escape="\\") for c in columns)) for word in words))
+        return (db.session.query(Guardian).filter(condition)
+                .order_by(Guardian.last_name, Guardian.first_name, Guardian.id)
                 .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())

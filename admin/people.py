@@ -9,7 +9,7 @@ from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, 
 from models.people import order_errors, school_class_errors
 
 from .base import SecureModelView, choices_formatter
-from .lookups import StudentLookup
+from .lookups import GuardianLookup, StudentLookup
 
 PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО"}
 
@@ -96,7 +96,7 @@ class StudentView(SecureModelView):
                     "enrolled_on", "enrolment_order")
     form_choices = {"sex": _choices(SEXES)}
     # Guardians are looked up as you type: a large school has thousands of them.
-    form_ajax_refs = {"guardians": {"fields": ("last_name", "first_name", "middle_name"), "page_size": 20}}
+    form_ajax_refs = {"guardians": GuardianLookup("guardians")}
     form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс",
                                                                    "query_factory": _classes_with_years}}
     simple_list_pager = True  # a district's 100,000 students: no COUNT(*) per list page

@@ -1,6 +1,7 @@
 """Selects of generated forms: the same markup as WTForms writes, reference rows read once per request, never stale."""
 from datetime import date
 
+from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.form import Select2Field, Select2Widget
 from sqlalchemy import event, select
 from wtforms import Form
@@ -28,6 +29,19 @@ def test_panel_select_writes_the_markup_wtforms_writes():
     chosen = str(PanelForm(data={"field": "a<b"}).field())
     assert '<option selected value="a&lt;b">Тег &lt;b&gt; &amp; &#34;кавычки&#34;</option>' in chosen
     assert '<option value="3">3</option>' in chosen  # an empty label shows the value, as in WTForms
+
+
+def test_empty_choice_of_an_optional_record_select_is_shown_empty():
+    rows = [(1, "Хранитель Анна"), (2, "Хранитель Борис")]
+
+    class Custodian(Form):
+        field = QuerySelectField(query_factory=lambda: rows, get_pk=lambda row: row[0],
+                                 get_label=lambda row: row[1], allow_blank=True, widget=PanelSelectWidget())
+
+    empty = str(Custodian().field())
+    assert '<option selected value="__None"></option>' in empty  # WTForms would label it «__None»
+    assert "__None</option>" not in empty
+    assert '<option selected value="2">Хранитель Борис</option>' in str(Custodian(data={"field": rows[1]}).field())
 
 
 def _year_lists(statements):

@@ -100,3 +100,23 @@ def test_class_teacher_looks_up_only_the_own_class(app, login_as, session):
         "Портфолио Орлов, Орлов Глеб Сергеевич (05.03.2014, 7В)"]
     secretary = login_as("secretary")
     assert len(_names(secretary, "/admin/portfolio_item/ajax/lookup/?name=portfolio&query=орлов")) == 2
+
+
+def test_guardian_lookup_takes_the_words_in_any_order_case_and_yo(app, login_as, session):
+    factories.guardian("Семёнова", "Анна")
+    factories.guardian("Иванова", "Анна")
+    session.commit()
+    panel = login_as("secretary")
+    lookup = "/admin/student/ajax/lookup/?name=guardians&query="
+    assert _names(panel, lookup + "анна семенова") == ["Семёнова Анна Петровна"]
+    assert _names(panel, lookup + "АННА") == ["Иванова Анна Петровна", "Семёнова Анна Петровна"]
+    assert _names(panel, lookup + "%25") == [] and _names(panel, lookup + "_") == []
+
+
+def test_look_up_fields_prompt_in_russian(app, login_as, session):
+    panel = login_as("secretary")
+    form = panel.get("/admin/personal_file/new/").get_data(as_text=True)
+    assert 'data-placeholder="Начните вводить фамилию и имя"' in form
+    assert 'data-placeholder="Начните вводить класс, например 5А"' in form
+    assert "выберите модель" not in form  # Flask-Admin's own prompt
+    assert "выберите модель" not in panel.get("/admin/student/new/").get_data(as_text=True)
