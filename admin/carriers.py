@@ -17,7 +17,7 @@ from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, M
                               stored_upload_name, suggest_personal_file_number, upload_error)
 
 from .base import SecureModelView, choices_formatter, request_rows
-from .lookups import PortfolioLookup, StudentLookup
+from .lookups import ClassLookup, PortfolioLookup, StudentLookup
 
 CARRIER_LABELS = {
     "kind": "Вид носителя", "number": "Номер", "title": "Наименование", "student": "Обучающийся",
@@ -77,7 +77,7 @@ class CarrierView(SecureModelView):
     # instead of rendering every one of them into a <select>.
     form_ajax_refs = {
         "student": StudentLookup("student"),
-        "school_class": {"fields": ("name",), "page_size": 30, "placeholder": "Начните вводить класс, например 5А"},
+        "school_class": ClassLookup("school_class"),
     }
 
     def __init__(self, model, **kwargs):

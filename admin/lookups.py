@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from models import Guardian, Portfolio, SchoolClass, Student, db
 from models.people import carriers_of_students_named, fold, like_literal, students_named
 
+from .base import record_key
 from .roles import own_class_only
 
 MAX_ROWS = 50  # the page size comes from the request: a look-up never lists more than this
@@ -34,7 +35,15 @@ def _own_students_only(query, student_column):
     return query.filter(student_column.in_(select(Student.id).where(Student.school_class_id.in_(own_classes))))
 
 
-class StudentLookup(QueryAjaxModelLoader):
+class PanelLookup(QueryAjaxModelLoader):
+    """A look-up whose chosen value, sent back by the form, is checked before it reaches the database."""
+
+    def get_one(self, pk):
+        key = record_key(self.model, pk)
+        return None if key is None else super().get_one(key)
+
+
+class StudentLookup(PanelLookup):
     """Every typed word in the folded ФИО, in any order, «ё» as «е», any case («иванов пётр», «Пётр Иванов»)."""
 
     def __init__(self, name, page_size=20):
@@ -54,7 +63,7 @@ class StudentLookup(QueryAjaxModelLoader):
                 .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
 
 
-class PortfolioLookup(QueryAjaxModelLoader):
+class PortfolioLookup(PanelLookup):
     """A portfolio found by its student's name; shown as the portfolio's title with the student."""
 
     def __init__(self, name, page_size=20):
@@ -79,7 +88,7 @@ class PortfolioLookup(QueryAjaxModelLoader):
                 .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
 
 
-class GuardianLookup(QueryAjaxModelLoader):
+class GuardianLookup(PanelLookup):
     """A parent or guardian by the words of the ФИО in any order («анна иванова»), any case, «е» for «ё»."""
 
     def __init__(self, name, page_size=20):
@@ -96,4 +105,21 @@ class GuardianLookup(QueryAjaxModelLoader):
         condition = and_(*(or_(*(c.like(f"%{like_literal(word)}%", escape="\\") for c in columns)) for word in words))
         return (db.session.query(Guardian).filter(condition)
                 .order_by(Guardian.last_name, Guardian.first_name, Guardian.id)
+                .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
+
+
+class ClassLookup(PanelLookup):
+    """A class by its name («5а» finds «5А» of every year), the newest years first."""
+
+    def __init__(self, name, page_size=30):
+        super().__init__(name, db.session, SchoolClass, fields=("name",), page_size=page_size,
+                         placeholder="Начните вводить класс, например 5А")
+
+    def get_list(self, term, offset=0, limit=30):
+        text = " ".join((term or "").split())
+        if not text:
+            return []
+        return (db.session.query(SchoolClass).options(joinedload(SchoolClass.academic_year))
+                .filter(func.lower(SchoolClass.name).like(f"%{like_literal(text.lower())}%", escape="\\"))
+                .order_by(SchoolClass.academic_year_id.desc(), SchoolClass.name)
                 .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
