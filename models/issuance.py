@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from .carriers import Carrier, CarrierKind, NeverDeleted
 from .db import Versioned, db
-from .people import AcademicYear, Order, SchoolClass, Student, Subject
+from .people import AcademicYear, Order, SchoolClass, Student, Subject, students_named
 from .registers import AnnualMark, PersonalFile, RegisterBook
 from .users import utcnow
 
@@ -682,12 +682,28 @@ def issue_study_certificate(session, *, book_id, student_id, issued_on, studied_
     return entry
 
 
-def study_candidates(session):
-    """Students who may need a study certificate: those who left, or whose marks include a «2» or «незачтено»."""
-    failing = (select(PersonalFile.student_id).join(AnnualMark, AnnualMark.personal_file_id == PersonalFile.id)
-               .where(AnnualMark.value.in_(("2", "незачтено"))))
-    return list(session.scalars(select(Student).where(or_(Student.status == "left", Student.id.in_(failing)))
-                                .order_by(Student.last_name, Student.first_name)))
+STUDY_CANDIDATES_SHOWN = 50
+
+
+def study_candidates(session, text=None, limit=STUDY_CANDIDATES_SHOWN):
+    """Students who may need a study certificate: those who left, or whose marks include a «2» or «незачтено».
+
+    A district has tens of thousands who left: without a name, the studying ones with such marks come first and then
+    the latest leavers; with a name, the candidates whose ФИО holds its words, by name. At most `limit` either way."""
+    failing_files = (select(PersonalFile.student_id).join(AnnualMark, AnnualMark.personal_file_id == PersonalFile.id)
+                     .where(AnnualMark.value.in_(("2", "незачтено"))))
+    studying = select(Student).where(Student.status != "left", Student.id.in_(failing_files))
+    left = select(Student).where(Student.status == "left")
+    named = students_named(session, text) if (text or "").strip() else None
+    if named is not None:
+        by_name = (Student.last_name, Student.first_name, Student.id)
+        found = [*session.scalars(studying.where(named).order_by(*by_name).limit(limit)),
+                 *session.scalars(left.where(named).order_by(*by_name).limit(limit))]
+        return sorted(found, key=lambda s: (s.last_name, s.first_name, s.id))[:limit]
+    # Two queries: the leavers come newest first from the (status, left_on) index instead of a sort of all of them.
+    first = list(session.scalars(studying.order_by(Student.last_name, Student.first_name).limit(limit)))
+    latest = session.scalars(left.order_by(Student.left_on.desc(), Student.last_name).limit(limit - len(first)))
+    return first + list(latest)
 
 
 def book_entries(session, book_id, class_id=None):

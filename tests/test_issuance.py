@@ -597,3 +597,45 @@ def test_book_entries_and_blank_receipts_are_never_deleted(app, session):
             session.flush()
         session.rollback()
         assert session.get(model, record.id) is not None
+
+
+def _leavers(session, count):
+    """`count` pupils who left, one a month from 2000 on; the oldest is «Старов»."""
+    pupils = []
+    for n in range(count):
+        pupil = factories.student("Старов" if n == 0 else f"Выбывший{n:03d}", "Иван", birth_date=date(1990, 1, 1))
+        pupil.status, pupil.left_on = "left", date(2000 + n // 12, n % 12 + 1, 15)
+        pupils.append(pupil)
+    session.commit()
+    return pupils
+
+
+def test_study_certificate_candidates_are_latest_leavers_or_found_by_name(app, session, ids, login_as):
+    from models import AnnualMark, CarrierKind, PersonalFile, Subject
+    from models.issuance import STUDY_CANDIDATES_SHOWN, study_candidates
+    from models.people import current_year
+
+    year = current_year(session)
+    leavers = _leavers(session, STUDY_CANDIDATES_SHOWN + 10)
+    failing = factories.student("Двоечкин", "Пётр")
+    kind = session.scalar(select(CarrierKind).where(CarrierKind.code == "personal_file"))
+    subject = session.scalar(select(Subject)) or Subject(name="Математика", position=1)
+    session.add(PersonalFile(kind=kind, number="Д-1", student=failing, created_on=date(2020, 9, 1), annual_marks=[
+        AnnualMark(academic_year=year, subject=subject, grade=5, value="2")]))
+    session.commit()
+
+    shown = study_candidates(session)
+    assert len(shown) == STUDY_CANDIDATES_SHOWN
+    # The studying pupil with a «2» first, then the leavers newest first; the oldest leaver is not offered.
+    assert shown[0].id == failing.id and shown[1].id == leavers[-1].id and leavers[0] not in shown
+    assert [s.id for s in study_candidates(session, "старов иван")] == [leavers[0].id]
+    assert study_candidates(session, "Нетакого") == []
+
+    officer = login_as("officer")
+    page = officer.get("/admin/issuance/").get_data(as_text=True)
+    assert f'<option value="{leavers[0].id}">' not in page and "последние выбывшие" in page
+    page = officer.get("/admin/issuance/?study_query=Старов").get_data(as_text=True)
+    assert f'<option value="{leavers[0].id}">Старов Иван Сергеевич (выбыл)</option>' in page
+    assert "Найдено по запросу «Старов»" in page
+    page = officer.get("/admin/issuance/?study_query=Нетакого").get_data(as_text=True)
+    assert "никого нет" in page

@@ -13,7 +13,7 @@ from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, 
                              RECIPIENT_KINDS, CertificateBookEntry, IssuanceError, annul_entry, book_entries,
                              curriculum, graduates, honours_allowed, issue_duplicate, issue_study_certificate,
                              open_books, prefill, record_spoiled_blank, register_class, remaining_blanks,
-                             study_candidates, year_certificates)
+                             study_candidates, year_certificates, STUDY_CANDIDATES_SHOWN)
 from models.people import current_year
 from models.registers import RegisterBook
 
@@ -43,6 +43,7 @@ class IssuancePage(PanelPage):
     # --- the page ----------------------------------------------------------------------------------
     def _context(self, book_id=None, class_id=None, form=None, errors=None):
         session = db.session
+        study_query = " ".join((request.values.get("study_query") or "").split())[:100]
         books = open_books(session, "certificate_book")
         study_books = open_books(session, "study_certificate_book")
         book = session.get(RegisterBook, book_id) if book_id else None
@@ -67,7 +68,8 @@ class IssuancePage(PanelPage):
         return dict(books=books, study_books=study_books, book=book, classes=classes, school_class=school_class,
                     grid=grid, form=form or {}, errors=errors or {}, levels=LEVELS, recipient_kinds=RECIPIENT_KINDS,
                     duplicate_reasons=DUPLICATE_REASONS, blank_kinds=BLANK_KINDS, entry_kinds=ENTRY_KINDS,
-                    blanks=remaining_blanks(session), candidates=study_candidates(session),
+                    blanks=remaining_blanks(session), study_query=study_query,
+                    candidates=study_candidates(session, study_query), candidates_shown=STUDY_CANDIDATES_SHOWN,
                     study_entries=[e for b in study_books for e in book_entries(session, b.id)],
                     years=list(session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
                     current_year=current_year(session), today=date.today(),
