@@ -23,10 +23,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import fields
 from wtforms.fields import HiddenField
+from wtforms.validators import NumberRange
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
 
 from models import db
+from models.db import INT_RANGE
 from models.carriers import StrictAccountabilityError
 from models.references import RecordInUseError
 
@@ -38,6 +40,7 @@ UNTRANSLATED_FLASHES = {
     "Failed to create record.": "Запись не создана: исправьте то, что отмечено у полей.",
     "Failed to save record.": "Изменения не сохранены.",
 }
+MAX_PAGE = 10_000_000  # past any register's last page, and its OFFSET still fits PostgreSQL's bigint
 STALE_MESSAGE = ("Запись изменил другой пользователь, пока вы её редактировали. Ваши изменения не сохранены; "
                  "на форме показаны текущие значения — внесите правку ещё раз.")
 
@@ -131,6 +134,15 @@ class PanelModelConverter(AdminModelConverter):
         field_args.pop("widget", None)
         return RuDateField(**field_args)
 
+    # Same name as Flask-Admin's handler of Integer columns, for the same reason as convert_date.
+    @converts("Integer")
+    def handle_integer_types(self, column, field_args, **extra):
+        if not isinstance(column.type, BigInteger):
+            # A number the column cannot hold is refused at the field instead of failing in the database.
+            field_args["validators"].append(NumberRange(min=INT_RANGE.start, max=INT_RANGE.stop - 1,
+                                                        message="Слишком большое число."))
+        return super().handle_integer_types(column, field_args, **extra)
+
     def _model_select_field(self, prop, multiple, remote_model, **kwargs):
         loader = getattr(self.view, "_form_ajax_refs", {}).get(prop.key)
         if loader is not None:
@@ -219,8 +231,21 @@ class _RuDateTimeValue:
         return to_utc(_parse_ru(value, with_time=True))
 
 
+class _IntInRange:
+    """A number filter takes only what the column can hold: 99999999999 is an SQL error on PostgreSQL."""
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if any(number not in INT_RANGE for number in (cleaned if isinstance(cleaned, list) else [cleaned])):
+            raise ValueError(value)
+        return cleaned
+
+
 def _ru_filter(base, mixin):
     return type("Ru" + base.__name__, (mixin, base), {})
+
+
+IntEqualFilter = _ru_filter(sqla_filters.IntEqualFilter, _IntInRange)  # for filters declared by hand
 
 
 class RuFilterConverter(sqla_filters.FilterConverter):
@@ -229,6 +254,8 @@ class RuFilterConverter(sqla_filters.FilterConverter):
     date_filters = tuple(
         _ru_filter(f, _RuDateRange if issubclass(f, sqla_filters.DateBetweenFilter) else _RuDateValue)
         if f is not sqla_filters.FilterEmpty else f for f in sqla_filters.FilterConverter.date_filters)
+    int_filters = tuple(_ru_filter(f, _IntInRange) if f is not sqla_filters.FilterEmpty else f
+                        for f in sqla_filters.FilterConverter.int_filters)
     datetime_filters = tuple(
         _ru_filter(f, _RuDateTimeRange if issubclass(f, sqla_filters.DateTimeBetweenFilter) else _RuDateTimeValue)
         if f is not sqla_filters.FilterEmpty else f for f in sqla_filters.FilterConverter.datetime_filters)
@@ -289,8 +316,9 @@ def record_key(model, value):
         number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
-    limit = 2 ** 63 if isinstance(column.type, BigInteger) else 2 ** 31
-    return number if -limit <= number < limit else None
+    if isinstance(column.type, BigInteger):
+        return number if -2 ** 63 <= number < 2 ** 63 else None
+    return number if number in INT_RANGE else None
 
 
 class RecordLink(BaseListRowAction):
@@ -469,6 +497,8 @@ class SecureModelView(MatrixAccess, ModelView):
         return []
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        # ?page= comes from the URL: a negative or huge one is an SQL error on PostgreSQL (OFFSET out of range).
+        page = min(max(page or 0, 0), MAX_PAGE)
         count, query = super().get_list(page, sort_column, sort_desc, search, filters, execute=False,
                                         page_size=page_size)
         # The related rows of the page's 50 rows in one IN query each: joined into the main query, the

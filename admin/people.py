@@ -1,5 +1,5 @@
 """Registers of people: students, guardians, classes and orders."""
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -8,7 +8,7 @@ from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, 
                            student_errors)
 from models.people import order_errors, school_class_errors
 
-from .base import SecureModelView, choices_formatter
+from .base import IntEqualFilter, SecureModelView, choices_formatter
 from .lookups import GuardianLookup, StudentLookup
 
 PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО"}

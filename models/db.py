@@ -3,6 +3,9 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Integer, MetaData, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+# The values an Integer column holds on PostgreSQL; a number outside is an SQL error there, so input is checked first.
+INT_RANGE = range(-2 ** 31, 2 ** 31)
+
 # Named constraints keep Alembic migrations reproducible on SQLite and PostgreSQL alike.
 NAMING = {
     "ix": "ix_%(column_0_label)s",

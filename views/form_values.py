@@ -1,6 +1,8 @@
 """Reading values from a page's form: dates as an HTML date input sends them (ISO) or as typed (ДД.ММ.ГГГГ)."""
 from datetime import datetime
 
+from models.db import INT_RANGE
+
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 
 
@@ -26,7 +28,11 @@ def parse_date(value):
 
 
 def to_int(value):
+    """A whole number from a URL or a form, None when it is not one or does not fit the database's integer.
+
+    PostgreSQL answers a number out of its range with an error, which would be a server error page."""
     try:
-        return int(value)
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if number in INT_RANGE else None

@@ -232,14 +232,16 @@ class IssuancePage(PanelPage):
         return pdf_response(data, filename)
 
     def _entry(self):
-        entry = db.session.get(CertificateBookEntry, _int(request.args.get("entry_id")))
+        entry_id = _int(request.args.get("entry_id"))
+        entry = db.session.get(CertificateBookEntry, entry_id) if entry_id is not None else None
         if entry is None:
             flash("Запись книги не найдена.", "error")
         return entry
 
     @expose("/book.pdf")
     def book_pdf(self):
-        book = db.session.get(RegisterBook, _int(request.args.get("book_id")))
+        book_id = _int(request.args.get("book_id"))
+        book = db.session.get(RegisterBook, book_id) if book_id is not None else None
         if book is None:
             flash("Выберите книгу.", "error")
             return redirect(url_for(".index"))

@@ -14,7 +14,7 @@ from models.people import (LEAVING_REASONS, STUDENT_STATUSES, AcademicYear, Scho
                            current_year, students_named)
 from models.carriers import CARRIER_STATUSES
 
-from .form_values import form_date
+from .form_values import form_date, to_int
 from .page import PanelPage
 from .pdf import pdf_response, render_pdf
 
@@ -45,7 +45,7 @@ class LeavingPage(PanelPage):
     @expose("/")
     def index(self):
         q = (request.args.get("q") or "").strip()
-        class_id = request.args.get("class_id", type=int)
+        class_id = to_int(request.args.get("class_id"))
         query = select(Student).where(Student.status == "studying")
         condition = students_named(db.session, q)
         if condition is not None:
@@ -74,7 +74,7 @@ class LeavingPage(PanelPage):
             items = {}
             for key in form:
                 if key.startswith("action_"):
-                    carrier_id = int(key.split("_", 1)[1]) if key[7:].isdigit() else None
+                    carrier_id = to_int(key[len("action_"):])
                     if carrier_id is not None:
                         items[carrier_id] = (form.get(key), form.get(f"recipient_{carrier_id}") or None)
             documents = {key[len("document_"):]: form.get(key) for key in form if key.startswith("document_")}
@@ -173,11 +173,11 @@ class LeavingPage(PanelPage):
         year = current_year(session)
         if request.method == "POST":
             dates = _dates(form, ("order_date", "left_on"), errors)
-            stay = [int(k[5:]) for k in form if k.startswith("stay_") and k[5:].isdigit()]
-            leave9 = [int(k[7:]) for k in form if k.startswith("leave9_") and k[7:].isdigit()]
+            stay = [n for k in form if k.startswith("stay_") and (n := to_int(k[5:])) is not None]
+            leave9 = [n for k in form if k.startswith("leave9_") and (n := to_int(k[7:])) is not None]
             if not errors:
                 try:
-                    result = promote_classes(session, year.id if year else None, form.get("to_year", type=int),
+                    result = promote_classes(session, year.id if year else None, to_int(form.get("to_year")),
                                              stay_down=stay, leave_after_9=leave9,
                                              order_number=form.get("order_number"), order_date=dates["order_date"],
                                              left_on=dates["left_on"], user_id=current_user.id)

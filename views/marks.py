@@ -22,6 +22,7 @@ from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError
 from models.people import AcademicYear, School, SchoolClass, Student, Subject, Term, current_year
 
 from .access import requires
+from .form_values import to_int
 from .pdf import render_pdf
 
 bp = Blueprint("marks", __name__, url_prefix="/marks")
@@ -46,7 +47,8 @@ def _own_class_ids(target):
 
 
 def _year_from(value):
-    year = db.session.get(AcademicYear, int(value)) if value and str(value).isdigit() else None
+    year_id = to_int(value)
+    year = db.session.get(AcademicYear, year_id) if year_id and year_id > 0 else None
     return year or current_year(db.session) or db.session.scalar(
         select(AcademicYear).order_by(AcademicYear.starts_on.desc()))
 
@@ -213,8 +215,8 @@ def import_confirm():
 # --- analysis ------------------------------------------------------------------------------------
 
 def _int_arg(name):
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    value = to_int(request.args.get(name))
+    return value if value is not None and value >= 0 else None
 
 
 def _default_term(terms):

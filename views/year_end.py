@@ -11,11 +11,13 @@ from models import db
 from models.people import AcademicYear, SchoolClass, current_year
 from models.year_end import STATUSES, YearEndError, apply_year_marks, certify_year, preview_year_marks
 
+from .form_values import to_int
 from .page import PanelPage
 
 
 def _int(value):
-    return int(value) if value and str(value).isdigit() else None
+    number = to_int(value)
+    return number if number is not None and number >= 0 else None
 
 
 class YearEndMarksPage(PanelPage):
