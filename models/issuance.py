@@ -3,8 +3,7 @@ import re
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, or_,
-                        select)
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from .carriers import Carrier, CarrierKind, NeverDeleted

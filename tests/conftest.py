@@ -1,4 +1,5 @@
 """Fixtures: an app per test on SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is set)."""
+from contextlib import contextmanager
 import os
 import re
 import shutil
@@ -254,6 +255,20 @@ def live_server(app, backend):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@contextmanager
+def browser_page(browser, name, width=1400, height=1000):
+    """A Russian-locale tab; if the test fails in it, its full page is kept as tests/artifacts/<name>_failure.png."""
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="ru-RU")
+    page.set_default_timeout(15000)
+    try:
+        yield page
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"{name}_failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
 
 
 def browser_log_in(page, base, login, next_url=None):

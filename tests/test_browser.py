@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 import factories
-from conftest import ARTIFACTS, PASSWORD
+from conftest import ARTIFACTS, PASSWORD, browser_page
 from models import Student, db
 
 @pytest.fixture
@@ -23,15 +23,9 @@ def live_app(app, live_server):
 
 def test_secretary_creates_and_finds_a_student(browser, live_app):
     app, base, classes = live_app
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
-    page.set_default_timeout(15000)
-    try:
+    with browser_page(browser, "students", 1280, 900) as page:
         _walk(page, app, base, classes)
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "students_failure.png"), full_page=True)
-        raise
-    page.screenshot(path=str(ARTIFACTS / "students_list.png"), full_page=True)
-    page.close()
+        page.screenshot(path=str(ARTIFACTS / "students_list.png"), full_page=True)
 
 
 def _walk(page, app, base, classes):

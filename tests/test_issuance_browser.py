@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 import factories
 import issuance_seed as seed
-from conftest import ARTIFACTS, PASSWORD
+from conftest import ARTIFACTS, PASSWORD, browser_page
 from models import db
 from models.issuance import CertificateBookEntry
 
@@ -21,15 +21,9 @@ def served(app, live_server):
 
 def test_officer_registers_a_class(browser, served):
     app, base, ids = served
-    page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="ru-RU")
-    page.set_default_timeout(15000)
-    try:
+    with browser_page(browser, "issuance", 1600, 1000) as page:
         _walk(page, app, base, ids)
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "issuance_failure.png"), full_page=True)
-        raise
-    page.screenshot(path=str(ARTIFACTS / "issuance.png"), full_page=True)
-    page.close()
+        page.screenshot(path=str(ARTIFACTS / "issuance.png"), full_page=True)
 
 
 def _walk(page, app, base, ids):

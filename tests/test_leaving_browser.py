@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 import factories
-from conftest import ARTIFACTS, PASSWORD
+from conftest import ARTIFACTS, PASSWORD, browser_page
 from leaving_seed import pupil_with_carriers
 from models import Student, db
 from models.carriers import Carrier
@@ -24,14 +24,8 @@ def served(app, live_server):
 
 def test_leaving_page_end_to_end(browser, served):
     app, base, ids = served
-    page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="ru-RU")
-    page.set_default_timeout(15000)
-    try:
+    with browser_page(browser, "leaving", 1500, 1000) as page:
         _walk(page, app, base, ids)
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "leaving_failure.png"), full_page=True)
-        raise
-    page.close()
 
 
 def _login(page, base, login, url):

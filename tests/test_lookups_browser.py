@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 import factories
-from conftest import ARTIFACTS, PASSWORD
+from conftest import ARTIFACTS, PASSWORD, browser_page
 from models import ExamProtocol, db
 
 
@@ -24,14 +24,8 @@ def served(app, live_server):
 
 def test_secretary_finds_a_pupil_by_two_words_in_a_result_row(browser, served):
     app, base, pupil_id = served
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
-    page.set_default_timeout(15000)
-    try:
+    with browser_page(browser, "lookup") as page:
         _walk(page, app, base, pupil_id)
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "lookup_failure.png"), full_page=True)
-        raise
-    page.close()
 
 
 def _walk(page, app, base, pupil_id):

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 import factories
-from conftest import ARTIFACTS, PASSWORD
+from conftest import ARTIFACTS, PASSWORD, browser_page
 from models import AnnualMark, CarrierKind, PersonalFile, Subject, db
 from models.people import current_year
 
@@ -29,14 +29,8 @@ def served(app, live_server):
 
 def test_secretary_adds_annual_marks_in_inline_rows(browser, served):
     app, base, ids = served
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
-    page.set_default_timeout(15000)
-    try:
+    with browser_page(browser, "personal_file") as page:
         _walk(page, app, base, ids)
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "personal_file_failure.png"), full_page=True)
-        raise
-    page.close()
 
 
 def _walk(page, app, base, ids):
