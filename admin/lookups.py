@@ -17,6 +17,11 @@ from .roles import own_class_only
 MAX_ROWS = 50  # the page size comes from the request: a look-up never lists more than this
 
 
+def _page(query, offset, limit):
+    """The look-up's page of rows: the offset and size come from the request, the size capped at MAX_ROWS."""
+    return query.offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all()
+
+
 def student_label(student):
     """«Иванов Пётр Сергеевич (05.03.2014, 5А)»: namesakes told apart by birth date and class."""
     details = [student.birth_date.strftime("%d.%m.%Y")] if student.birth_date else []
@@ -58,9 +63,8 @@ class StudentLookup(PanelLookup):
         if condition is None:
             return []
         query = _own_students_only(db.session.query(Student), Student.id)
-        return (query.options(joinedload(Student.school_class)).filter(condition)
-                .order_by(Student.last_name, Student.first_name, Student.id)
-                .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
+        query = query.options(joinedload(Student.school_class)).filter(condition)
+        return _page(query.order_by(Student.last_name, Student.first_name, Student.id), offset, limit)
 
 
 class PortfolioLookup(PanelLookup):
@@ -81,11 +85,9 @@ class PortfolioLookup(PanelLookup):
         if not text:
             return []
         query = _own_students_only(db.session.query(Portfolio), Portfolio.student_id)
-        return (query
-                .options(joinedload(Portfolio.student).joinedload(Student.school_class))
-                .filter(carriers_of_students_named(db.session, Portfolio.student_id, text))
-                .order_by(Portfolio.id.desc())
-                .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
+        query = (query.options(joinedload(Portfolio.student).joinedload(Student.school_class))
+                 .filter(carriers_of_students_named(db.session, Portfolio.student_id, text)))
+        return _page(query.order_by(Portfolio.id.desc()), offset, limit)
 
 
 class GuardianLookup(PanelLookup):
@@ -103,9 +105,8 @@ class GuardianLookup(PanelLookup):
         columns = [func.replace(func.lower(c), "ё", "е") for c in (Guardian.last_name, Guardian.first_name,
                                                                    Guardian.middle_name)]
         condition = and_(*(or_(*(c.like(f"%{like_literal(word)}%", escape="\\") for c in columns)) for word in words))
-        return (db.session.query(Guardian).filter(condition)
-                .order_by(Guardian.last_name, Guardian.first_name, Guardian.id)
-                .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
+        query = db.session.query(Guardian).filter(condition)
+        return _page(query.order_by(Guardian.last_name, Guardian.first_name, Guardian.id), offset, limit)
 
 
 class ClassLookup(PanelLookup):
@@ -119,7 +120,6 @@ class ClassLookup(PanelLookup):
         text = " ".join((term or "").split())
         if not text:
             return []
-        return (db.session.query(SchoolClass).options(joinedload(SchoolClass.academic_year))
-                .filter(func.lower(SchoolClass.name).like(f"%{like_literal(text.lower())}%", escape="\\"))
-                .order_by(SchoolClass.academic_year_id.desc(), SchoolClass.name)
-                .offset(max(offset or 0, 0)).limit(min(max(limit or 0, 1), MAX_ROWS)).all())
+        query = (db.session.query(SchoolClass).options(joinedload(SchoolClass.academic_year))
+                 .filter(func.lower(SchoolClass.name).like(f"%{like_literal(text.lower())}%", escape="\\")))
+        return _page(query.order_by(SchoolClass.academic_year_id.desc(), SchoolClass.name), offset, limit)

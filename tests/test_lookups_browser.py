@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 import factories
-from conftest import ARTIFACTS, PASSWORD, browser_page
+from conftest import ARTIFACTS, browser_log_in, browser_page
 from models import ExamProtocol, db
 
 
@@ -29,12 +29,7 @@ def test_secretary_finds_a_pupil_by_two_words_in_a_result_row(browser, served):
 
 
 def _walk(page, app, base, pupil_id):
-    url = f"{base}/admin/gia_protocol/new/"
-    page.goto(url)
-    page.fill("#login", "sekretar")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(url)
+    browser_log_in(page, base, "sekretar", "/admin/gia_protocol/new/")
 
     page.select_option("#exam", "oge", force=True)
     page.fill("#event_on", "03.06.2026")

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 import factories
-from conftest import ARTIFACTS, PASSWORD, browser_page
+from conftest import ARTIFACTS, browser_log_in, browser_page
 from models import AnnualMark, CarrierKind, PersonalFile, Subject, db
 from models.people import current_year
 
@@ -34,12 +34,7 @@ def test_secretary_adds_annual_marks_in_inline_rows(browser, served):
 
 
 def _walk(page, app, base, ids):
-    url = f"{base}/admin/personal_file/edit/?id={ids['file']}"
-    page.goto(url)
-    page.fill("#login", "sekretar")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(url)
+    browser_log_in(page, base, "sekretar", f"/admin/personal_file/edit/?id={ids['file']}")
 
     # The custodian is not set: its select shows an empty choice, not Flask-Admin's internal «__None».
     assert "__None" not in page.inner_text("form")
