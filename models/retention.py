@@ -15,6 +15,9 @@ EDITABLE = ("draft", "returned")
 # Carriers the school still holds; handed-over ones are no longer the school's to destroy.
 HELD_STATUSES = ("kept", "archived")
 NOT_PROPOSED_KINDS = ("until_handover", "not_stored")
+# Record numbers per IN list: PostgreSQL takes at most 65,535 parameters a statement, and a district's act
+# from whole groups lists 80,000 carriers.
+IN_CHUNK = 5000
 DEFAULT_BASIS = ("номенклатуры дел и Перечня типовых управленческих архивных документов, образующихся в процессе "
                  "деятельности государственных органов, органов местного самоуправления и организаций, с указанием "
                  "сроков их хранения (приказ Росархива от 20.12.2019 № 236)")
@@ -211,30 +214,65 @@ def count_expired(session, before, **filters):
     return session.scalar(_base_query(func.count(Carrier.id), **filters).where(Carrier.retention_end < before))
 
 
-def carrier_refusal(session, carrier, cutoff, act=None):
-    """Why this carrier may not enter an act with this cutoff (Russian), or None."""
-    label = carrier.describe()
+def _chunks(ids):
+    ids = list(ids)
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start:start + IN_CHUNK]
+
+
+def _other_live_acts(session, carrier_ids, act=None):
+    """{carrier id: the act other than `act`, not returned, that already lists it}, in one query per chunk."""
+    found = {}
+    for chunk in _chunks(carrier_ids):
+        rows = session.execute(
+            select(destruction_line_carrier.c.carrier_id, DestructionAct)
+            .join(DestructionActLine, DestructionActLine.id == destruction_line_carrier.c.line_id)
+            .join(DestructionAct, DestructionAct.id == DestructionActLine.act_id)
+            .where(destruction_line_carrier.c.carrier_id.in_(chunk), DestructionAct.status != "returned",
+                   DestructionAct.id != (act.id if act is not None and act.id else -1)))
+        found.update({carrier_id: other for carrier_id, other in rows})
+    return found
+
+
+def _preload_related(session, carriers):
+    """Read every kind and the carriers' students at once, so that checking each carrier costs no query.
+
+    The rows are returned to be held: the session keeps loaded objects only while something refers to them."""
+    kinds = list(session.scalars(select(CarrierKind)))
+    student_ids = sorted({c.student_id for c in carriers if c.student_id})
+    students = [s for chunk in _chunks(student_ids) for s in session.scalars(select(Student).where(Student.id.in_(chunk)))]
+    return kinds + students
+
+
+def carrier_refusal(session, carrier, cutoff, act=None, other_acts=None):
+    """Why this carrier may not enter an act with this cutoff (Russian), or None.
+
+    `other_acts` is _other_live_acts() for a batch of carriers; without it the carrier's own is looked up."""
+    reason = _refusal_reason(session, carrier, cutoff, act, other_acts)
+    # The carrier's description is built only for a refusal: an act of a whole district's groups checks 80,000.
+    return None if reason is None else f"{carrier.describe()}: {reason}"
+
+
+def _refusal_reason(session, carrier, cutoff, act, other_acts):
     if carrier.annulled:
-        return f"{label}: запись аннулирована."
+        return "запись аннулирована."
     if carrier.status not in HELD_STATUSES:
-        return f"{label}: носитель уже {'уничтожен' if carrier.status == 'destroyed' else 'передан'}."
+        return f"носитель уже {'уничтожен' if carrier.status == 'destroyed' else 'передан'}."
     if carrier.on_hold:
-        return f"{label}: установлен запрет на уничтожение ({carrier.hold_reason or 'без причины'})."
+        return f"установлен запрет на уничтожение ({carrier.hold_reason or 'без причины'})."
     kind = carrier.kind
     if kind is None or not kind.must_store or kind.retention_kind in NOT_PROPOSED_KINDS:
-        return f"{label}: этот вид носителя не уничтожается по акту."
+        return "этот вид носителя не уничтожается по акту."
     if carrier.student is not None and carrier.student.status == "studying":
-        return f"{label}: обучающийся ещё учится."
+        return "обучающийся ещё учится."
     if carrier.retention_end is None or carrier.retention_end >= cutoff:
         end = f" (срок хранения до {carrier.retention_end:%d.%m.%Y})" if carrier.retention_end else ""
-        return f"{label}: срок хранения не истёк к {cutoff:%d.%m.%Y}{end}."
-    other = session.scalar(
-        select(DestructionAct).join(DestructionActLine, DestructionActLine.act_id == DestructionAct.id)
-        .join(destruction_line_carrier, destruction_line_carrier.c.line_id == DestructionActLine.id)
-        .where(destruction_line_carrier.c.carrier_id == carrier.id, DestructionAct.status != "returned",
-               DestructionAct.id != (act.id if act is not None and act.id else -1)))
+        return f"срок хранения не истёк к {cutoff:%d.%m.%Y}{end}."
+    if other_acts is None:
+        other_acts = _other_live_acts(session, [carrier.id], act)
+    other = other_acts.get(carrier.id)
     if other is not None:
-        return f"{label}: уже включён в {other}."
+        return f"уже включён в {other}."
     return None
 
 
@@ -291,10 +329,15 @@ def _covered(line, carriers):
 
 
 def _check_carriers(session, carriers, cutoff, act=None):
-    errors = [msg for msg in (carrier_refusal(session, c, cutoff, act) for c in carriers) if msg]
+    """Refuse the whole batch when any carrier may not enter the act; return the related rows read for the check
+    (held by the caller, they spare a query per carrier afterwards too)."""
+    related = _preload_related(session, carriers)
+    other_acts = _other_live_acts(session, [c.id for c in carriers], act)
+    errors = [msg for msg in (carrier_refusal(session, c, cutoff, act, other_acts) for c in carriers) if msg]
     if errors:
         shown = errors[:5] + ([f"и ещё {len(errors) - 5}"] if len(errors) > 5 else [])
         raise RetentionError("Носители не могут войти в акт: " + "; ".join(shown))
+    return related
 
 
 def add_carriers(session, act, carrier_ids, *, strict_year_start=True):
@@ -304,12 +347,14 @@ def add_carriers(session, act, carrier_ids, *, strict_year_start=True):
     ids = sorted({int(i) for i in carrier_ids})
     if not ids:
         raise RetentionError("Не выбрано ни одного носителя.")
-    carriers = list(session.scalars(select(Carrier).where(Carrier.id.in_(ids)).order_by(Carrier.id)))
+    carriers = sorted((c for chunk in _chunks(ids) for c in session.scalars(select(Carrier).where(Carrier.id.in_(chunk)))),
+                      key=lambda c: c.id)
     if len(carriers) != len(ids):
         raise RetentionError("Часть выбранных носителей не найдена.")
     listed = {c.id for line in act.lines for c in line.carriers}
     carriers = [c for c in carriers if c.id not in listed]
-    _check_carriers(session, carriers, act_cutoff(act.act_date, strict_year_start), act)
+    # The kinds and students read for the check stay referenced until the lines below are built from them.
+    held = _check_carriers(session, carriers, act_cutoff(act.act_date, strict_year_start), act)
     by_kind = {}
     for carrier in carriers:
         by_kind.setdefault(carrier.kind_id, []).append(carrier)
@@ -325,6 +370,7 @@ def add_carriers(session, act, carrier_ids, *, strict_year_start=True):
         else:
             _covered(line, list(line.carriers) + group)
     session.flush()
+    del held
     return act
 
 
@@ -346,7 +392,8 @@ def draft_from_groups(session, *, kind_ids, user, act_date, number=None, strict_
     cutoff = act_cutoff(act_date, strict_year_start)
     ids = []
     for kind_ref in kind_ids:
-        ids += [c.id for c in expired_carriers(session, cutoff, kind_id=int(kind_ref), **filters)]
+        ids += session.scalars(_base_query(Carrier.id, kind_id=int(kind_ref), **filters)
+                               .where(Carrier.retention_end < cutoff)).all()
     if not ids:
         raise RetentionError(f"Среди выбранных нет носителей, срок хранения которых истёк до {cutoff:%d.%m.%Y}: "
                              "акт без строк не составляется.")

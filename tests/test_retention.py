@@ -450,3 +450,50 @@ def test_long_act_repeats_the_table_header_on_every_page(app, world, staff, logi
         if "Групповой заголовок" in text:
             assert "Заголовок дела или групповой заголовок дел" in text
     assert "Итого 71 (семьдесят одно) дело" in re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
+
+
+def _expired_files(count):
+    """`count` personal files of pupils who left in 2019, each file expired since 2022."""
+    return [carrier("personal_file", PersonalFile, number=f"В-{n}", created_on=date(2010, 9, 1),
+                    student=pupil(f"Выбывшев{n}")).id for n in range(count)]
+
+
+def _statements_of(call):
+    from sqlalchemy import event
+
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        result = call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    return result, len(statements)
+
+
+def test_act_of_whole_groups_checks_its_carriers_in_batches(app, world, staff, monkeypatch):
+    """A district's act of whole groups lists 80,000 carriers: checked in a few queries per batch, never one per
+    carrier, and never in one IN list longer than PostgreSQL's 65,535 parameters."""
+    from models.retention import draft_from_groups
+
+    monkeypatch.setattr(retention, "IN_CHUNK", 7)  # small batches, so that a few files cross several of them
+    with app.app_context():
+        few = _expired_files(5)
+        db.session.commit()
+        act, small = _statements_of(lambda: draft_from_groups(
+            db.session, kind_ids=[kind("personal_file").id], user=user(staff["deputy"]), act_date=TODAY))
+        assert sorted(c.id for ln in act.lines for c in ln.carriers) == sorted(few + [world["personal"]])
+        db.session.rollback()
+
+        many = few + _expired_files(30)
+        db.session.commit()
+        act, large = _statements_of(lambda: draft_from_groups(
+            db.session, kind_ids=[kind("personal_file").id], user=user(staff["deputy"]), act_date=TODAY))
+        assert sorted(c.id for ln in act.lines for c in ln.carriers) == sorted(many + [world["personal"]])
+        assert act.lines[0].item_count == len(many) + 1
+        # Six times the files, five more batches of 7: the queries grow by the batches, not by the files.
+        assert large - small <= 5 * 4
+        db.session.rollback()
