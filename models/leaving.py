@@ -378,16 +378,16 @@ BASIC_LAST_GRADE = 9
 
 
 def promotion_preview(session, from_year):
-    """[(class, [students studying in it])] of the year, by grade and letter."""
+    """[(class, [students studying in it])] of the year, by grade and letter; the pupils in one query."""
     classes = session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == from_year.id)
-                              .order_by(SchoolClass.grade, SchoolClass.letter))
-    result = []
-    for klass in classes:
-        pupils = session.scalars(select(Student).where(Student.school_class_id == klass.id,
-                                                       Student.status == "studying")
-                                 .order_by(Student.last_name, Student.first_name, Student.id)).all()
-        result.append((klass, pupils))
-    return result
+                              .order_by(SchoolClass.grade, SchoolClass.letter)).all()
+    by_class = {klass.id: [] for klass in classes}
+    pupils = session.scalars(select(Student).join(SchoolClass, SchoolClass.id == Student.school_class_id)
+                             .where(SchoolClass.academic_year_id == from_year.id, Student.status == "studying")
+                             .order_by(Student.last_name, Student.first_name, Student.id))
+    for pupil in pupils:
+        by_class[pupil.school_class_id].append(pupil)
+    return [(klass, by_class[klass.id]) for klass in classes]
 
 
 def _class_in(session, year, grade, letter, teacher_id, made):

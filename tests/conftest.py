@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from flask import globals as flask_globals
 from flask import has_app_context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 from app import create_app
 from models import User, db, users
@@ -255,6 +255,21 @@ def live_server(app, backend):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@contextmanager
+def sql_statements():
+    """The SQL statements sent to the database while the block runs (whitespace folded), in order."""
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
 
 
 @contextmanager

@@ -3,12 +3,13 @@ from datetime import date
 
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.form import Select2Field, Select2Widget
-from sqlalchemy import event, select
+from sqlalchemy import select
 from wtforms import Form
 
 import factories
+from conftest import sql_statements
 from admin.base import PanelSelectWidget
-from models import CarrierKind, PersonalFile, db
+from models import CarrierKind, PersonalFile
 from models.people import current_year
 
 CHOICES = [("", ""), ("a<b", 'Тег <b> & "кавычки"'), ("2", "Второй"), ("3", "")]
@@ -55,26 +56,18 @@ def test_edit_form_reads_the_years_once_and_afresh_on_the_next_request(app, logi
     session.commit()
     year = current_year(session).name
     panel = login_as("secretary")
-    statements = []
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with sql_statements() as statements:
         page = panel.get(f"/admin/personal_file/edit/?id={record.id}").get_data(as_text=True)
-        # The annual marks and the certifications both offer every academic year: one query serves both.
-        assert page.count(year) >= 2
-        assert len(_year_lists(statements)) == 1
+    # The annual marks and the certifications both offer every academic year: one query serves both.
+    assert page.count(year) >= 2
+    assert len(_year_lists(statements)) == 1
 
-        added = factories.other_year()
-        session.commit()
-        statements.clear()
+    added = factories.other_year()
+    session.commit()
+    with sql_statements() as statements:
         page = panel.get(f"/admin/personal_file/edit/?id={record.id}").get_data(as_text=True)
-        assert added.name in page
-        assert len(_year_lists(statements)) == 1
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
+    assert added.name in page
+    assert len(_year_lists(statements)) == 1
 
 
 def test_edit_form_shows_its_kind_and_custodian_from_the_option_lists(app, login_as, session):
@@ -85,16 +78,8 @@ def test_edit_form_shows_its_kind_and_custodian_from_the_option_lists(app, login
     session.add(record)
     session.commit()
     panel = login_as("secretary")
-    statements = []
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with sql_statements() as statements:
         page = panel.get(f"/admin/personal_file/edit/?id={record.id}").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
     assert f'<option selected value="{kind.id}">{kind.name}</option>' in page
     assert f'<option selected value="{keeper.id}">Хранитель Анна</option>' in page
     # Each is read with its select's options, not once more by itself.

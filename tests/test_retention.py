@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 import models.retention as retention
-from conftest import make_user
+from conftest import make_user, sql_statements
 from models import AcademicYear, AuditLog, Carrier, CarrierKind, Student, db
 from models.registers import CopyMedium, EjournalCopy, PersonalFile, StoredCertificate
 from models.retention import (DestructionAct, RetentionError, approve_act, clear_hold, draft_act, number_to_words,
@@ -459,18 +459,8 @@ def _expired_files(count):
 
 
 def _statements_of(call):
-    from sqlalchemy import event
-
-    statements = []
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with sql_statements() as statements:
         result = call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
     return result, len(statements)
 
 
