@@ -549,13 +549,15 @@ class SecureModelView(MatrixAccess, ModelView):
         return self._scoped(super().get_count_query())
 
     def get_one(self, id):
+        key = record_key(self.model, id)
+        if key is None:
+            return None
         if request.method == "GET" and (request.endpoint or "").endswith(".edit_view"):
             # The form's option lists first: the record's own kind, custodian or year is then among the rows already
             # read, and showing it on the form costs no query of its own.
             for rows in _select_row_lists(self._edit_form_class):
                 rows()
-        key = record_key(self.model, id)
-        record = None if key is None else super().get_one(str(key))
+        record = super().get_one(str(key))
         if record is not None and self.class_scope is not None and own_class_only(current_user, self.target):
             visible = self.get_query().filter(
                 self.model.id == record.id).first()
