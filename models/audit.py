@@ -49,7 +49,8 @@ class AuditLog(db.Model):
         return json.loads(self.changes or "{}")
 
 
-def _plain(value):
+def plain_value(value):
+    """A column value as the audit log writes it (dates in ISO form)."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -71,16 +72,16 @@ def _column_changes(obj, action):
         if action == "insert":
             new = getattr(obj, key)
             if new is not None:
-                changes[key] = [None, _plain(new)]
+                changes[key] = [None, plain_value(new)]
         elif action == "delete":
             old = hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
             if old is not None:
-                changes[key] = [_plain(old), None]
+                changes[key] = [plain_value(old), None]
         elif hist.has_changes():
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
-            if _plain(old) != _plain(new):
-                changes[key] = [_plain(old), _plain(new)]
+            if plain_value(old) != plain_value(new):
+                changes[key] = [plain_value(old), plain_value(new)]
     for key in SECRET_FIELDS & changes.keys():
         changes[key] = ["***" if changes[key][0] else None, "***" if changes[key][1] else None]
     return changes

@@ -1,9 +1,12 @@
 """Retention review and destruction acts: which carriers expired, the act that lists them, its approval."""
+import json
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, func, or_, select
+from sqlalchemy import (Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, func, insert, or_, select,
+                        update)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .audit import AuditLog, current_actor, plain_value
 from .words import plural
 from .carriers import Carrier, CarrierKind, NeverDeleted, add_years
 from .db import Versioned, db
@@ -495,12 +498,44 @@ def return_act(session, act, user, comment):
     return act
 
 
-def mark_destroyed(carrier, act, today):
-    """One carrier of an approved act: kept in the database, marked destroyed with the act's reference."""
-    carrier.status = "destroyed"
-    carrier.destroyed_on = today
-    carrier.destruction_act_id = act.id
-    carrier.movement_reason = f"уничтожен по акту № {act.number}"
+def destruction_marks(act, today):
+    """What an approved act writes on each of its carriers: kept in the database, marked destroyed with the
+    act's reference."""
+    return {"status": "destroyed", "destroyed_on": today, "destruction_act_id": act.id}
+
+
+def _destruction_audit(carriers, marks):
+    """The audit entries of marking these carriers destroyed: the ones the audit hook writes for an object changed
+    in the session, built here because the change is one UPDATE per batch."""
+    user_id, login = current_actor()
+    now = utcnow()
+    entries = []
+    for carrier in carriers:
+        changes = {key: [plain_value(getattr(carrier, key)), plain_value(value)] for key, value in marks.items()
+                   if plain_value(getattr(carrier, key)) != plain_value(value)}
+        entries.append(dict(at=now, user_id=user_id, user_login=login, action="update",
+                            table_name=carrier.__tablename__, record_id=str(carrier.id),
+                            record_repr=str(carrier)[:300], changes=json.dumps(changes, ensure_ascii=False)))
+    return entries
+
+
+def _mark_destroyed(session, act, carriers, today):
+    """Every carrier of the act marked destroyed, with its version raised as an edit would, and its audit entry.
+
+    One object at a time the ORM sent 80,000 UPDATEs for a district's act (30 s on SQLite, 50 s on PostgreSQL).
+    A carrier changed since the check (no longer held) fails the approval as a whole."""
+    marks = destruction_marks(act, today)
+    entries = _destruction_audit(carriers, marks)
+    table = Carrier.__table__
+    for chunk in _chunks([c.id for c in carriers]):
+        done = session.execute(update(table).where(table.c.id.in_(chunk), table.c.status.in_(HELD_STATUSES))
+                               .values(version=table.c.version + 1, **marks)).rowcount
+        if done != len(chunk):
+            raise RetentionError("Носители акта изменились, пока он утверждался: откройте акт и утвердите его заново.")
+    for chunk in range(0, len(entries), IN_CHUNK):
+        session.execute(insert(AuditLog.__table__), entries[chunk:chunk + IN_CHUNK])
+    for carrier in carriers:
+        session.expire(carrier)  # its row has changed under it
 
 
 def approve_act(session, act, user, today, *, strict_year_start=True):
@@ -511,11 +546,11 @@ def approve_act(session, act, user, today, *, strict_year_start=True):
     carriers = [c for line in act.lines for c in line.carriers]
     if not carriers:
         raise RetentionError("В акте нет ни одной строки: утверждать нечего.")
-    _check_carriers(session, carriers, act_cutoff(act.act_date, strict_year_start), act)
+    held = _check_carriers(session, carriers, act_cutoff(act.act_date, strict_year_start), act)
     act.status, act.approved_by_id, act.approved_at, act.approved_on = "approved", user.id, utcnow(), today
-    for carrier in carriers:
-        mark_destroyed(carrier, act, today)
     session.flush()
+    _mark_destroyed(session, act, carriers, today)
+    del held
     return act
 
 

@@ -290,26 +290,55 @@ def test_send_needs_lines_and_commission(app, world, staff):
 
 
 def test_approval_is_all_or_nothing(app, world, staff, monkeypatch):
+    """A carrier handed over behind the approval's back, after its check: with batches of one carrier, those
+    before it are already marked when the approval fails, and the rollback must undo them."""
+    from sqlalchemy import update
+
+    table = Carrier.__table__
     with app.app_context():
         act = _sent_act(staff, world)
-        calls = []
-        real = retention.mark_destroyed
+        monkeypatch.setattr(retention, "IN_CHUNK", 1)
+        real_check = retention._check_carriers
 
-        def failing(carrier_row, act_row, today):
-            calls.append(carrier_row.id)
-            if len(calls) == 2:
-                raise RuntimeError("сбой посередине")
-            real(carrier_row, act_row, today)
+        def check_then_hand_over(session, carriers, cutoff, act=None):
+            held = real_check(session, carriers, cutoff, act)
+            session.execute(update(table).where(table.c.id == world["copy"]).values(status="handed_over"))
+            return held
 
-        monkeypatch.setattr(retention, "mark_destroyed", failing)
-        with pytest.raises(RuntimeError):
-            approve_act(db.session, act, user(staff["director"]), TODAY)
-            db.session.commit()
+        monkeypatch.setattr(retention, "_check_carriers", check_then_hand_over)
+        _refused(lambda: approve_act(db.session, act, user(staff["director"]), TODAY), "изменились")
         db.session.rollback()
-        assert len(calls) == 2
         assert set(_carrier_states(world).values()) == {("kept", None)}
         assert get(DestructionAct, act.id).status == "sent"
         assert db.session.scalar(select(func.count(Carrier.id)).where(Carrier.destruction_act_id.is_not(None))) == 0
+        assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.changes.like('%"destroyed"%'))) == 0
+
+
+def test_approval_writes_each_carriers_audit_entry_and_raises_its_version(app, world, staff):
+    import json
+
+    from models.audit import _cli_actor, acting_as
+
+    with app.app_context():
+        act = _sent_act(staff, world)
+        before = {key: get(Carrier, world[key]).version for key in ("personal", "gia", "copy")}
+        director = user(staff["director"])
+        token = acting_as(director.id, director.login)
+        try:
+            approve_act(db.session, act, director, TODAY)
+            db.session.commit()
+        finally:
+            _cli_actor.reset(token)
+        db.session.expire_all()
+        # An editor holding the old version is refused, as after any other change.
+        assert {key: get(Carrier, world[key]).version for key in before} == {k: v + 1 for k, v in before.items()}
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.record_id == str(world["personal"]),
+                                                         AuditLog.changes.like('%"destroyed"%')))
+        assert (entry.action, entry.table_name, entry.user_id, entry.user_login) == (
+            "update", "personal_file", director.id, director.login)
+        assert entry.record_repr == "Личное дело обучающегося, № У-1, Ушедшев Иван"
+        assert json.loads(entry.changes) == {"status": ["kept", "destroyed"], "destroyed_on": [None, "2026-03-15"],
+                                             "destruction_act_id": [None, act.id]}
 
 
 def test_holds_need_a_reason(app, world):
