@@ -27,12 +27,13 @@ def parse_date(value):
         return None
 
 
-def to_int(value):
-    """A whole number from a URL or a form, None when it is not one or does not fit the database's integer.
-
-    PostgreSQL answers a number out of its range with an error, which would be a server error page."""
+def to_int(value, minimum=None):
+    """A whole number from a URL or a form, None when it is not one, is below `minimum`, or does not fit the
+    database's integer (PostgreSQL answers a number out of its range with an error: a server error page)."""
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
-    return number if number in INT_RANGE else None
+    if number not in INT_RANGE or (minimum is not None and number < minimum):
+        return None
+    return number

@@ -47,8 +47,8 @@ def _own_class_ids(target):
 
 
 def _year_from(value):
-    year_id = to_int(value)
-    year = db.session.get(AcademicYear, year_id) if year_id and year_id > 0 else None
+    year_id = to_int(value, minimum=1)
+    year = db.session.get(AcademicYear, year_id) if year_id else None
     return year or current_year(db.session) or db.session.scalar(
         select(AcademicYear).order_by(AcademicYear.starts_on.desc()))
 
@@ -215,8 +215,7 @@ def import_confirm():
 # --- analysis ------------------------------------------------------------------------------------
 
 def _int_arg(name):
-    value = to_int(request.args.get(name))
-    return value if value is not None and value >= 0 else None
+    return to_int(request.args.get(name), minimum=0)
 
 
 def _default_term(terms):

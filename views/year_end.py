@@ -16,8 +16,7 @@ from .page import PanelPage
 
 
 def _int(value):
-    number = to_int(value)
-    return number if number is not None and number >= 0 else None
+    return to_int(value, minimum=0)
 
 
 class YearEndMarksPage(PanelPage):
