@@ -2,33 +2,48 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.sqlite
 
-.PHONY: install run test demo bench clean
+.PHONY: install install-dev run test lint demo bench clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt
+install-dev: $(DEV_STAMP)
+
+$(VENV)/.created:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Нужен Python 3.11 или новее")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+	touch $@
+
+$(STAMP): requirements.txt | $(VENV)/.created
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
-	rm -f $(VENV)/.installed-*
+	rm -f $(VENV)/.installed-[0-9]*
+	touch $@
+
+# Test-only packages (pytest, playwright, pypdfium2, ruff…) go in requirements-dev.txt; `make run` never installs them.
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/.created
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	rm -f $(VENV)/.installed-dev-*
 	touch $@
 
 run: install
 	$(PY) -m flask --app app serve
 
-test: install
+test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: install
 	DATABASE_URL=$(DEMO_DB) $(PY) -m flask --app app seed-demo
 	DATABASE_URL=$(DEMO_DB) $(PY) -m flask --app app serve
 
-bench: install
+bench: install-dev
 	$(PY) bench/run.py
+
+lint: install-dev
+	$(PY) -m ruff check .
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -74,6 +74,22 @@ def backend(request):
     return request.param
 
 
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL variants are deselected when no server is given, and browser tests run on SQLite only:
+    skipping them one by one cost a fixture set-up each."""
+    keep, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params or {}
+        on_pg = params.get("backend") == "postgresql"
+        if on_pg and (not PG_URL or "live_server" in item.fixturenames):
+            dropped.append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def sqlite_live(tmp_path_factory):
     return tmp_path_factory.mktemp("live") / "test.sqlite"
@@ -223,7 +239,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium; skipped where it is not installed, except in CI, where that is a failure."""
     if not os.path.exists(CHROMIUM):

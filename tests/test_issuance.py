@@ -1,6 +1,5 @@
 """Certificate issuance: consecutive numbers under concurrency, duplicates, annulment, blanks, bad input, PDFs."""
 import io
-import subprocess
 import threading
 from datetime import date, timedelta
 
@@ -10,6 +9,7 @@ from sqlalchemy import func, select
 
 import factories
 import issuance_seed as seed
+from pdf_pages import page_image, rightmost_ink
 from models import Order, Student, db
 from models import issuance
 from models.issuance import (BlankReceipt, CertificateBookEntry, CertificateMark, IssuanceError, SpoiledBlank,
@@ -440,11 +440,7 @@ def test_pdfs_read_back_and_are_entered_in_the_disclosure_register(app, ids, log
     assert "МБОУ «Средняя школа № 7»" in text and "Ёлкина Анастасия Сергеевна" in text
     assert "Русский язык — 5" in text and seed.blank(1) in text and "12.04.2010" in text
 
-    pdf = tmp_path / "book.pdf"
-    pdf.write_bytes(response.data)
-    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
-                   check=True)
-    _assert_table_fits(next(tmp_path.glob("page*.png")))
+    _assert_table_fits(page_image(response.data, dpi=40))
 
     appendix = officer.get(f"/admin/issuance/appendix.pdf?entry_id={entry_id}")
     text = _text(appendix.data)
@@ -478,46 +474,11 @@ def test_book_pdf_shows_duplicates_annulments_and_post_with_markup_printed_as_te
     assert text.count("Рег. №") == len(PdfReader(io.BytesIO(response.data)).pages)
 
 
-def _assert_table_fits(png):
+def _assert_table_fits(image):
     """The rendered page's ink stays inside the page with a margin on the right: the table is not cut off."""
-    import struct
-    import zlib
-
-    raw = png.read_bytes()
-    width, height = struct.unpack(">II", raw[16:24])
+    width, height = image.size
     assert width > height  # landscape
-    # Decode the PNG (8-bit RGB from pdftoppm) to find the right-most non-white column.
-    chunks, pos = b"", 8
-    while pos < len(raw):
-        length = struct.unpack(">I", raw[pos:pos + 4])[0]
-        kind = raw[pos + 4:pos + 8]
-        if kind == b"IDAT":
-            chunks += raw[pos + 8:pos + 8 + length]
-        pos += 12 + length
-    data = zlib.decompress(chunks)
-    bpp, stride = 3, width * 3
-    prev, rightmost, offset = bytearray(stride), 0, 0
-    for _ in range(height):
-        ftype, line = data[offset], bytearray(data[offset + 1:offset + 1 + stride])
-        offset += 1 + stride
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-            if ftype == 1:
-                line[i] = (line[i] + a) & 255
-            elif ftype == 2:
-                line[i] = (line[i] + b) & 255
-            elif ftype == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif ftype == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        prev = line
-        for x in range(width - 1, rightmost, -1):
-            if min(line[x * 3:x * 3 + 3]) < 128:
-                rightmost = x
-                break
+    rightmost = rightmost_ink(image)
     assert width * 0.5 < rightmost < width * 0.98, (rightmost, width)
 
 
