@@ -2,7 +2,6 @@
 import gc
 import os
 import secrets
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from models import User, db
 from models import audit
@@ -30,6 +28,7 @@ def create_app(config=None):
     _load_config(app, config)
 
     db.init_app(app)
+    _bind_sqlite_listeners(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "ru", timezone_selector=lambda: app.config["TIMEZONE"])
@@ -100,10 +99,18 @@ def _unicode_lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    if not isinstance(dbapi_connection, sqlite3.Connection):
+def _bind_sqlite_listeners(app):
+    """SQLite's pragmas, Unicode lower() and locking BEGIN, on this app's engine only (not every Engine of the
+    process: a test's or a script's own engine is left as SQLAlchemy makes it)."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
         return
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record):
     # SQLAlchemy's "begin" hook below issues BEGIN itself; pysqlite must not.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -118,10 +125,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
                                      deterministic=True)
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    if conn.dialect.name != "sqlite":
-        return
     # Writers take the lock up front: a deferred transaction that later writes can fail at once with
     # «database is locked» instead of waiting. Plain page views stay deferred so they never queue.
     reading = _request_is_read_only()

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
-from admin.roles import ROLES
+from models.roles import ROLES
 from models import User, db
 from models.audit import acting_as
 from models.db import refresh_query_statistics
@@ -144,15 +144,8 @@ def register(app):
     register_backup_commands(app)
 
 
-def backup_directory(app):
-    """Where backups go: config BACKUP_DIR, or instance/backups."""
-    from pathlib import Path
-
-    return Path(app.config.get("BACKUP_DIR") or Path(app.instance_path) / "backups")
-
-
 def register_backup_commands(app):
-    from models.backup import BackupError, make_backup, restore_backup, verify_backup
+    from models.backup import BackupError, backup_directory, make_backup, restore_backup, verify_backup
 
     @app.cli.command("backup")
     @click.argument("directory", required=False)

@@ -1,4 +1,6 @@
-"""Flask-Admin wiring: init_admin builds the Admin object and its registers inside the factory."""
+"""Flask-Admin wiring: init_admin builds the Admin object and its registers inside the factory.
+
+Custom pages (views/) are mounted into this Admin by views.register_views; admin/ imports nothing of views/."""
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -7,7 +9,6 @@ from models import (AcademicYear, AuditLog, CarrierKind, ClassRecord, CustodyMov
                     SchoolClass, StoredCertificate, Student, Subject, Term, User)
 
 from . import system
-from .links import PageLink
 from .home import HomeView
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
                        EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
@@ -17,17 +18,12 @@ from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermVi
 from .system import AuditLogView, UserView
 from .leaving import HandoverActView
 from models.leaving import HandoverAct
-from views.leaving import LeavingPage
-from views.people_import import PeopleImportPage
 from .disclosure import PdDisclosureView
 from .issuance import BlankReceiptView, CertificateEntryView
 from models.issuance import BlankReceipt, CertificateBookEntry
-from views.issuance import IssuancePage
 from .retention import DestructionActView
 from models.disclosure import PdDisclosure
 from models.retention import DestructionAct
-from views.retention import RetentionReviewPage
-from views.year_end import YearEndMarksPage
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -84,15 +80,5 @@ def init_admin(app):
     for view in views:
         admin.add_view(view)
         system.TABLE_LABELS[view.model.__tablename__] = view.name
-    admin.add_view(LeavingPage(name="Выбытие обучающегося", category=STUDENTS, endpoint="leaving"))
-    admin.add_view(PeopleImportPage(name="Импорт обучающихся", category=STUDENTS, endpoint="people_import"))
-    admin.add_link(PageLink("Резервные копии", endpoint="backups.index", page="backups", category=ADMINISTRATION))
-    admin.add_link(PageLink("Импорт отметок", endpoint="marks.import_form", page="marks_import", category=REPORTS))
-    admin.add_link(PageLink("Анализ успеваемости", endpoint="marks.analysis", page="analysis", category=REPORTS))
-    admin.add_view(RetentionReviewPage(name="Экспертиза сроков хранения", category=ARCHIVE,
-                                       endpoint="retention_review"))
-    admin.add_view(IssuancePage(name="Выдача аттестатов", category=ISSUANCE, endpoint="issuance"))
-    admin.add_view(YearEndMarksPage(name="Годовые отметки в личные дела", category=REPORTS,
-                                    endpoint="year_end_marks"))
     app.extensions["panel_admin"] = admin
     return admin

@@ -32,7 +32,9 @@ from models.db import INT_RANGE
 from models.carriers import StrictAccountabilityError
 from models.references import RecordInUseError
 
-from .roles import can, own_class_only
+from models.roles import own_class_only
+
+from .access import MatrixAccess, allowed
 
 DATE_FORMAT = "%d.%m.%Y"
 # Flask-Admin 2.2.1's Russian catalogue lacks these two, so a refused form would greet people in English.
@@ -269,39 +271,6 @@ class PanelForm(FlaskForm):
         # unique column (a login, a year, a certificate number) would be refused as «already exists».
         self._obj = obj
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
-
-
-class MatrixAccess:
-    """Flask-Admin access hooks answered by MATRIX[target]: registers and custom pages alike.
-
-    A guest is sent to log in; a logged-in user without the right gets the Russian 403 page.
-    """
-
-    target = None
-
-    def is_accessible(self):
-        return allowed(self.target, "view")
-
-    def is_visible(self):
-        return self.is_accessible()
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
-
-
-def allowed(target, action):
-    """May the current user do the action on the target (the matrix, see admin/roles.py)?
-
-    The menu asks every view and a list page asks can_edit and the others for every row (two hundred questions a
-    page): the answers are kept on the user object, which is loaded afresh for every request."""
-    user = current_user._get_current_object()
-    answers = user.__dict__.setdefault("_panel_allowed", {})
-    key = (target, action)
-    if key not in answers:
-        answers[key] = bool(user.is_authenticated and can(user, target, action))
-    return answers[key]
 
 
 def record_key(model, value):

@@ -4,7 +4,7 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from .roles import ROLES
+from models.roles import ROLES
 
 
 def _panel_url(endpoint):

@@ -1,7 +1,7 @@
 """Menu links to custom pages (blueprints), shown only to roles the matrix lets view the page."""
 from flask_admin.menu import MenuLink
 
-from .base import allowed
+from .access import allowed
 
 
 class PageLink(MenuLink):

@@ -12,7 +12,7 @@ from models import Guardian, Portfolio, SchoolClass, Student, db
 from models.people import carriers_of_students_named, fold, like_literal, students_named
 
 from .base import record_key
-from .roles import own_class_only
+from models.roles import own_class_only
 
 MAX_ROWS = 50  # the page size comes from the request: a look-up never lists more than this
 

@@ -8,6 +8,7 @@ from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, 
                            student_errors)
 from models.people import order_errors, school_class_errors
 
+from .access import allowed
 from .base import IntEqualFilter, SecureModelView, choices_formatter
 from .lookups import GuardianLookup, StudentLookup
 
@@ -48,12 +49,9 @@ def _choices(mapping):
 
 def _leaving_link(view, context, model, name):
     from flask import url_for
-    from flask_login import current_user
     from markupsafe import Markup
 
-    from .roles import can
-
-    if not can(current_user, "leaving", "view"):
+    if not allowed("leaving", "view"):
         return ""
     label = "Выбытие и акты приёма-передачи" if model.status == "studying" else "Акты приёма-передачи"
     return Markup(f'<a href="{url_for("leaving.student", student_id=model.id)}">{label}</a>')

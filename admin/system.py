@@ -11,7 +11,7 @@ from models.audit import ACTIONS
 from models.users import password_errors, user_errors
 
 from .base import SecureModelView, choices_formatter
-from .roles import ROLES
+from models.roles import ROLES
 
 # Filled by init_admin from the registered views: table name -> the register's Russian name.
 TABLE_LABELS = {}

@@ -19,6 +19,11 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"
 
 
+def backup_directory(app):
+    """Where backups go: config BACKUP_DIR, or instance/backups."""
+    return Path(app.config.get("BACKUP_DIR") or Path(app.instance_path) / "backups")
+
+
 class BackupError(Exception):
     """A backup or restore that cannot be done; the message is Russian and shown to the user as is."""
 

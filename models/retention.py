@@ -12,6 +12,7 @@ from .carriers import Carrier, CarrierKind, NeverDeleted, add_years
 from .db import Versioned, db
 from .people import Student
 from .users import User, utcnow
+from .roles import can, role_can
 
 ACT_STATUSES = {"draft": "черновик", "sent": "на утверждении", "approved": "утверждён", "returned": "возвращён"}
 EDITABLE = ("draft", "returned")
@@ -467,13 +468,11 @@ def send_act(session, act, user, *, strict_year_start=True):
 
 def may_approve(user, act):
     """Only a director, and never the act's own drafter (a director who is also the deputy included)."""
-    from admin.roles import can
 
     return bool(can(user, "destruction_approval", "edit") and act.drafted_by_id != user.id)
 
 
 def _approval_refusal(user, act):
-    from admin.roles import can
 
     if not can(user, "destruction_approval", "edit"):
         return "Утверждать акты о выделении к уничтожению может только директор."
@@ -567,7 +566,7 @@ def review_notices(session, user_roles, today, url_for=_default_url):
     """
     from .registers import CopyMedium, EjournalCopy, PersonalFile, StoredCertificate
 
-    if not set(user_roles) & {"deputy", "director"}:
+    if not any(role_can(role, "retention_notices", "view") for role in user_roles):
         return []
     notices = []
     due = count_expired(session, today)

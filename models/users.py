@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import Versioned, db
+from .roles import ROLES
 
 
 # werkzeug's default (scrypt); the test suite lowers it to keep hundreds of log-ins fast.
@@ -117,7 +118,6 @@ def password_errors(password, *, required):
 
 
 def user_errors(session, *, login, full_name, roles, user_id=None):
-    from admin.roles import ROLES  # the one list of roles
 
     errors = {}
     login = (login or "").strip()

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 import factories
 from admin.base import SecureModelView
-from admin.roles import ACTIONS, MATRIX, ROLES, role_can
+from models.roles import ACTIONS, MATRIX, ROLES, role_can
 from models import Guardian, SchoolClass, Student, db
 
 # (label, matrix action, how to request it); `id` is the seeded record's primary key.

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 import factories
-from admin.roles import ROLES, role_can
+from models.roles import ROLES, role_can
 from models import AuditLog, Student, User, db
 from models.users import utcnow
 

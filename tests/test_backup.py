@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from admin.roles import ROLES
+from models.roles import ROLES
 from models import Subject, db
 from models.backup import checksum_path, list_backups, make_backup, restore_backup
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
-from admin.roles import ROLES
+from models.roles import ROLES
 from app import create_app
 from conftest import PanelClient, _base_config
 from models import (AnnualCertification, AnnualMark, Carrier, EjournalCopy, ExamProtocol, Guardian, Mark,

@@ -5,7 +5,7 @@ from flask_admin.contrib.sqla import ModelView
 
 import factories
 from admin.base import STALE_MESSAGE
-from admin.roles import ROLES, role_can
+from models.roles import ROLES, role_can
 from models import db
 
 # Text fields safe to change on any register (no format rules): the first one a form has is edited.

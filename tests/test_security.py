@@ -6,7 +6,7 @@ from flask_admin.contrib.sqla import ModelView
 from sqlalchemy import func, select
 
 import factories
-from admin.roles import ROLES
+from models.roles import ROLES
 from models import AuditLog, User, db
 
 SECRET = "Секрет-пароль-1"

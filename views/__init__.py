@@ -1,15 +1,32 @@
-"""Custom pages of the panel (log-in, workflows, reports), registered by the application factory."""
+"""Custom pages of the panel (log-in, workflows, reports), mounted by the application factory after the registers.
+
+Every page inside the panel's menu is a PanelPage (admin/page.py) added to the Admin object here; the log-in page
+and the two older pages (backups, marks) are blueprints reached through a PageLink in the menu."""
+from admin import ADMINISTRATION, ARCHIVE, ISSUANCE, REPORTS, STUDENTS
+from admin.links import PageLink
 
 
 def register_views(app):
     from .auth import bp as auth_bp
-
-    app.register_blueprint(auth_bp)
-
     from .backups import bp as backups_bp
-
-    app.register_blueprint(backups_bp)
-
+    from .issuance import IssuancePage
+    from .leaving import LeavingPage
     from .marks import bp as marks_bp
+    from .people_import import PeopleImportPage
+    from .retention import RetentionReviewPage
+    from .year_end import YearEndMarksPage
 
-    app.register_blueprint(marks_bp)
+    for blueprint in (auth_bp, backups_bp, marks_bp):
+        app.register_blueprint(blueprint)
+
+    admin = app.extensions["panel_admin"]
+    admin.add_view(LeavingPage(name="Выбытие обучающегося", category=STUDENTS, endpoint="leaving"))
+    admin.add_view(PeopleImportPage(name="Импорт обучающихся", category=STUDENTS, endpoint="people_import"))
+    admin.add_link(PageLink("Резервные копии", endpoint="backups.index", page="backups", category=ADMINISTRATION))
+    admin.add_link(PageLink("Импорт отметок", endpoint="marks.import_form", page="marks_import", category=REPORTS))
+    admin.add_link(PageLink("Анализ успеваемости", endpoint="marks.analysis", page="analysis", category=REPORTS))
+    admin.add_view(RetentionReviewPage(name="Экспертиза сроков хранения", category=ARCHIVE,
+                                       endpoint="retention_review"))
+    admin.add_view(IssuancePage(name="Выдача аттестатов", category=ISSUANCE, endpoint="issuance"))
+    admin.add_view(YearEndMarksPage(name="Годовые отметки в личные дела", category=REPORTS,
+                                    endpoint="year_end_marks"))

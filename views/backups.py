@@ -1,20 +1,17 @@
 """The administrator's page of backups: the list, «make a copy now» and downloads."""
 from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
 
-from flask_login import current_user
 
-from admin.roles import can
+from admin.access import allowed
 from models import db
-from models.backup import BackupError, list_backups, make_backup
+from models.backup import BackupError, backup_directory, list_backups, make_backup
 
-from .access import requires
+from admin.access import requires
 
 bp = Blueprint("backups", __name__, url_prefix="/backups")
 
 
 def _directory():
-    from cli import backup_directory
-
     return backup_directory(current_app)
 
 
@@ -28,7 +25,7 @@ def _render(template, **context):
 @requires("backups", "view")
 def index():
     return _render("pages/backups.html", backups=list_backups(_directory()), directory=_directory(),
-                   keep=current_app.config["BACKUP_KEEP"], can_create=can(current_user, "backups", "create"),
+                   keep=current_app.config["BACKUP_KEEP"], can_create=allowed("backups", "create"),
                    size_text=_size_text)
 
 

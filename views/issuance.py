@@ -18,7 +18,7 @@ from models.people import current_year
 from models.registers import RegisterBook
 
 from .form_values import parse_date, to_int as _int
-from .page import PanelPage
+from admin.page import PanelPage
 from .certificate_book_pdf import render_certificate_book
 from .pdf import pdf_response, render_pdf
 

@@ -6,7 +6,7 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin.roles import can
+from admin.access import allowed
 from models import db
 from models.leaving import (ITEM_ACTIONS, HandoverAct, LeavingError, promote_classes, promotion_preview,
                             propose_handover, recipients, record_return, reverse_leaving, leave_school)
@@ -15,7 +15,7 @@ from models.people import (LEAVING_REASONS, STUDENT_STATUSES, AcademicYear, Scho
 from models.carriers import CARRIER_STATUSES
 
 from .form_values import form_date, to_int
-from .page import PanelPage
+from admin.page import PanelPage
 from .pdf import pdf_response, render_pdf
 
 
@@ -106,7 +106,7 @@ class LeavingPage(PanelPage):
                            people=recipients(student, on_day), acts=acts, reasons=LEAVING_REASONS,
                            statuses=STUDENT_STATUSES, carrier_statuses=CARRIER_STATUSES, actions=ITEM_ACTIONS,
                            today=date.today(), can_create=self.allowed("create"), can_edit=self.allowed("edit"),
-                           can_reverse=can(current_user, "leaving_reversal", "create"))
+                           can_reverse=allowed("leaving_reversal", "create"))
 
     # --- the act, printed ------------------------------------------------------------------------
     @expose("/act/<int:act_id>/pdf")
@@ -121,7 +121,7 @@ class LeavingPage(PanelPage):
     # --- reversal and returns ---------------------------------------------------------------------
     @expose("/act/<int:act_id>/reverse", methods=("POST",))
     def reverse(self, act_id):
-        if not can(current_user, "leaving_reversal", "create"):
+        if not allowed("leaving_reversal", "create"):
             abort(403)
         act = db.session.get(HandoverAct, act_id)
         if act is None:
@@ -162,7 +162,7 @@ class LeavingPage(PanelPage):
 
     # --- year end ---------------------------------------------------------------------------------
     def _can_promote(self):
-        return self.allowed("create") and can(current_user, "classes", "create")
+        return self.allowed("create") and allowed("classes", "create")
 
     @expose("/promote", methods=("GET", "POST"))
     def promote(self):

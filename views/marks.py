@@ -11,7 +11,8 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, reque
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin.roles import can, own_class_only
+from admin.access import allowed
+from models.roles import own_class_only
 from models import db
 from models.analysis import (LEADER_MIN_AVERAGE, UNDERACHIEVER_MAX_MARK, chart_bars, class_results,
                              subject_results)
@@ -21,7 +22,7 @@ from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError
                                  prepare_import, store_upload)
 from models.people import AcademicYear, School, SchoolClass, Student, Subject, Term, current_year
 
-from .access import requires
+from admin.access import requires
 from .form_values import to_int
 from .pdf import render_pdf
 
@@ -63,7 +64,7 @@ def _import_page(**context):
     context.setdefault("year", current_year(db.session))
     return _render("pages/marks_import.html", years=years, layouts=IMPORT_LAYOUTS, recent=db.session.scalars(recent),
                    flat_headers=FLAT_HEADERS, codes=CODE_LABELS, kinds=MARK_KINDS,
-                   can_create=can(current_user, "marks_import", "create"), max_errors=MAX_ERRORS_SHOWN, **context)
+                   can_create=allowed("marks_import", "create"), max_errors=MAX_ERRORS_SHOWN, **context)
 
 
 @bp.route("/import")
@@ -268,8 +269,8 @@ def _analysis_context():
 @requires("analysis", "view")
 def analysis():
     context = _analysis_context()
-    return _render("pages/marks_analysis.html", can_export=can(current_user, "analysis", "export"),
-                   can_print=can(current_user, "progress_report", "create"), **context)
+    return _render("pages/marks_analysis.html", can_export=allowed("analysis", "export"),
+                   can_print=allowed("progress_report", "create"), **context)
 
 
 def _number(value):

@@ -6,7 +6,7 @@ from models import db
 from models.marks_import import ImportFileError
 from models.people_import import COLUMNS, check_rows, import_rows, template_xlsx
 
-from .page import PanelPage
+from admin.page import PanelPage
 
 MAX_ERRORS_SHOWN = 300
 

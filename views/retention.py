@@ -7,7 +7,7 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin.roles import can
+from admin.access import allowed
 from models import db
 from models.carriers import Carrier, CarrierKind
 from models.people import AcademicYear, School, SchoolClass
@@ -18,7 +18,7 @@ from models.retention import (ACT_STATUSES, EDITABLE, DestructionAct, RetentionE
 from models.users import User
 
 from .form_values import parse_date, to_int as _int
-from .page import PanelPage
+from admin.page import PanelPage
 from .pdf import pdf_response, render_pdf
 
 PAGE_SIZE = 200
@@ -77,7 +77,7 @@ class RetentionReviewPage(PanelPage):
             statuses=ACT_STATUSES, can_draft=self.allowed("create"), strict=strict_year_start(),
             cutoff=act_cutoff(f["on"], strict_year_start()), horizon=add_months(f["on"], f["months"]),
             next_number=next_act_number(db.session, f["on"]),
-            can_hold=can(current_user, "retention_hold", "edit"))
+            can_hold=allowed("retention_hold", "edit"))
 
     @expose("/group")
     def group(self):
@@ -93,7 +93,7 @@ class RetentionReviewPage(PanelPage):
                                     .order_by(DestructionAct.id.desc())).all()
         return self.render("pages/retention_group.html", f=f, kind=kind, carriers=carriers, total=total, page=page,
                            pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, drafts=drafts,
-                           can_draft=self.allowed("create"), can_hold=can(current_user, "retention_hold", "edit"),
+                           can_draft=self.allowed("create"), can_hold=allowed("retention_hold", "edit"),
                            next_number=next_act_number(db.session, f["on"]))
 
     def _fail(self, exc, target):
@@ -137,11 +137,11 @@ class RetentionReviewPage(PanelPage):
 
     @expose("/hold/<int:carrier_id>", methods=("GET", "POST"))
     def hold(self, carrier_id):
-        if not can(current_user, "retention_hold", "view"):
+        if not allowed("retention_hold", "view"):
             abort(403)
         carrier = db.session.get(Carrier, carrier_id) or abort(404)
         if request.method == "POST":
-            if not can(current_user, "retention_hold", "edit"):
+            if not allowed("retention_hold", "edit"):
                 abort(403)
             try:
                 if request.form.get("op") == "clear":

@@ -6,13 +6,13 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin.roles import own_class_only
+from models.roles import own_class_only
 from models import db
 from models.people import AcademicYear, SchoolClass, current_year
 from models.year_end import STATUSES, YearEndError, apply_year_marks, certify_year, preview_year_marks
 
 from .form_values import to_int
-from .page import PanelPage
+from admin.page import PanelPage
 
 
 def _int(value):

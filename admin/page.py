@@ -1,10 +1,8 @@
 """Base of custom pages shown inside the panel's menu: access from the permission matrix, like registers."""
 from flask import abort
 from flask_admin import BaseView
-from flask_login import current_user
 
-from admin.base import MatrixAccess
-from admin.roles import can
+from .access import MatrixAccess, allowed
 
 
 class PanelPage(MatrixAccess, BaseView):
@@ -15,7 +13,7 @@ class PanelPage(MatrixAccess, BaseView):
     """
 
     def allowed(self, action):
-        return bool(current_user.is_authenticated and can(current_user, self.target, action))
+        return allowed(self.target, action)
 
     def require(self, action):
         if not self.allowed(action):

@@ -59,6 +59,8 @@ MATRIX = {
     "destruction_approval": {"director": "ve"},
     "retention_hold": {"deputy": "ve", "director": "ve"},
     "destruction_acts": {"deputy": "vx", "director": "vx"},
+    # Who is told on the home page that carriers await the retention review.
+    "retention_notices": {"deputy": "v", "director": "v"},
     "leaving": {"director": "vce", "deputy": "v", "secretary": "vce", "officer": "vce"},
     # Reversing a leaving made by mistake is the director's alone, hence a row of its own.
     "leaving_reversal": {"director": "vc"},
