@@ -28,7 +28,8 @@ def refuse():
 
 
 def requires(target, action="view"):
-    """Decorator of a blueprint route: the matrix decides, as for registers and pages."""
+    """Decorator of a blueprint route, or of a page's route that needs more than the page's view right: the
+    matrix decides, as for registers and pages. Stacked decorators all apply."""
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -36,6 +37,8 @@ def requires(target, action="view"):
                 return refuse()
             return view(*args, **kwargs)
 
+        # read by the access walk over every route (tests/test_access_matrix.py)
+        wrapped.panel_access = [(target, action), *getattr(view, "panel_access", [])]
         return wrapped
 
     return decorate

@@ -171,3 +171,78 @@ def test_class_teacher_sees_only_own_class(app, login_as):
         assert db.session.scalar(select(func.count(Student.id))) == 2
         assert db.session.scalar(select(func.count(Guardian.id))) == 2
         assert db.session.scalar(select(func.count(SchoolClass.id))) == 2
+
+
+# --- every route of the url map -------------------------------------------------------------------------
+
+# Routes open to anyone (log-in, static files) or to every logged-in user whatever the matrix says.
+PUBLIC = {"static", "auth.login", "auth.logout", "root"}
+# Flask-Admin's own routes of a register, by the method that serves them, and the matrix action they need.
+MODEL_VIEW_ACTIONS = {"index_view": "view", "details_view": "view", "ajax_lookup": "view", "create_view": "create",
+                      "edit_view": "edit", "delete_view": "delete", "export": "export", "action_view": "view",
+                      "ajax_update": "edit"}
+
+
+def route_gate(app, rule):
+    """[(target, action)] the matrix is asked before the route runs, or None when nothing declares it.
+
+    A bulk action's own right (delete, edit) is asked by is_action_allowed and walked by the cell-by-cell test."""
+    admin = app.extensions["panel_admin"]
+    views = {view.endpoint: view for view in admin._views}
+    blueprint, _, method = rule.endpoint.rpartition(".")
+    if rule.endpoint in PUBLIC or method == "static":
+        return "public"
+    view = views.get(blueprint)
+    declared = getattr(getattr(view, method, None) or app.view_functions[rule.endpoint], "panel_access", [])
+    if view is admin.index_view:
+        return [("home", "view")]
+    if isinstance(view, ModelView):  # a register's own extra routes (a scan's download) open with its view right
+        return [(view.target, MODEL_VIEW_ACTIONS.get(method, "view"))] if view.target in MATRIX else None
+    if view is not None:  # a PanelPage: its target's view right, and what the route declares with @requires
+        return [(view.target, "view"), *declared] if view.target in MATRIX else None
+    return declared if declared and all(target in MATRIX for target, _ in declared) else None
+
+
+def route_url(rule, record_id):
+    return rule.build({name: record_id if name.endswith("id") else "x" for name in rule.arguments},
+                      append_unknown=False)[1]
+
+
+def test_every_route_has_a_matrix_row(app):
+    missing = [f"{rule.rule} ({rule.endpoint})" for rule in app.url_map.iter_rules() if route_gate(app, rule) is None]
+    assert not missing, "маршруты без строки в MATRIX: " + ", ".join(missing)
+
+
+def test_every_route_answers_each_role_as_the_matrix_says(app, login_as):
+    """Each role × each route of the url map, on one seeded database: without the matrix's right the answer is
+    403 (a guest is sent to log in), with it the route opens; nothing answers 500."""
+    principals = {role: login_as(role) for role in ROLES}
+    with app.app_context():
+        from models import User
+
+        # the class teacher's own class, so a scoped role is asked the matrix, not refused for another class
+        teacher = User.query.filter_by(login="class_teacher").one()
+        record_id = factories.seed_everything(teacher=teacher)[Student].id
+    from conftest import PanelClient
+
+    principals[None] = PanelClient(app)
+    problems = []
+    rules = sorted((r for r in app.url_map.iter_rules() if route_gate(app, r) != "public"), key=lambda r: r.rule)
+    for rule in rules:
+        gates = route_gate(app, rule)
+        url = route_url(rule, record_id)
+        post_only = "GET" not in rule.methods
+        for role, panel in principals.items():
+            response = panel.post(url, {}) if post_only else panel.get(url)
+            status, location = response.status_code, response.headers.get("Location", "")
+            if status >= 500:
+                problems.append(f"{role} {url}: {status}")
+            elif role is None:
+                if not (status == 302 and "/login" in location):
+                    problems.append(f"гость {url}: {status} {location}, а не вход")
+            elif not all(role_can(role, target, "view") and role_can(role, target, action) for target, action in gates):
+                if status != 403:
+                    problems.append(f"{role} {url}: {status}, а по MATRIX ({gates}) — 403")
+            elif status == 403 and not post_only:
+                problems.append(f"{role} {url}: 403, а по MATRIX ({gates}) открыто")
+    assert not problems, "\n".join(problems)

@@ -6,7 +6,7 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin.access import allowed
+from admin.access import allowed, requires
 from models import db
 from models.leaving import (ITEM_ACTIONS, HandoverAct, LeavingError, promote_classes, promotion_preview,
                             propose_handover, recipients, record_return, reverse_leaving, leave_school)
@@ -165,9 +165,9 @@ class LeavingPage(PanelPage):
         return self.allowed("create") and allowed("classes", "create")
 
     @expose("/promote", methods=("GET", "POST"))
+    @requires("leaving", "create")
+    @requires("classes", "create")
     def promote(self):
-        if not self._can_promote():
-            abort(403)
         session = db.session
         errors, form = {}, request.form
         year = current_year(session)
