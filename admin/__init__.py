@@ -8,7 +8,6 @@ from models import (AcademicYear, AuditLog, CarrierKind, ClassRecord, CustodyMov
                     Guardian, Level, Order, PaperJournal, PersonalFile, Portfolio, PortfolioItem, RegisterBook, School,
                     SchoolClass, StoredCertificate, Student, Subject, Term, User)
 
-from . import system
 from .home import HomeView
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
                        EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
@@ -79,6 +78,5 @@ def init_admin(app):
     ]
     for view in views:
         admin.add_view(view)
-        system.TABLE_LABELS[view.model.__tablename__] = view.name
     app.extensions["panel_admin"] = admin
     return admin

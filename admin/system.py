@@ -8,13 +8,13 @@ from wtforms import PasswordField, SelectMultipleField
 
 from models import AuditLog, User
 from models.audit import ACTIONS
+from models.references import TABLE_LABELS
 from models.users import password_errors, user_errors
 
 from .base import SecureModelView, choices_formatter
 from models.roles import ROLES
 
 # Filled by init_admin from the registered views: table name -> the register's Russian name.
-TABLE_LABELS = {}
 
 
 def _roles_formatter(view, context, model, name):
@@ -74,8 +74,13 @@ def _show(value):
     return str(value)
 
 
+def _table_label(table_name):
+    label = TABLE_LABELS.get(table_name, table_name)
+    return label[:1].upper() + label[1:]
+
+
 def _table_formatter(view, context, model, name):
-    return TABLE_LABELS.get(model.table_name, model.table_name)
+    return _table_label(model.table_name)
 
 
 def _local_time_formatter(view, context, model, name):
@@ -102,7 +107,7 @@ class AuditLogView(SecureModelView):
     column_filters = (
         FilterEqual(AuditLog.user_login, "Пользователь"),
         FilterEqual(AuditLog.table_name, "Реестр",
-                    options=lambda: sorted(TABLE_LABELS.items(), key=lambda item: item[1])),
+                    options=lambda: sorted(((t, _table_label(t)) for t in TABLE_LABELS), key=lambda item: item[1])),
         FilterEqual(AuditLog.record_id, "Запись №"),
         FilterEqual(AuditLog.action, "Действие", options=list(ACTIONS.items())),
         "at",

@@ -10,18 +10,26 @@ from sqlalchemy.orm import Session
 from .db import db
 
 # What a row of each table is, for the message («на запись ссылаются: обучающиеся — 25»).
+# Every table's Russian name, in the plural, for messages («запись используется: …») and the audit log's
+# «Реестр» column; tests/test_layers.py fails when a table of the metadata has none.
 TABLE_LABELS = {
     "academic_year": "учебные годы", "annual_certification": "заверения годовых отметок",
-    "annual_mark": "годовые отметки", "carrier": "носители (записи реестров)",
+    "annual_mark": "годовые отметки", "audit_log": "журнал аудита", "blank_receipt": "поступления бланков",
+    "carrier": "носители (записи реестров)", "carrier_kind": "виды носителей",
     "certificate_book_entry": "записи книги выдачи аттестатов", "certificate_mark": "отметки аттестатов",
-    "copy_medium": "носители копий журнала", "custody_movement": "записи журнала хранения",
-    "destruction_act": "акты об уничтожении", "destruction_act_line": "строки актов об уничтожении",
-    "destruction_act_member": "члены комиссии актов", "destruction_line_carrier": "носители в актах об уничтожении",
-    "ejournal_copy": "копии электронного журнала", "exam_protocol": "протоколы", "exam_result": "результаты экзаменов",
-    "handover_act": "акты передачи документов", "handover_act_item": "строки актов передачи",
-    "mark": "отметки", "mark_import": "загрузки отметок", "pd_disclosure": "записи журнала выдачи персональных данных",
-    "portfolio_item": "материалы портфолио", "school_class": "классы", "spoiled_blank": "испорченные бланки",
-    "student": "обучающиеся", "term": "учебные периоды", "user": "пользователи",
+    "class_record": "сводные ведомости и распечатки", "copy_medium": "носители копий журнала",
+    "custody_movement": "записи журнала хранения", "destruction_act": "акты об уничтожении",
+    "destruction_act_line": "строки актов об уничтожении", "destruction_act_member": "члены комиссии актов",
+    "destruction_line_carrier": "носители в актах об уничтожении", "ejournal_copy": "копии электронного журнала",
+    "exam_protocol": "протоколы", "exam_result": "результаты экзаменов", "guardian": "законные представители",
+    "handover_act": "акты передачи документов", "handover_act_item": "строки актов передачи", "level": "уровни образования",
+    "login_failure": "неудачные попытки входа", "mark": "отметки", "mark_import": "загрузки отметок",
+    "paper_journal": "бумажные журналы", "pd_disclosure": "записи журнала выдачи персональных данных",
+    "personal_file": "личные дела", "portfolio": "портфолио", "portfolio_item": "материалы портфолио",
+    "register_book": "книги регистрации", "school": "карточка школы", "school_class": "классы",
+    "school_order": "приказы", "spoiled_blank": "испорченные бланки", "stored_certificate": "аттестаты на хранении",
+    "student": "обучающиеся", "student_guardian": "связи обучающихся и представителей", "subject": "предметы",
+    "term": "учебные периоды", "user": "пользователи",
 }
 
 

@@ -184,3 +184,11 @@ def test_the_cycle_check_finds_the_cycle_of_november():
 def test_the_role_matrix_loads_without_flask_admin():
     code = "import sys, models.roles; sys.exit(1 if 'flask_admin' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_every_table_has_a_russian_label(app):
+    from models import db
+    from models.references import TABLE_LABELS
+
+    missing = sorted(set(db.metadata.tables) - set(TABLE_LABELS))
+    assert not missing, f"добавьте русские названия таблиц в models/references.py TABLE_LABELS: {missing}"
