@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from .errors import DomainError
 
 SQLITE_SUFFIX = ".sqlite"
 PG_SUFFIX = ".dump"
@@ -24,7 +25,7 @@ def backup_directory(app):
     return Path(app.config.get("BACKUP_DIR") or Path(app.instance_path) / "backups")
 
 
-class BackupError(Exception):
+class BackupError(DomainError):
     """A backup or restore that cannot be done; the message is Russian and shown to the user as is."""
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relati
 from .db import Versioned, db
 from .words import years
 from .users import utcnow
+from .errors import DomainError
 
 MEDIA = {"paper": "бумажный", "electronic": "электронный", "mixed": "бумажный и электронный"}
 RETENTION_KINDS = {
@@ -233,7 +234,7 @@ class CustodyMovement(db.Model):
 RULE_FIELDS = ("must_store", "retention_kind", "retention_years", "clock_start")
 
 
-class StrictAccountabilityError(Exception):
+class StrictAccountabilityError(DomainError):
     """A register of strict accountability lost an entry: refused, whoever asked."""
 
 

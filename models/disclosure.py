@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
 from .users import utcnow
+from .errors import DomainError
 
 DOCUMENT_KINDS = {
     "progress_report": "справка об успеваемости",
@@ -20,7 +21,7 @@ DOCUMENT_KINDS = {
 }
 
 
-class DisclosureError(ValueError):
+class DisclosureError(DomainError):
     """A disclosure that must not be recorded; the message is Russian and shown to the user."""
 
 

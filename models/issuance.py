@@ -11,6 +11,7 @@ from .db import Versioned, db
 from .people import AcademicYear, Order, SchoolClass, Student, Subject, students_named
 from .registers import AnnualMark, PersonalFile, RegisterBook
 from .users import utcnow
+from .errors import DomainError
 
 ENTRY_KINDS = {"certificate": "аттестат", "duplicate": "дубликат аттестата",
                "study_certificate": "справка об обучении"}
@@ -29,12 +30,8 @@ BLANK_NUMBER = re.compile(r"^\d{14}$")
 BLANK_SERIES = re.compile(r"^[0-9A-Za-zА-ЯЁа-яё-]{0,10}$")
 
 
-class IssuanceError(ValueError):
+class IssuanceError(DomainError):
     """Refused input: .errors maps a field (or a student's row) to a Russian message; nothing was saved."""
-
-    def __init__(self, errors):
-        self.errors = dict(errors)
-        super().__init__(" ".join(self.errors.values()))
 
 
 class BlankReceipt(NeverDeleted, Versioned, db.Model):

@@ -10,6 +10,7 @@ from .disclosure import record_disclosure
 from .people import LEAVING_REASONS, AcademicYear, Order, SchoolClass, Student, make_current_year
 from .registers import StoredCertificate
 from .users import utcnow
+from .errors import DomainError
 
 ITEM_ACTIONS = {"hand": "передать", "keep": "оставить в архиве"}
 ITEM_RESULTS = {"handed": "передан", "kept": "остаётся в архиве"}
@@ -22,12 +23,8 @@ HANDED_KINDS = {
 ADULT_AGE = 18
 
 
-class LeavingError(ValueError):
+class LeavingError(DomainError):
     """A leaving (or its reversal) that must not happen; `errors` maps a form field to a Russian message."""
-
-    def __init__(self, errors):
-        self.errors = errors if isinstance(errors, dict) else {"": str(errors)}
-        super().__init__(" ".join(self.errors.values()))
 
 
 class HandoverAct(NeverDeleted, db.Model):

@@ -14,12 +14,13 @@ from sqlalchemy import bindparam, insert, select, update
 
 from .marks import IMPORT_LAYOUTS, Mark, MarkImport, parse_cell
 from .people import SchoolClass, Student, Subject, Term, TERM_KINDS
+from .errors import DomainError
 
 MAX_ERRORS_SHOWN = 200
 FLAT_HEADERS = ("Ученик", "Класс", "Предмет", "Дата", "Отметка", "Вид", "Период", "Вес")
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """The file as a whole cannot be read; the message is Russian and shown to the user."""
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from .db import db
+from .errors import DomainError
 
 # What a row of each table is, for the message («на запись ссылаются: обучающиеся — 25»).
 # Every table's Russian name, in the plural, for messages («запись используется: …») and the audit log's
@@ -33,7 +34,7 @@ TABLE_LABELS = {
 }
 
 
-class RecordInUseError(Exception):
+class RecordInUseError(DomainError):
     """A delete refused because other records still point at the row."""
 
 

@@ -13,6 +13,7 @@ from .db import Versioned, db
 from .people import Student
 from .users import User, utcnow
 from .roles import can, role_can
+from .errors import DomainError
 
 ACT_STATUSES = {"draft": "черновик", "sent": "на утверждении", "approved": "утверждён", "returned": "возвращён"}
 EDITABLE = ("draft", "returned")
@@ -27,7 +28,7 @@ DEFAULT_BASIS = ("номенклатуры дел и Перечня типовы
                  "сроков их хранения (приказ Росархива от 20.12.2019 № 236)")
 
 
-class RetentionError(ValueError):
+class RetentionError(DomainError):
     """A refused step of the review; the message is Russian and shown to the user."""
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from .marks import Mark
 from .people import AcademicYear, SchoolClass, Student, Subject
 from .registers import MARK_VALUES, AnnualCertification, AnnualMark, PersonalFile
+from .errors import DomainError
 
 STATUSES = {
     "add": "будет добавлена",
@@ -20,7 +21,7 @@ STATUSES = {
 CODE_VALUES = {"зач": "зачтено", "осв": "осв"}
 
 
-class YearEndError(Exception):
+class YearEndError(DomainError):
     """The action is refused; the message is Russian and shown to the user."""
 
 

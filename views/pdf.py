@@ -5,14 +5,15 @@ from pathlib import Path
 from flask import render_template
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
+from models.errors import DomainError
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 # Fonts only, nothing remote: a print template must not fetch anything else.
 POLICY = ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR)
 
 
-class PdfError(Exception):
-    pass
+class PdfError(DomainError):
+    """A print that could not be made; the message is Russian."""
 
 
 def render_pdf(template_name, **context):
