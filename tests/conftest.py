@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from flask import globals as flask_globals
 from flask import has_app_context
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 
 from app import create_app
 from models import User, db, users
@@ -47,17 +47,34 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+def _worker_database(url):
+    """Under pytest-xdist each worker gets a database of its own beside TEST_DATABASE_URL's (test → test_gw1),
+    created on first use: two workers must never drop each other's schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).scalar() is None:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def pg_database(tmp_path_factory):
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL не задан: проверки на PostgreSQL пропущены")
-    engine = create_engine(PG_URL)
+    url = _worker_database(PG_URL)
+    engine = create_engine(url)
     with engine.begin() as conn:  # fails loudly when the server the variable names is unreachable
         conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
     engine.dispose()
-    _migrate(tmp_path_factory.mktemp("pg"), PG_URL)
-    return PG_URL
+    _migrate(tmp_path_factory.mktemp("pg"), url)
+    return url
 
 
 def _truncate_pg(url):
@@ -87,7 +104,10 @@ def pytest_collection_modifyitems(config, items):
             keep.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+    # The long runs of a real server (load, crash) first, so the workers take them on at once and in parallel
+    # instead of one worker finishing with both.
+    keep.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items[:] = keep
 
 
 @pytest.fixture(scope="session")
