@@ -31,6 +31,7 @@ from models import db
 from models.db import INT_RANGE
 from models.carriers import StrictAccountabilityError
 from models.references import RecordInUseError
+from models.scope import model_target, outside_own_class
 
 from .roles import can, own_class_only
 
@@ -565,6 +566,22 @@ class SecureModelView(MatrixAccess, ModelView):
                 abort(403)
         return record
 
+    def scope_errors(self, form):
+        """[(field, message)] for every chosen record outside the own class, when this user sees the register
+        only for the own class: a class teacher may post any id into any relation field, its inline rows'
+        included, whatever the form's look-up offered."""
+        if not (has_request_context() and current_user.is_authenticated
+                and own_class_only(current_user, self.target)):
+            return []
+        found = []
+        for field in _relation_fields(form):
+            values = field.data if isinstance(field.data, (list, tuple)) else [field.data]
+            for value in values:
+                if isinstance(value, db.Model) and outside_own_class(self.session, current_user.id, value):
+                    found.append((field, OUTSIDE_SCOPE.get(model_target(type(value)), OUTSIDE_SCOPE[None])))
+                    break
+        return found
+
     # --- domain validation next to the field ------------------------------------------------------
     def domain_errors(self, form, model):
         """Return {field name: Russian message}; registers override it with their rule function."""
@@ -581,6 +598,12 @@ class SecureModelView(MatrixAccess, ModelView):
         model = None
         if endpoint.endswith("edit_view"):
             model = self.session.get(self.model, request.args.get("id"))
+        scope_errors = self.scope_errors(form)
+        if scope_errors:
+            # Nothing else is checked: the rules below would read another class's rows.
+            for field, message in scope_errors:
+                field.errors = list(field.errors) + [message]
+            return False
         errors = self.domain_errors(form, model)
         for name, message in errors.items():
             field = form._fields.get(name)
@@ -630,6 +653,30 @@ class SecureModelView(MatrixAccess, ModelView):
             flash(str(exc), "error")  # already a Russian sentence: no «Failed to delete record.» in front
             return True
         return super().handle_view_exception(exc)
+
+
+OUTSIDE_SCOPE = {
+    "students": "Можно выбрать только обучающегося своего класса.",
+    "classes": "Можно выбрать только свой класс.",
+    "guardians": "Можно выбрать только законного представителя обучающегося своего класса.",
+    "portfolios": "Можно выбрать только портфолио обучающегося своего класса.",
+    None: "Можно выбрать только запись своего класса.",
+}
+
+
+def _relation_fields(form):
+    """Every field of the form and of its inline rows (their forms are nested in FieldList entries)."""
+    for field in form:
+        entries = getattr(field, "entries", None)
+        if entries is not None:
+            for entry in entries:
+                inner = getattr(entry, "form", None)
+                if inner is not None:
+                    yield from _relation_fields(inner)
+                else:
+                    yield entry
+        else:
+            yield field
 
 
 def choices_formatter(choices):
