@@ -454,7 +454,15 @@ class SecureModelView(MatrixAccess, ModelView):
 
     @expose("/ajax/lookup/")
     def ajax_lookup(self):
-        g.lookup_view = self  # the look-ups narrow a class teacher's rows by this register's rights
+        # A look-up serves this register's form: only someone who may fill the form in may page it, and only
+        # for rows the role may list (admin/lookups.py narrows them further to the own class).
+        loader = self._form_ajax_refs.get(request.args.get("name"))
+        if loader is None:
+            abort(404)
+        target = model_target(getattr(loader, "model", None))
+        if not (self._allowed("create") or self._allowed("edit")) or (
+                target is not None and not allowed(target, "view")):
+            abort(403)
         return super().ajax_lookup()
 
     def get_list_row_actions(self):
