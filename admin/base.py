@@ -1,10 +1,12 @@
 """The one base view: role checks from the matrix, Russian dates, optimistic locking, domain validation."""
 import warnings
 from datetime import date, datetime
+from io import BytesIO
 from urllib.parse import quote
 
-from flask import abort, flash, g, has_request_context, redirect, request, session, url_for
+from flask import Response, abort, flash, g, has_request_context, redirect, request, session, url_for
 from flask_admin import expose
+from flask_admin._compat import csv_encode
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
@@ -21,6 +23,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import BigInteger, Integer, inspect as sa_inspect, text
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.utils import secure_filename
 from wtforms import fields
 from wtforms.fields import HiddenField
 from wtforms.validators import NumberRange
@@ -31,6 +34,7 @@ from models import db
 from models.db import INT_RANGE
 from models.carriers import StrictAccountabilityError
 from models.references import RecordInUseError
+from models.export_cells import csv_text, inert_workbook
 from models.scope import model_target, outside_own_class
 
 from .roles import can, own_class_only
@@ -432,6 +436,30 @@ class SecureModelView(MatrixAccess, ModelView):
         if name == "export" and self.personal_data:
             g.writes = True  # this GET writes the disclosure entry: take SQLite's write lock up front
         return None
+
+    def get_export_value(self, model, name):
+        value = super().get_export_value(model, name)
+        # CSV cells get the apostrophe here; XLSX ones are stored as text in _export_tablib below.
+        return csv_text(value) if request.view_args.get("export_type") == "csv" else value
+
+    def _export_tablib(self, export_type, return_url):
+        if export_type != "xlsx":
+            return super()._export_tablib(export_type, return_url)
+        # tablib writes «=…» as a live formula (its escape option drops the «=» instead): the sheet is written
+        # here with openpyxl, text kept as typed and marked as text.
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append([csv_encode(title) for _name, title in self._export_columns])
+        _count, data = self._export_data()
+        for row in data:
+            sheet.append([csv_encode(self.get_export_value(row, name)) for name, _title in self._export_columns])
+        out = BytesIO()
+        inert_workbook(book).save(out)
+        filename = self.get_export_name(export_type)
+        return Response(out.getvalue(), headers={"Content-Disposition": f"attachment;filename={secure_filename(filename)}"},
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
