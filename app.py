@@ -146,12 +146,10 @@ def _init_login(app):
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id):
-        try:
-            user = db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
-        return user if user is not None and user.is_active else None
+    def load_user(session_id):
+        from models.users import load_session_user
+
+        return load_session_user(db.session, session_id)
 
     def actor():
         from flask import has_request_context

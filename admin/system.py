@@ -32,8 +32,8 @@ class UserView(SecureModelView):
     column_formatters = {"roles_text": _roles_formatter}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters
-    column_details_exclude_list = ("version", "password_hash")
-    column_export_exclude_list = ("version", "password_hash")
+    column_details_exclude_list = ("version", "password_hash", "session_token")
+    column_export_exclude_list = ("version", "password_hash", "session_token")
     column_details_list = ("login", "full_name", "position", "roles_text", "active", "appointment_order",
                            "created_at")
     column_export_list = column_details_list

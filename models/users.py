@@ -1,7 +1,9 @@
 """Users of the panel, their roles and the record of failed log-ins."""
+import hmac
+import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, delete, func, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -10,6 +12,10 @@ from .db import Versioned, db
 
 # werkzeug's default (scrypt); the test suite lowers it to keep hundreds of log-ins fast.
 PASSWORD_METHOD = "scrypt"
+
+
+def new_session_token():
+    return secrets.token_hex(16)
 
 
 def utcnow():
@@ -28,6 +34,9 @@ class User(Versioned, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of the id kept in the session cookie: a new token ends every session of the user (log-out, new
+    # password). A secret, so never written to the audit log.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, info={"audit": False})
     appointment_order = relationship("Order")
 
     @property
@@ -50,6 +59,8 @@ class User(Versioned, db.Model):
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        if self.id is not None:
+            self.session_token = new_session_token()  # a cookie stolen with the old password stops working
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -63,10 +74,29 @@ class User(Versioned, db.Model):
     is_anonymous = False
 
     def get_id(self):
-        return str(self.id)
+        # «id:token»: the cookie names the user and the generation of the user's sessions (see load_session_user).
+        return f"{self.id}:{self.session_token}"
 
     def __str__(self):
         return self.full_name
+
+
+def load_session_user(session, session_id):
+    """The active user a session's id names, or None when its token is no longer the user's (logged out,
+    password changed) or the id is malformed (a cookie from before tokens: log in again)."""
+    user_id, _, token = str(session_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.is_active or not hmac.compare_digest(user.session_token or "", token):
+        return None
+    return user
+
+
+def end_all_sessions(session, user_id):
+    """A new session token: every cookie of the user stops working. A plain UPDATE, so the user's record
+    keeps its version (an administrator editing the user is not told it changed) and the audit stays quiet."""
+    session.execute(update(User).where(User.id == user_id).values(session_token=new_session_token()))
 
 
 class LoginFailure(db.Model):

@@ -2,14 +2,14 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from models import User, db
-from models.users import clear_login_failures, lockout_remaining, record_login_failure
+from models.users import clear_login_failures, end_all_sessions, lockout_remaining, record_login_failure
 
 bp = Blueprint("auth", __name__)
 
@@ -61,6 +61,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Every session of the user ends, not only this cookie: a copy kept from before would still work.
+        end_all_sessions(db.session, current_user.id)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("Вы вышли из панели.", "info")
