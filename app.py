@@ -39,6 +39,13 @@ def create_app(config=None):
     from views import register_views
     import cli
 
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        # Behind nginx the client's address comes in X-Forwarded-For: the per-address log-in limit needs it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     init_admin(app)
     register_views(app)
     cli.register(app)

@@ -41,7 +41,7 @@ class UserView(SecureModelView):
     form_extra_fields = {
         "roles": SelectMultipleField("Роли", choices=list(ROLES.items())),
         "password": PasswordField("Новый пароль",
-                                  description="Не короче 8 символов. Оставьте пустым, чтобы не менять."),
+                                  description="Не короче 10 символов, не из списка частых паролей. Оставьте пустым, чтобы не менять."),
     }
 
     def domain_errors(self, form, model):

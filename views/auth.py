@@ -9,7 +9,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from models import User, db
-from models.users import clear_login_failures, end_all_sessions, lockout_remaining, record_login_failure
+from models.users import (check_login_password, clear_login_failures, end_all_sessions, lockout_remaining,
+                          record_login_failure)
 
 bp = Blueprint("auth", __name__)
 
@@ -35,7 +36,8 @@ def login():
     error = None
     if form.validate_on_submit():
         login_name = form.login.data.strip()
-        wait = lockout_remaining(db.session, login_name)
+        address = request.remote_addr
+        wait = lockout_remaining(db.session, login_name, address=address)
         if wait:
             error = f"Слишком много неудачных попыток входа. Повторите через {wait} мин."
         else:
@@ -45,8 +47,9 @@ def login():
             if user is not None:
                 db.session.expunge(user)
             db.session.commit()
-            if user is None or not user.check_password(form.password.data) or not user.is_active:
-                record_login_failure(db.session, login_name)
+            # An unknown log-in is checked against a dummy hash: the answer takes as long as for a known one.
+            if not check_login_password(user, form.password.data) or not user.is_active:
+                record_login_failure(db.session, login_name, address)
                 db.session.commit()
                 error = "Неверный логин или пароль."
             else:

@@ -1,4 +1,5 @@
-"""user session token: log-out and a new password end every session of the user
+"""user session token (log-out and a new password end every session of the user); the address of a failed
+log-in (a per-address lockout)
 
 Revision ID: f1c3a5e7b9d2
 Revises: d4a9e6b2c7f1
@@ -29,8 +30,14 @@ def upgrade():
         bind.execute(users.update().where(users.c.id == user_id).values(session_token=secrets.token_hex(16)))
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.alter_column('session_token', existing_type=sa.String(length=64), nullable=False)
+    with op.batch_alter_table('login_failure', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('address', sa.String(length=45), nullable=True))
+        batch_op.create_index(batch_op.f('ix_login_failure_address'), ['address'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('login_failure', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_failure_address'))
+        batch_op.drop_column('address')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('session_token')
