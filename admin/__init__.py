@@ -1,4 +1,5 @@
 """Flask-Admin wiring: init_admin builds the Admin object and its registers inside the factory."""
+from flask import request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -40,6 +41,8 @@ ADMINISTRATION = "Администрирование"
 def init_admin(app):
     admin = Admin(app, name="Архив школы", url="/admin",
                   index_view=HomeView(name="Главная", url="/admin"),
+                  # Flask-Admin's own inline scripts carry the nonce the Content-Security-Policy allows (app.py).
+                  csp_nonce_generator=lambda: getattr(request, "csp_nonce", ""),
                   theme=Bootstrap4Theme(base_template="admin/panel.html", fluid=True))
     views = [
         StudentView(Student, name="Обучающиеся", category=STUDENTS, endpoint="student"),
