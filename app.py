@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from models import User, db
+from models import db
 from models import audit
 
 BASE_DIR = Path(__file__).resolve().parent

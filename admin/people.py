@@ -95,7 +95,7 @@ class StudentView(SecureModelView):
                           "status", "enrolled_on", "left_on")
     form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
                     "enrolled_on", "enrolment_order", "confirm_namesake")
-    form_extra_fields = {"confirm_namesake": BooleanField(
+    form_extra_fields = {"confirm_namesake": BooleanField(  # noqa: RUF012 - Flask-Admin reads it once
         "Это другой обучающийся с теми же ФИО и датой рождения",
         description="Отметьте, только если панель предупредила о совпадении и вы проверили документы.")}
     form_choices = {"sex": _choices(SEXES)}

@@ -47,5 +47,5 @@ def outside_own_class(session, user_id, record):
     condition = own_class_condition(model, user_id)
     if condition is None or getattr(record, "id", None) is None:
         return False
-    key = getattr(model, "id")
+    key = model.id
     return session.scalar(select(key).where(key == record.id, condition)) is None

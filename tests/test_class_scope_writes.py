@@ -2,14 +2,22 @@
 posted directly with another class's ids, is refused with a Russian message and nothing is saved."""
 from datetime import date
 
+import factories
 import pytest
 from flask_admin.contrib.sqla import ModelView
-from sqlalchemy import func, inspect as sa_inspect, select
+from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from wtforms import BooleanField, FileField, HiddenField
 
-import factories
 from admin.roles import role_can
-from models import CarrierKind, PersonalFile, Portfolio, PortfolioItem, SchoolClass, Student, db
+from models import (
+    CarrierKind,
+    PersonalFile,
+    Portfolio,
+    SchoolClass,
+    Student,
+    db,
+)
 from models.people import current_year
 from models.scope import own_class_condition
 

@@ -2,10 +2,10 @@
 import csv
 import io
 
+import factories
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-import factories
 from models import Student
 from models.issuance import CertificateBookEntry
 
@@ -45,7 +45,7 @@ def test_frdo_file_keeps_formulas_as_text(app, login_as, session):
     entry = session.scalar(select(CertificateBookEntry))
     entry.student_id, entry.last_name, entry.first_name = pupil.id, pupil.last_name, OTHERS[2]
     session.commit()
-    response = login_as("officer").get(f"/admin/issuance/frdo.xlsx?year_id=")
+    response = login_as("officer").get("/admin/issuance/frdo.xlsx?year_id=")
     assert response.status_code == 200
     cells = [cell for row in load_workbook(io.BytesIO(response.data)).active.iter_rows() for cell in row
              if cell.value in (EVIL, OTHERS[2])]

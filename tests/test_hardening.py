@@ -2,12 +2,12 @@
 import os
 import stat
 
+import factories
 import pytest
+from conftest import ARTIFACTS, browser_log_in, browser_page
 from sqlalchemy import func, select
 
-import factories
 from app import create_app
-from conftest import ARTIFACTS, browser_log_in, browser_page
 from models import Student, db
 from models.backup import make_backup
 

@@ -4,9 +4,9 @@ import statistics
 import time
 
 import pytest
+from conftest import PASSWORD, PanelClient, make_user
 from sqlalchemy import func, select
 
-from conftest import PASSWORD, PanelClient, make_user
 from models import User, users
 from models.users import ADDRESS_LOCKOUT_ATTEMPTS
 

@@ -1,7 +1,7 @@
 """Log-out and a password change end every session of the user: a cookie kept from before stops working."""
+from conftest import PanelClient
 from sqlalchemy import select
 
-from conftest import PanelClient
 from models import User
 
 NEW_PASSWORD = "Другой-пароль-2026"

@@ -9,8 +9,13 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from models import User, db
-from models.users import (check_login_password, clear_login_failures, end_all_sessions, lockout_remaining,
-                          record_login_failure)
+from models.users import (
+    check_login_password,
+    clear_login_failures,
+    end_all_sessions,
+    lockout_remaining,
+    record_login_failure,
+)
 
 bp = Blueprint("auth", __name__)
 

@@ -11,7 +11,6 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'f1c3a5e7b9d2'
 down_revision = 'd4a9e6b2c7f1'
