@@ -6,7 +6,7 @@ import factories
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from models import Student
+from models import Student, db
 from models.issuance import CertificateBookEntry
 
 EVIL = '=HYPERLINK("http://evil.example/","Нажмите")'
@@ -50,3 +50,18 @@ def test_frdo_file_keeps_formulas_as_text(app, login_as, session):
     cells = [cell for row in load_workbook(io.BytesIO(response.data)).active.iter_rows() for cell in row
              if cell.value in (EVIL, OTHERS[2])]
     assert len(cells) == 2 and all(cell.data_type == "s" and cell.quotePrefix for cell in cells)
+
+
+def test_analysis_file_keeps_formulas_as_text(app, login_as):
+    from test_analysis import seed_marks
+
+    panel = login_as("deputy")
+    with app.app_context():
+        ids = seed_marks()
+        db.session.get(Student, ids["orlov"]).last_name = "=1+2"
+        db.session.commit()
+    export = panel.get(f"/marks/analysis.xlsx?year={ids['year']}&term={ids['q1']}")
+    assert export.status_code == 200
+    cells = [cell for row in load_workbook(io.BytesIO(export.data))["Обучающиеся"].iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value.startswith("=1+2")]
+    assert len(cells) == 1 and cells[0].data_type == "s" and cells[0].quotePrefix
