@@ -9,10 +9,11 @@ from flask import Flask, g, redirect, render_template, request, url_for
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import event
 
-from models import User, db
+from models import db
 from models import audit
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -20,6 +21,22 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()
 babel = Babel()
+talisman = Talisman()
+
+# The panel's own files and scripts marked with the page's nonce (Flask-Admin marks its own, see
+# admin/__init__.py); inline handlers are replaced by static/panel-actions.js. Styles may be inline: Flask-Admin
+# and select2 set style attributes, which run no code.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 
 
 def create_app(config=None):
@@ -31,12 +48,20 @@ def create_app(config=None):
     _bind_sqlite_listeners(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    _init_headers(app)
     babel.init_app(app, locale_selector=lambda: "ru", timezone_selector=lambda: app.config["TIMEZONE"])
     _init_login(app)
 
     from admin import init_admin
     from views import register_views
     import cli
+
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        # Behind nginx the client's address comes in X-Forwarded-For: the per-address log-in limit needs it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     init_admin(app)
     register_views(app)
@@ -45,6 +70,23 @@ def create_app(config=None):
     if not app.testing:
         settle_heap()
     return app
+
+
+def _init_headers(app):
+    """Security headers (flask-talisman): no framing, nosniff, the CSP above, HSTS over HTTPS; and no copy of a
+    page with personal data kept by the browser or a proxy."""
+    talisman.init_app(
+        app, force_https=app.config.get("FORCE_HTTPS", False),
+        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        frame_options="DENY", content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy_nonce_in=["script-src"], referrer_policy="same-origin")
+
+    @app.after_request
+    def no_store(response):
+        # Every page, export, PDF and scan may carry personal data; only the static files are cacheable.
+        if request.endpoint not in ("static", "admin.static"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def settle_heap():
@@ -56,8 +98,23 @@ def settle_heap():
     gc.freeze()
 
 
+def private_instance(path):
+    """instance/ holds the secret key, the SQLite database, backups and scans: readable by the panel's own
+    system user only. The folder (and its sub-folders) become 0700 and its files 0600, and what the process
+    creates from now on is private too (umask 077: the database and its WAL, backups, uploads, dumps)."""
+    if os.name != "posix":
+        return  # Windows: the folder's ACL inherits from its parent; see README
+    os.umask(0o077)
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    for entry in [path, *path.iterdir()]:
+        wanted = 0o700 if entry.is_dir() else 0o600
+        if not entry.is_symlink() and entry.stat().st_mode & 0o777 != wanted:
+            entry.chmod(wanted)
+
+
 def _load_config(app, config):
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_instance(app.instance_path)
     config_file = Path(app.instance_path) / "config.py"
     if not config_file.exists() and not (config or {}).get("TESTING"):
         # First start: a random key kept only on this machine, never in the repository.
@@ -150,12 +207,10 @@ def _init_login(app):
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id):
-        try:
-            user = db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
-        return user if user is not None and user.is_active else None
+    def load_user(session_id):
+        from models.users import load_session_user
+
+        return load_session_user(db.session, session_id)
 
     def actor():
         from flask import has_request_context

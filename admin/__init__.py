@@ -1,6 +1,7 @@
 """Flask-Admin wiring: init_admin builds the Admin object and its registers inside the factory.
 
 Custom pages (views/) are mounted into this Admin by views.register_views; admin/ imports nothing of views/."""
+from flask import request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -35,6 +36,8 @@ ADMINISTRATION = "Администрирование"
 def init_admin(app):
     admin = Admin(app, name="Архив школы", url="/admin",
                   index_view=HomeView(name="Главная", url="/admin"),
+                  # Flask-Admin's own inline scripts carry the nonce the Content-Security-Policy allows (app.py).
+                  csp_nonce_generator=lambda: getattr(request, "csp_nonce", ""),
                   theme=Bootstrap4Theme(base_template="admin/panel.html", fluid=True))
     views = [
         StudentView(Student, name="Обучающиеся", category=STUDENTS, endpoint="student"),

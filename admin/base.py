@@ -1,10 +1,12 @@
 """The one base view: role checks from the matrix, Russian dates, optimistic locking, domain validation."""
 import warnings
 from datetime import date, datetime
+from io import BytesIO
 from urllib.parse import quote
 
-from flask import abort, flash, g, has_request_context, redirect, request, session, url_for
+from flask import Response, abort, flash, g, has_request_context, redirect, request, session, url_for
 from flask_admin import expose
+from flask_admin._compat import csv_encode
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
@@ -21,6 +23,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import BigInteger, Integer, inspect as sa_inspect, text
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.utils import secure_filename
 from wtforms import fields
 from wtforms.fields import HiddenField
 from wtforms.validators import NumberRange
@@ -31,6 +34,8 @@ from models import db
 from models.db import INT_RANGE
 from models.carriers import StrictAccountabilityError
 from models.references import RecordInUseError
+from models.export_cells import csv_text, inert_workbook
+from models.scope import model_target, outside_own_class
 
 from models.roles import own_class_only
 
@@ -401,6 +406,30 @@ class SecureModelView(MatrixAccess, ModelView):
             g.writes = True  # this GET writes the disclosure entry: take SQLite's write lock up front
         return None
 
+    def get_export_value(self, model, name):
+        value = super().get_export_value(model, name)
+        # CSV cells get the apostrophe here; XLSX ones are stored as text in _export_tablib below.
+        return csv_text(value) if request.view_args.get("export_type") == "csv" else value
+
+    def _export_tablib(self, export_type, return_url):
+        if export_type != "xlsx":
+            return super()._export_tablib(export_type, return_url)
+        # tablib writes «=…» as a live formula (its escape option drops the «=» instead): the sheet is written
+        # here with openpyxl, text kept as typed and marked as text.
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append([csv_encode(title) for _name, title in self._export_columns])
+        _count, data = self._export_data()
+        for row in data:
+            sheet.append([csv_encode(self.get_export_value(row, name)) for name, _title in self._export_columns])
+        out = BytesIO()
+        inert_workbook(book).save(out)
+        filename = self.get_export_name(export_type)
+        return Response(out.getvalue(), headers={"Content-Disposition": f"attachment;filename={secure_filename(filename)}"},
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
     @expose("/export/<export_type>/")
     def export(self, export_type):
         response = super().export(export_type)
@@ -422,7 +451,15 @@ class SecureModelView(MatrixAccess, ModelView):
 
     @expose("/ajax/lookup/")
     def ajax_lookup(self):
-        g.lookup_view = self  # the look-ups narrow a class teacher's rows by this register's rights
+        # A look-up serves this register's form: only someone who may fill the form in may page it, and only
+        # for rows the role may list (admin/lookups.py narrows them further to the own class).
+        loader = self._form_ajax_refs.get(request.args.get("name"))
+        if loader is None:
+            abort(404)
+        target = model_target(getattr(loader, "model", None))
+        if not (self._allowed("create") or self._allowed("edit")) or (
+                target is not None and not allowed(target, "view")):
+            abort(403)
         return super().ajax_lookup()
 
     def get_list_row_actions(self):
@@ -534,6 +571,22 @@ class SecureModelView(MatrixAccess, ModelView):
                 abort(403)
         return record
 
+    def scope_errors(self, form):
+        """[(field, message)] for every chosen record outside the own class, when this user sees the register
+        only for the own class: a class teacher may post any id into any relation field, its inline rows'
+        included, whatever the form's look-up offered."""
+        if not (has_request_context() and current_user.is_authenticated
+                and own_class_only(current_user, self.target)):
+            return []
+        found = []
+        for field in _relation_fields(form):
+            values = field.data if isinstance(field.data, (list, tuple)) else [field.data]
+            for value in values:
+                if isinstance(value, db.Model) and outside_own_class(self.session, current_user.id, value):
+                    found.append((field, OUTSIDE_SCOPE.get(model_target(type(value)), OUTSIDE_SCOPE[None])))
+                    break
+        return found
+
     # --- domain validation next to the field ------------------------------------------------------
     def domain_errors(self, form, model):
         """Return {field name: Russian message}; registers override it with their rule function."""
@@ -550,6 +603,12 @@ class SecureModelView(MatrixAccess, ModelView):
         model = None
         if endpoint.endswith("edit_view"):
             model = self.session.get(self.model, request.args.get("id"))
+        scope_errors = self.scope_errors(form)
+        if scope_errors:
+            # Nothing else is checked: the rules below would read another class's rows.
+            for field, message in scope_errors:
+                field.errors = list(field.errors) + [message]
+            return False
         errors = self.domain_errors(form, model)
         for name, message in errors.items():
             field = form._fields.get(name)
@@ -599,6 +658,30 @@ class SecureModelView(MatrixAccess, ModelView):
             flash(str(exc), "error")  # already a Russian sentence: no «Failed to delete record.» in front
             return True
         return super().handle_view_exception(exc)
+
+
+OUTSIDE_SCOPE = {
+    "students": "Можно выбрать только обучающегося своего класса.",
+    "classes": "Можно выбрать только свой класс.",
+    "guardians": "Можно выбрать только законного представителя обучающегося своего класса.",
+    "portfolios": "Можно выбрать только портфолио обучающегося своего класса.",
+    None: "Можно выбрать только запись своего класса.",
+}
+
+
+def _relation_fields(form):
+    """Every field of the form and of its inline rows (their forms are nested in FieldList entries)."""
+    for field in form:
+        entries = getattr(field, "entries", None)
+        if entries is not None:
+            for entry in entries:
+                inner = getattr(entry, "form", None)
+                if inner is not None:
+                    yield from _relation_fields(inner)
+                else:
+                    yield entry
+        else:
+            yield field
 
 
 def choices_formatter(choices):

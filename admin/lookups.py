@@ -2,17 +2,19 @@
 
 A district holds 100,000 students and 50,000 portfolios: a plain <select> of them took seconds to render (a
 portfolio item's form: 15 s, one query per portfolio for its student's name)."""
-from flask import g
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_
 from sqlalchemy.orm import joinedload
 
 from models import Guardian, Portfolio, SchoolClass, Student, db
 from models.people import carriers_of_students_named, fold, like_literal, students_named
+from models.scope import model_target, own_class_condition
 
 from .base import record_key
 from models.roles import own_class_only
+
+from .access import allowed
 
 MAX_ROWS = 50  # the page size comes from the request: a look-up never lists more than this
 
@@ -30,14 +32,17 @@ def student_label(student):
     return f"{student.full_name} ({', '.join(details)})" if details else student.full_name
 
 
-def _own_students_only(query, student_column):
-    """A class teacher looks up only the own class, as the register's list shows only it (see the view's
-    ajax_lookup, which names the register being filled in)."""
-    view = g.get("lookup_view")
-    if view is None or not own_class_only(current_user, view.target):
+def _listable(query, model):
+    """Only the rows the user's role may list: none without the right to see the model's register, the own
+    class's for a class teacher (models/scope.py), whichever register's form asks (see its ajax_lookup)."""
+    target = model_target(model)
+    if target is None:
         return query
-    own_classes = select(SchoolClass.id).where(SchoolClass.class_teacher_id == current_user.id)
-    return query.filter(student_column.in_(select(Student.id).where(Student.school_class_id.in_(own_classes))))
+    if not allowed(target, "view"):
+        return query.filter(false())
+    if own_class_only(current_user, target):
+        return query.filter(own_class_condition(model, current_user.id))
+    return query
 
 
 class PanelLookup(QueryAjaxModelLoader):
@@ -62,7 +67,7 @@ class StudentLookup(PanelLookup):
         condition = students_named(db.session, term or "")
         if condition is None:
             return []
-        query = _own_students_only(db.session.query(Student), Student.id)
+        query = _listable(db.session.query(Student), Student)
         query = query.options(joinedload(Student.school_class)).filter(condition)
         return _page(query.order_by(Student.last_name, Student.first_name, Student.id), offset, limit)
 
@@ -84,7 +89,7 @@ class PortfolioLookup(PanelLookup):
         text = " ".join((term or "").split())
         if not text:
             return []
-        query = _own_students_only(db.session.query(Portfolio), Portfolio.student_id)
+        query = _listable(db.session.query(Portfolio), Portfolio)
         query = (query.options(joinedload(Portfolio.student).joinedload(Student.school_class))
                  .filter(carriers_of_students_named(db.session, Portfolio.student_id, text)))
         return _page(query.order_by(Portfolio.id.desc()), offset, limit)
@@ -105,7 +110,7 @@ class GuardianLookup(PanelLookup):
         columns = [func.replace(func.lower(c), "ё", "е") for c in (Guardian.last_name, Guardian.first_name,
                                                                    Guardian.middle_name)]
         condition = and_(*(or_(*(c.like(f"%{like_literal(word)}%", escape="\\") for c in columns)) for word in words))
-        query = db.session.query(Guardian).filter(condition)
+        query = _listable(db.session.query(Guardian), Guardian).filter(condition)
         return _page(query.order_by(Guardian.last_name, Guardian.first_name, Guardian.id), offset, limit)
 
 
@@ -120,6 +125,6 @@ class ClassLookup(PanelLookup):
         text = " ".join((term or "").split())
         if not text:
             return []
-        query = (db.session.query(SchoolClass).options(joinedload(SchoolClass.academic_year))
+        query = (_listable(db.session.query(SchoolClass), SchoolClass).options(joinedload(SchoolClass.academic_year))
                  .filter(func.lower(SchoolClass.name).like(f"%{like_literal(text.lower())}%", escape="\\")))
         return _page(query.order_by(SchoolClass.academic_year_id.desc(), SchoolClass.name), offset, limit)

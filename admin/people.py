@@ -2,11 +2,12 @@
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms import BooleanField
 
 from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
 from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, students_named,
                            student_errors)
-from models.people import order_errors, school_class_errors
+from models.people import namesakes, order_errors, school_class_errors
 
 from .access import allowed
 from .base import IntEqualFilter, SecureModelView, choices_formatter
@@ -91,7 +92,10 @@ class StudentView(SecureModelView):
     column_export_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class.name",
                           "status", "enrolled_on", "left_on")
     form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
-                    "enrolled_on", "enrolment_order")
+                    "enrolled_on", "enrolment_order", "confirm_namesake")
+    form_extra_fields = {"confirm_namesake": BooleanField(  # noqa: RUF012 - Flask-Admin reads it once
+        "Это другой обучающийся с теми же ФИО и датой рождения",
+        description="Отметьте, только если панель предупредила о совпадении и вы проверили документы.")}
     form_choices = {"sex": _choices(SEXES)}
     # Guardians are looked up as you type: a large school has thousands of them.
     form_ajax_refs = {"guardians": GuardianLookup("guardians")}
@@ -108,11 +112,41 @@ class StudentView(SecureModelView):
                 count_query = count_query.filter(condition)
         return query, count_query, joins, count_joins
 
+    def create_form(self, obj=None):
+        return self._namesake_box(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._namesake_box(super().edit_form(obj))
+
+    def _namesake_box(self, form):
+        # The confirmation is asked for only after a warning: an empty form does not show it.
+        from flask import request
+
+        if request.method != "POST" and hasattr(form, "confirm_namesake"):
+            del form["confirm_namesake"]
+        return form
+
     def domain_errors(self, form, model):
-        return student_errors(
+        errors = student_errors(
             self.session, last_name=form.last_name.data, first_name=form.first_name.data,
             birth_date=form.birth_date.data,
             school_class_id=form.school_class.data.id if form.school_class.data else None)
+        same = namesakes(self.session, last_name=form.last_name.data, first_name=form.first_name.data,
+                         middle_name=form.middle_name.data, birth_date=form.birth_date.data,
+                         student_id=model.id if model else None)
+        if same and not errors and not (hasattr(form, "confirm_namesake") and form.confirm_namesake.data):
+            found = same[0]
+            where = f", класс {found.school_class.name}" if found.school_class else ""
+            errors["confirm_namesake"] = (
+                f"Обучающийся {found.full_name}, {found.birth_date.strftime('%d.%m.%Y')}{where}, уже есть в списке. "
+                "Если это тот же человек, не создавайте вторую запись; если другой — отметьте это поле и "
+                "сохраните ещё раз.")
+        return errors
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if hasattr(model, "confirm_namesake"):
+            del model.confirm_namesake  # a form-only field populate_obj set on the model
 
 
 class GuardianView(SecureModelView):

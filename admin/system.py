@@ -32,8 +32,8 @@ class UserView(SecureModelView):
     column_formatters = {"roles_text": _roles_formatter}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters
-    column_details_exclude_list = ("version", "password_hash")
-    column_export_exclude_list = ("version", "password_hash")
+    column_details_exclude_list = ("version", "password_hash", "session_token")
+    column_export_exclude_list = ("version", "password_hash", "session_token")
     column_details_list = ("login", "full_name", "position", "roles_text", "active", "appointment_order",
                            "created_at")
     column_export_list = column_details_list
@@ -41,7 +41,7 @@ class UserView(SecureModelView):
     form_extra_fields = {
         "roles": SelectMultipleField("Роли", choices=list(ROLES.items())),
         "password": PasswordField("Новый пароль",
-                                  description="Не короче 8 символов. Оставьте пустым, чтобы не менять."),
+                                  description="Не короче 10 символов, не из списка частых паролей. Оставьте пустым, чтобы не менять."),
     }
 
     def domain_errors(self, form, model):

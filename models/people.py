@@ -349,6 +349,18 @@ def student_errors(session, *, last_name, first_name, birth_date, school_class_i
     return errors
 
 
+def namesakes(session, *, last_name, first_name, middle_name, birth_date, student_id=None):
+    """Students with the same ФИО (any case, «ё» as «е») and birth date: most likely the same person entered
+    twice, which the people import refuses and the form asks to confirm."""
+    if not birth_date or not (last_name or "").strip():
+        return []
+    query = select(Student).where(Student.search_name == search_name(last_name, first_name, middle_name),
+                                  Student.birth_date == birth_date)
+    if student_id is not None:
+        query = query.where(Student.id != student_id)
+    return list(session.scalars(query.order_by(Student.id)))
+
+
 def school_class_errors(session, *, grade, letter, academic_year_id, class_id=None):
     errors = {}
     if grade is None or not 1 <= grade <= 11:

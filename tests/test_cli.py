@@ -45,7 +45,7 @@ def test_create_user_then_update_without_duplicate(app):
 @pytest.mark.parametrize("args, message", [
     (["--role", "janitor", "--password", "pass-word-1"], "Неизвестная роль: janitor"),
     (["--password", "pass-word-1"], "укажите роль"),
-    (["--role", "secretary", "--password", "short"], "Пароль должен быть не короче 8 символов."),
+    (["--role", "secretary", "--password", "short"], "Пароль должен быть не короче 10 символов."),
 ])
 def test_create_user_refuses_bad_arguments(app, args, message):
     result = app.test_cli_runner().invoke(args=["create-user", "newbie"] + args)

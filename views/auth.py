@@ -2,14 +2,20 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from models import User, db
-from models.users import clear_login_failures, lockout_remaining, record_login_failure
+from models.users import (
+    check_login_password,
+    clear_login_failures,
+    end_all_sessions,
+    lockout_remaining,
+    record_login_failure,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -35,7 +41,8 @@ def login():
     error = None
     if form.validate_on_submit():
         login_name = form.login.data.strip()
-        wait = lockout_remaining(db.session, login_name)
+        address = request.remote_addr
+        wait = lockout_remaining(db.session, login_name, address=address)
         if wait:
             error = f"Слишком много неудачных попыток входа. Повторите через {wait} мин."
         else:
@@ -45,8 +52,9 @@ def login():
             if user is not None:
                 db.session.expunge(user)
             db.session.commit()
-            if user is None or not user.check_password(form.password.data) or not user.is_active:
-                record_login_failure(db.session, login_name)
+            # An unknown log-in is checked against a dummy hash: the answer takes as long as for a known one.
+            if not check_login_password(user, form.password.data) or not user.is_active:
+                record_login_failure(db.session, login_name, address)
                 db.session.commit()
                 error = "Неверный логин или пароль."
             else:
@@ -61,6 +69,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Every session of the user ends, not only this cookie: a copy kept from before would still work.
+        end_all_sessions(db.session, current_user.id)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("Вы вышли из панели.", "info")

@@ -288,6 +288,8 @@ class IssuancePage(PanelPage):
     def frdo(self):
         from openpyxl import Workbook
 
+        from models.export_cells import inert_workbook
+
         session = db.session
         year_id = _int(request.args.get("year_id"))
         year = (session.get(AcademicYear, year_id) if year_id else None) or current_year(session)
@@ -299,7 +301,7 @@ class IssuancePage(PanelPage):
         for entry in year_certificates(session, year.id if year else None):
             sheet.append(frdo_row(entry, school, year))
         out = io.BytesIO()
-        book.save(out)
+        inert_workbook(book).save(out)
         from urllib.parse import quote
 
         response = Response(out.getvalue(),

@@ -283,6 +283,8 @@ def analysis_export():
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from models.export_cells import inert_workbook
+
     context = _analysis_context()
     book = Workbook()
     categories = {"leader": "лидер", "underachiever": "неуспевающий", "": ""}
@@ -310,7 +312,7 @@ def analysis_export():
         ws.column_dimensions["A"].width = 12 if ws.title != "Предметы" else 28
         ws.column_dimensions["B"].width = 34 if ws.title == "Обучающиеся" else 14
     out = io.BytesIO()
-    book.save(out)
+    inert_workbook(book).save(out)
     term = context["term"]
     name = f"Анализ успеваемости {context['year'].name.replace('/', '-')}"
     if term is not None:

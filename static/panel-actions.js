@@ -1,0 +1,38 @@
+// What the pages used to write into on… attributes. The Content-Security-Policy (app.py) runs only the
+// panel's own files and scripts carrying the page's nonce, never inline handlers.
+(function () {
+  // <form data-confirm="Вопрос?">: asked before sending.
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  }, true);
+  // <select data-submit-on-change data-clear="field">: a choice reloads the page (clearing the named field).
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field.hasAttribute || !field.hasAttribute("data-submit-on-change")) { return; }
+    var clear = field.getAttribute("data-clear");
+    if (clear && field.form.elements[clear]) { field.form.elements[clear].value = ""; }
+    field.form.submit();
+  });
+  // Flask-Admin's links to «javascript:void(0)» do their work in jQuery handlers; following the link itself
+  // would be refused by the CSP (an error in the console), so it is not followed. Caught on the way down:
+  // some handlers stop the click from bubbling up.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("a[href^='javascript:']")) { event.preventDefault(); }
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) { return; }
+    // <a data-inline-add="field id">: Flask-Admin's «add a row» of an inline list.
+    var button = event.target.closest("[data-inline-add]");
+    if (button && window.faForm) {
+      event.preventDefault();
+      window.faForm.addInlineField(button, button.getAttribute("data-inline-add"));
+    }
+    // <a data-model-action="name">: a list's bulk action (templates/admin/actions.html).
+    var action = event.target.closest("[data-model-action]");
+    if (action && window.modelActions) {
+      event.preventDefault();
+      window.modelActions.execute(action.getAttribute("data-model-action"));
+    }
+  });
+})();
