@@ -432,21 +432,23 @@ class PortfolioView(CarrierView):
 class CarrierKindView(SecureModelView):
     target = "carrier_kinds"
     column_list = ("name", "medium", "must_store", "retention_kind", "retention_years", "clock_start",
-                   "nomenclature_index", "strict_accountability", "needs_destruction_act", "source_clause")
+                   "nomenclature_index", "list_article", "strict_accountability", "needs_destruction_act",
+                   "source_clause")
     column_labels = {"code": "Код", "name": "Вид носителя", "medium": "Носитель", "must_store": "Хранится",
                      "retention_kind": "Срок хранения", "retention_years": "Лет",
                      "clock_start": "Срок считается с", "nomenclature_index": "Индекс по номенклатуре",
                      "needs_destruction_act": "Уничтожение по акту",
                      "strict_accountability": "Строгой отчётности", "keeper": "Кто хранит",
-                     "source_clause": "Основание (пункт положения)"}
+                     "source_clause": "Основание (пункт положения)",
+                     "list_article": "Статья перечня (для акта об уничтожении)"}
     column_formatters = {"medium": choices_formatter(MEDIA), "retention_kind": choices_formatter(RETENTION_KINDS),
                          "clock_start": choices_formatter(CLOCK_STARTS)}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters
     column_searchable_list = ("name", "nomenclature_index")
     form_columns = ("name", "medium", "must_store", "retention_kind", "retention_years", "clock_start",
-                    "nomenclature_index", "needs_destruction_act", "strict_accountability", "keeper",
-                    "source_clause")
+                    "nomenclature_index", "list_article", "needs_destruction_act", "strict_accountability",
+                    "keeper", "source_clause")
     form_choices = {"medium": _choices(MEDIA), "retention_kind": _choices(RETENTION_KINDS),
                     "clock_start": [("", "—")] + _choices(CLOCK_STARTS)}
 

@@ -83,7 +83,7 @@ class StudentView(SecureModelView):
                      "leaving_order": "Приказ о выбытии", "leaving_reason": "Причина выбытия",
                      "leaving_note": "Куда выбыл / примечание", "guardians": "Законные представители",
                      "leaving": "Выбытие"}
-    column_formatters = {"status": choices_formatter(STUDENT_STATUSES), "sex": choices_formatter(SEXES),
+    column_formatters = {"status": lambda v, c, model, n: model.status_label, "sex": choices_formatter(SEXES),
                          "leaving_reason": choices_formatter(LEAVING_REASONS)}
     column_formatters_detail = {**column_formatters, "leaving": _leaving_link}
     column_details_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "status",
@@ -94,7 +94,8 @@ class StudentView(SecureModelView):
                           "status", "enrolled_on", "left_on")
     form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
                     "enrolled_on", "enrolment_order")
-    form_choices = {"sex": _choices(SEXES)}
+    # No default: a wrong sex would put wrong verbs («обучался») into every print.
+    form_choices = {"sex": [("", "— выберите —"), *_choices(SEXES)]}
     # Guardians are looked up as you type: a large school has thousands of them.
     form_ajax_refs = {"guardians": GuardianLookup("guardians")}
     form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс",
@@ -113,7 +114,7 @@ class StudentView(SecureModelView):
     def domain_errors(self, form, model):
         return student_errors(
             self.session, last_name=form.last_name.data, first_name=form.first_name.data,
-            birth_date=form.birth_date.data,
+            birth_date=form.birth_date.data, sex=form.sex.data or None,
             school_class_id=form.school_class.data.id if form.school_class.data else None)
 
 

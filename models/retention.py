@@ -1,5 +1,6 @@
 """Retention review and destruction acts: which carriers expired, the act that lists them, its approval."""
 import json
+import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, func, insert, or_, select,
@@ -7,7 +8,7 @@ from sqlalchemy import (Column, Date, DateTime, ForeignKey, Integer, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .audit import AuditLog, current_actor, plain_value
-from .words import plural
+from .words import number_to_words, plural  # noqa: F401 (number_to_words: re-exported for older callers)
 from .carriers import Carrier, CarrierKind, NeverDeleted, add_years
 from .db import Versioned, db
 from .people import Student
@@ -367,7 +368,7 @@ def add_carriers(session, act, carrier_ids, *, strict_year_start=True):
         if line is None:
             line = DestructionActLine(position=len(act.lines) + 1, kind=kind, title=kind.name,
                                       nomenclature_index=kind.nomenclature_index, retention_text=kind.rule_text(),
-                                      clause=kind.source_clause)
+                                      clause=kind.list_article)
             act.lines.append(line)
             _covered(line, group)
         else:
@@ -428,7 +429,7 @@ def update_act(session, act, *, number, act_date, basis, expert_protocol, chairm
     if chairman is not None and chairman not in members:
         members.append(chairman)
     act.number, act.act_date, act.basis = number, act_date, (basis or "").strip() or DEFAULT_BASIS
-    act.expert_protocol = (expert_protocol or "").strip() or None
+    act.expert_protocol = _protocol_details(expert_protocol)
     act.chairman, act.commission = chairman, members
     for line in list(act.lines):
         if line.id in set(remove_line_ids):
@@ -609,45 +610,12 @@ def review_notices(session, user_roles, today, url_for=_default_url):
 
 # --- numbers in words for «Итого» ----------------------------------------------------------------
 
-_UNITS = {"m": ["", "один", "два"], "f": ["", "одна", "две"], "n": ["", "одно", "два"]}
-_ONES = ["", "", "", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]
-_TEENS = ["десять", "одиннадцать", "двенадцать", "тринадцать", "четырнадцать", "пятнадцать", "шестнадцать",
-          "семнадцать", "восемнадцать", "девятнадцать"]
-_TENS = ["", "", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят", "восемьдесят",
-         "девяносто"]
-_HUNDREDS = ["", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот", "восемьсот",
-             "девятьсот"]
-_SCALES = [(10 ** 9, ("миллиард", "миллиарда", "миллиардов"), "m"),
-           (10 ** 6, ("миллион", "миллиона", "миллионов"), "m"),
-           (1000, ("тысяча", "тысячи", "тысяч"), "f")]
-
-
-def _triad(n, gender):
-    words = [_HUNDREDS[n // 100]]
-    rest = n % 100
-    if 10 <= rest <= 19:
-        words.append(_TEENS[rest - 10])
-    else:
-        words.append(_TENS[rest // 10])
-        unit = rest % 10
-        words.append(_UNITS[gender][unit] if unit < 3 else _ONES[unit])
-    return [w for w in words if w]
-
-
-def number_to_words(n, gender="m"):
-    """Russian cardinal in words: number_to_words(21, "n") -> «двадцать одно» (gender m, f or n)."""
-    if n == 0:
-        return "ноль"
-    if n < 0:
-        return "минус " + number_to_words(-n, gender)
-    words = []
-    for scale, forms, scale_gender in _SCALES:
-        if n >= scale:
-            count, n = divmod(n, scale)
-            words += _triad(count, scale_gender) if count < 1000 else number_to_words(count, scale_gender).split()
-            words.append(plural(count, forms))
-    words += _triad(n, gender)
-    return " ".join(words)
+def _protocol_details(text):
+    """What follows «Протокол ЭК» in the print: a typed-in «протокол ЭК от …» would repeat the words."""
+    text = " ".join((text or "").split())
+    text = re.sub(r"^(протокол(а|ом)?\s*)?(заседания\s*)?(ЭК|экспертной комиссии)?\s*[:,]?\s*", "", text,
+                  flags=re.IGNORECASE)
+    return text or None
 
 
 def total_text(act):

@@ -1,7 +1,7 @@
 """Users of the panel, their roles and the record of failed log-ins."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, delete, func, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, delete, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,6 +27,8 @@ class User(Versioned, db.Model):
     appointment_order_id: Mapped[int | None] = mapped_column(ForeignKey("school_order.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(256), default="")
+    # A password someone else saw (printed at install, set by the administrator) is changed at first log-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     appointment_order = relationship("Order")
 

@@ -145,7 +145,8 @@ def test_progress_report_pdf_is_recorded_in_the_disclosure_register(app, login_a
     (tmp_path / "progress.pdf").write_bytes(response.data)
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "СПРАВКА ОБ УСПЕВАЕМОСТИ" in text
-    assert "Иванов Иван Иванович" in text
+    assert "Дана Иванову Ивану Ивановичу" in " ".join(text.split())
+    assert "в том, что он в" in " ".join(text.split())
     assert "Алгебра" in text and "4, 3, 5" in text
     with app.app_context():
         entry = db.session.scalar(select(PdDisclosure))

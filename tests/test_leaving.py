@@ -275,6 +275,30 @@ def test_the_act_prints_as_a_pdf_with_cyrillic_text(app, world, login_as, tmp_pa
         image.save(os.environ["KEEP_ACT_PNG"])
 
 
+def test_two_pupils_under_one_order_each_act_names_its_own_pupil(app, world, login_as):
+    """The second pupil's act used to cite the order's title, which named the first pupil."""
+    panel = login_as("secretary")
+    assert panel.post(f"/admin/leaving/student/{world['pupil']}", world["form"]).status_code == 302
+    with app.app_context():
+        klass = factories.school_class(grade=9, letter="Б")
+        boy = factories.student(last_name="Антонов", first_name="Николай", middle_name="Антонович", klass=klass,
+                                sex="male", birth_date=date(2011, 2, 3))
+        db.session.commit()
+        boy_id = boy.id
+    form = {"reason": "transfer", "destination": "Школа № 7", "left_on": ISO, "order_number": "45-у",
+            "order_date": ISO}
+    assert panel.post(f"/admin/leaving/student/{boy_id}", form).status_code == 302
+    with app.app_context():
+        acts = {a.student_id: a.id for a in db.session.scalars(select(HandoverAct))}
+        assert db.session.scalar(select(func.count(Order.id)).where(Order.number == "45-у")) == 1
+    girl_text = " ".join(_pdf_text(panel.get(f"/admin/leaving/act/{acts[world['pupil']]}/pdf").data).split())
+    boy_text = " ".join(_pdf_text(panel.get(f"/admin/leaving/act/{acts[boy_id]}/pdf").data).split())
+    assert "приказ № 45-у от 10.06.2025 о переводе Антонова Николая Антоновича" in boy_text
+    assert "Ёлкин" not in boy_text and "Обучающийся: Антонов Николай Антонович" in boy_text
+    assert "приказ № 45-у от 10.06.2025 о переводе Ёлкиной Анастасии Сергеевны" in girl_text
+    assert "Обучающаяся: Ёлкина Анастасия Сергеевна" in girl_text and "Антонов" not in girl_text
+
+
 def test_the_act_register_links_the_pdf_and_is_read_only(app, world, login_as):
     panel = login_as("secretary")
     panel.post(f"/admin/leaving/student/{world['pupil']}", world["form"])

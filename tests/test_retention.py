@@ -216,10 +216,10 @@ def test_setting_is_read_by_the_page(app, world, login_as):
         assert act.total_items == 1
 
 
-def _sent_act(staff, world, drafter="deputy"):
+def _sent_act(staff, world, drafter="deputy", expert_protocol=None):
     act = draft_act(db.session, carrier_ids=[world["personal"], world["gia"], world["copy"]],
                     user=user(staff[drafter]), act_date=TODAY)
-    update_act(db.session, act, number=act.number, act_date=TODAY, basis=act.basis, expert_protocol=None,
+    update_act(db.session, act, number=act.number, act_date=TODAY, basis=act.basis, expert_protocol=expert_protocol,
                chairman_id=staff["deputy"], member_ids=[staff["secretary"]])
     send_act(db.session, act, user(staff[drafter]))
     db.session.commit()
@@ -428,9 +428,17 @@ def test_hold_page(app, world, login_as):
         assert get(Carrier, world["copy"]).on_hold and get(Carrier, world["copy"]).hold_reason == "запрос суда"
 
 
-def test_pdf_of_the_act(app, world, staff, login_as):
+def test_pdf_of_the_act(app, world, staff, login_as, tmp_path):
+    from models import School
+
     with app.app_context():
-        act = _sent_act(staff, world)
+        kind("personal_file").list_article = "ст. 683 Перечня 2019"
+        card = db.session.scalar(select(School))
+        card.full_name = ("Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная "
+                          "школа № 7 имени Героя Советского Союза И. И. Иванова»")
+        db.session.commit()
+        # Typed as the form's old label invited: the words «протокол ЭК» must still print once.
+        act = _sent_act(staff, world, expert_protocol="протокол ЭК от 01.12.2026 № 3")
         act_id, number = act.id, act.number
         titles = [line.title for line in act.lines]
     deputy = login_as("deputy")
@@ -438,6 +446,13 @@ def test_pdf_of_the_act(app, world, staff, login_as):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     flat = re.sub(r"\s+", " ", text)
+    # Column 7: the kind's article of the retention list, never a clause of a school's regulation.
+    assert "ст. 683 Перечня 2019" in flat and "§" not in flat
+    assert flat.lower().count("протокол эк") == 1 and "от 01.12.2026 № 3" in flat
+    # The school's long name keeps its distance from «УТВЕРЖДАЮ»: on that line a wide gap separates them.
+    layout = PdfReader(io.BytesIO(response.data)).pages[0].extract_text(extraction_mode="layout")
+    line = next(ln for ln in layout.splitlines() if "УТВЕРЖДАЮ" in ln)
+    assert re.search(r"\S {6,}УТВЕРЖДАЮ", line), line
     assert f"АКТ № {number}" in flat
     assert "о выделении к уничтожению документов, не подлежащих хранению" in flat
     assert "УТВЕРЖДАЮ" in flat

@@ -59,6 +59,8 @@ def test_secretary_creates_student_with_russian_date(app, login_as, klass):
     ({"last_name": "   "}, "Укажите фамилию обучающегося."),
     ({"first_name": ""}, "Обязательное поле."),  # WTForms' own required check, in Russian
     ({"first_name": "  "}, "Укажите имя обучающегося."),
+    ({"sex": ""}, "Обязательное поле."),
+    ({"sex": "other"}, "Неверный вариант."),
 ])
 def test_bad_student_is_refused_next_to_the_field(app, login_as, klass, changes, field_message):
     panel = login_as("secretary")
@@ -68,6 +70,23 @@ def test_bad_student_is_refused_next_to_the_field(app, login_as, klass, changes,
     assert field_message in _field_errors(page), _field_errors(page)
     assert "Запись не создана" in page and "Failed" not in page
     assert _count(app) == 0
+
+
+def test_sex_has_no_default_and_the_status_follows_it(app, login_as, klass):
+    panel = login_as("secretary")
+    form_page = panel.get("/admin/student/new/").get_data(as_text=True)
+    select_html = form_page[form_page.index('name="sex"'):]
+    select_html = select_html[:select_html.index("</select>")]
+    assert "selected" not in select_html and "— выберите —" in select_html
+    with app.app_context():
+        for last, first, sex in (("Смирнова", "Анна", "female"), ("Смирнов", "Олег", "male")):
+            pupil = factories.student(last, first, sex=sex, middle_name=None)
+            pupil.status = "left"
+        db.session.commit()
+    page = panel.get("/admin/student/").get_data(as_text=True)
+    rows = {name: page[page.index(name):][:2000] for name in (">Смирнова<", ">Смирнов<")}
+    assert "выбыла" in rows[">Смирнова<"].split("</tr>")[0]
+    assert "выбыл<" in rows[">Смирнов<"].split("</tr>")[0].replace(" ", "").replace("\n", "")
 
 
 def test_student_in_a_class_of_another_year_is_refused(app, login_as):

@@ -2,6 +2,11 @@
 
 
 def register_views(app):
+    from models.words import by_sex, name_in_case, person_in_case
+
+    # Prints name people in the case the sentence needs and pick verbs by sex.
+    app.jinja_env.globals.update(in_case=person_in_case, name_in_case=name_in_case, by_sex=by_sex)
+
     from .auth import bp as auth_bp
 
     app.register_blueprint(auth_bp)
