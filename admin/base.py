@@ -545,6 +545,13 @@ class SecureModelView(MatrixAccess, ModelView):
     def get_query(self):
         return self._scoped(super().get_query())
 
+    def no_class_notice(self):
+        """True when this list is empty only because the class teacher has no class of this year yet."""
+        from models.first_steps import teacher_without_class
+
+        return (self.class_scope is not None and own_class_only(current_user, self.target)
+                and teacher_without_class(db.session, current_user))
+
     def get_count_query(self):
         return self._scoped(super().get_count_query())
 
