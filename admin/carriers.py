@@ -9,7 +9,7 @@ from wtforms import FileField, StringField
 from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
                     SchoolClass, Student, User)
 from models.copies import PROBLEMS, problem_condition
-from models.people import carriers_of_students_named, like_literal
+from models.people import alphabetical, carriers_of_students_named, like_literal
 from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, MEDIA, RETENTION_KINDS
 from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
                               PORTFOLIO_ITEM_KINDS, PORTFOLIO_LEVELS, PORTFOLIO_RESULTS, UPLOAD_TYPES, PortfolioItem,
@@ -44,7 +44,7 @@ def _own_class_carriers(query, user):
 
 
 def _active_users():
-    return User.query.filter(User.active.is_(True)).order_by(User.full_name)
+    return User.query.filter(User.active.is_(True)).order_by(alphabetical(User.full_name))
 
 
 class CarrierView(SecureModelView):

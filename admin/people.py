@@ -4,8 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
-from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, students_named,
-                           student_errors)
+from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, alphabetical,
+                           students_named, student_errors)
 from models.people import order_errors, school_class_errors
 
 from .base import IntEqualFilter, SecureModelView, choices_formatter
@@ -65,9 +65,10 @@ class StudentView(SecureModelView):
     class_scope = staticmethod(_own_class_students)
     column_list = ("last_name", "first_name", "middle_name", "birth_date", "school_class.name", "status")
     column_searchable_list = ("search_name",)
-    column_sortable_list = ("last_name", "first_name", "birth_date", ("school_class.name", "school_class.name"),
-                            "status")
-    column_default_sort = [("last_name", False), ("first_name", False)]
+    # The folded ФИО sorts «Ё» with «Е» (and has its own index).
+    column_sortable_list = (("last_name", ("search_name", "id")), "first_name", "birth_date",
+                            ("school_class.name", "school_class.name"), "status")
+    column_default_sort = [("search_name", False)]
     column_filters = (
         "school_class.name",
         FilterEqual(Student.status, "Статус", options=_choices(STUDENT_STATUSES)),
@@ -126,7 +127,7 @@ class GuardianView(SecureModelView):
     column_searchable_list = ("last_name", "first_name", "middle_name", "phone")
     column_filters = (FilterEqual(Guardian.kind, "Кем приходится", options=_choices(GUARDIAN_KINDS)),
                       FilterLike(Guardian.last_name, "Фамилия"))
-    column_default_sort = [("last_name", False), ("first_name", False)]
+    column_default_sort = [(alphabetical(Guardian.last_name), False), (alphabetical(Guardian.first_name), False)]
     column_labels = {**PERSON_LABELS, "kind": "Кем приходится", "phone": "Телефон",
                      "identity_document": "Документ, удостоверяющий личность", "address": "Адрес",
                      "students": "Обучающиеся"}
@@ -148,7 +149,7 @@ class GuardianView(SecureModelView):
 
 
 def _teachers():
-    return User.query.filter(User.active.is_(True)).order_by(User.full_name)
+    return User.query.filter(User.active.is_(True)).order_by(alphabetical(User.full_name))
 
 
 class SchoolClassView(SecureModelView):

@@ -8,6 +8,7 @@ from wtforms import PasswordField, SelectMultipleField
 
 from models import AuditLog, User
 from models.audit import ACTIONS
+from models.people import alphabetical
 from models.users import password_errors, user_errors
 
 from .base import SecureModelView, choices_formatter
@@ -25,6 +26,8 @@ class UserView(SecureModelView):
     target = "users"
     column_list = ("login", "full_name", "position", "roles_text", "active", "appointment_order")
     column_searchable_list = ("login", "full_name")
+    column_sortable_list = ("login", ("full_name", alphabetical(User.full_name)), "position", "active")
+    column_default_sort = (alphabetical(User.full_name), False)  # «Ё» with «Е»
     column_filters = (FilterLike(User.roles_text, "Роль (код)"), "active")
     column_labels = {"login": "Логин", "full_name": "ФИО", "position": "Должность", "roles_text": "Роли",
                      "roles": "Роли", "active": "Активен", "appointment_order": "Приказ о назначении",

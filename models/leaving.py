@@ -384,7 +384,7 @@ def promotion_preview(session, from_year):
     by_class = {klass.id: [] for klass in classes}
     pupils = session.scalars(select(Student).join(SchoolClass, SchoolClass.id == Student.school_class_id)
                              .where(SchoolClass.academic_year_id == from_year.id, Student.status == "studying")
-                             .order_by(Student.last_name, Student.first_name, Student.id))
+                             .order_by(Student.search_name, Student.id))
     for pupil in pupils:
         by_class[pupil.school_class_id].append(pupil)
     return [(klass, by_class[klass.id]) for klass in classes]

@@ -287,3 +287,32 @@ def test_name_search_text_is_never_index_query_syntax(app, login_as):
         response = panel.get("/admin/student/", query_string={"search": text})
         assert response.status_code == 200 and "Соколова" not in response.get_data(as_text=True), text
     assert "Соколова" in panel.get("/admin/student/", query_string={"search": "соколова мария"}).get_data(as_text=True)
+
+
+def test_yo_sorts_with_ye_in_the_lists_and_pickers(app, login_as):
+    """«Ё» (U+0401) sorts before «А» by code point; a Russian list puts it among the «Е»."""
+    names = ["Ёлкин", "Абрамов", "Ежов", "Жуков", "Дёмин", "Ёжиков", "Дьяков"]
+    expected = ["Абрамов", "Дёмин", "Дьяков", "Ёжиков", "Ежов", "Ёлкин", "Жуков"]
+    assert expected.index("Ёлкин") > expected.index("Ежов") > expected.index("Абрамов")
+    with app.app_context():
+        klass = factories.school_class(grade=7, letter="Е")
+        for name in names:
+            factories.student(name, "Иван", klass=klass)
+            db.session.add(User(login=f"u{names.index(name)}", full_name=f"{name} Иван Петрович",
+                                roles_text="deputy", active=True))
+        db.session.commit()
+    students = login_as("secretary").get("/admin/student/").get_data(as_text=True)
+    assert [n for n in re.findall(r"<td class=\"col-last_name\">\s*(\S+?)\s*</td>", students)] == expected
+    users = login_as("admin").get("/admin/user/").get_data(as_text=True)
+    listed = [n for n in re.findall(r"([А-ЯЁ][а-яё]+) Иван Петрович", users)]
+    assert listed == expected
+    by_name_desc = login_as("admin").get("/admin/user/?sort=1&desc=1").get_data(as_text=True)
+    assert re.findall(r"([А-ЯЁ][а-яё]+) Иван Петрович", by_name_desc) == expected[::-1]
+    by_surname_desc = login_as("secretary").get("/admin/student/?sort=0&desc=1").get_data(as_text=True)
+    assert re.findall(r"<td class=\"col-last_name\">\s*(\S+?)\s*</td>", by_surname_desc) == expected[::-1]
+    # The commission picker of a destruction act and the custodian picker of a carrier: the same order.
+    with app.app_context():
+        from admin.carriers import _active_users
+
+        picked = [u.full_name.split()[0] for u in _active_users() if u.full_name.endswith("Иван Петрович")]
+    assert picked == expected

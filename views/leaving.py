@@ -52,7 +52,7 @@ class LeavingPage(PanelPage):
             query = query.where(condition)
         if class_id:
             query = query.where(Student.school_class_id == class_id)
-        students = db.session.scalars(query.order_by(Student.last_name, Student.first_name).limit(100)).all()
+        students = db.session.scalars(query.order_by(Student.search_name, Student.id).limit(100)).all()
         year = current_year(db.session)
         classes = db.session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == (year.id if year else None))
                                      .order_by(SchoolClass.grade, SchoolClass.letter)).all()

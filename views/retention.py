@@ -10,7 +10,7 @@ from sqlalchemy import select
 from admin.roles import can
 from models import db
 from models.carriers import Carrier, CarrierKind
-from models.people import AcademicYear, School, SchoolClass
+from models.people import AcademicYear, School, SchoolClass, alphabetical
 from models.retention import (ACT_STATUSES, EDITABLE, DestructionAct, RetentionError, act_cutoff, add_carriers,
                               add_months, approve_act, clear_hold, count_expired, draft_act, draft_from_groups,
                               expired_carriers, may_approve, next_act_number, return_act, review_groups,
@@ -165,7 +165,7 @@ class RetentionReviewPage(PanelPage):
     @expose("/act/<int:act_id>")
     def act(self, act_id):
         act = self._act(act_id)
-        users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name)).all()
+        users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(alphabetical(User.full_name))).all()
         return self.render("pages/retention_act.html", act=act, users=users, statuses=ACT_STATUSES,
                            can_edit=self.allowed("edit") and act.status in EDITABLE,
                            can_decide=act.status == "sent" and may_approve(current_user, act),
