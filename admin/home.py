@@ -23,8 +23,16 @@ def home_notices(user):
 
     from models import db
     from models.retention import review_notices
+    from models.work_notices import work_notices
 
-    return review_notices(db.session, user.roles, date.today(), url_for=_panel_url)
+    waiting = []
+    for text, count, (endpoint, args) in work_notices(db.session, user.roles):
+        try:
+            link = url_for(endpoint, **args)
+        except BuildError:
+            link = None
+        waiting.append((text, count, link))
+    return waiting + review_notices(db.session, user.roles, date.today(), url_for=_panel_url)
 
 
 class HomeView(AdminIndexView):

@@ -157,6 +157,21 @@ def act_cutoff(act_date, strict_year_start=True):
     return date(act_date.year, 1, 1) if strict_year_start else act_date
 
 
+def earliest_act_date(retention_end, strict_year_start=True):
+    """The first act date a carrier kept until `retention_end` may enter."""
+    return date(retention_end.year + 1, 1, 1) if strict_year_start else retention_end + timedelta(days=1)
+
+
+def not_yet_text(retention_end, cutoff):
+    """Why a carrier cannot join an act with this cutoff yet, and from when it can («в акт — с 01.01.2027»)."""
+    # act_cutoff() gives 1 January only under the year-start rule (or for an act dated 1 January itself).
+    strict = (cutoff.month, cutoff.day) == (1, 1)
+    earliest = earliest_act_date(retention_end, strict)
+    verb = "истёк" if retention_end < date.today() else "истекает"
+    rule = " (в акт входят сроки, истёкшие до 1 января года акта)" if strict else ""
+    return f"срок хранения {verb} {retention_end:%d.%m.%Y}: в акт — с {earliest:%d.%m.%Y}{rule}."
+
+
 def add_months(day, months):
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
@@ -269,9 +284,10 @@ def _refusal_reason(session, carrier, cutoff, act, other_acts):
         return "этот вид носителя не уничтожается по акту."
     if carrier.student is not None and carrier.student.status == "studying":
         return "обучающийся ещё учится."
-    if carrier.retention_end is None or carrier.retention_end >= cutoff:
-        end = f" (срок хранения до {carrier.retention_end:%d.%m.%Y})" if carrier.retention_end else ""
-        return f"срок хранения не истёк к {cutoff:%d.%m.%Y}{end}."
+    if carrier.retention_end is None:
+        return "срок хранения не определён: проверьте даты носителя."
+    if carrier.retention_end >= cutoff:
+        return not_yet_text(carrier.retention_end, cutoff)
     if other_acts is None:
         other_acts = _other_live_acts(session, [carrier.id], act)
     other = other_acts.get(carrier.id)

@@ -163,7 +163,7 @@ def test_bad_carriers_are_refused_and_nothing_is_saved(app, world, staff):
         act_on = date(2026, 3, 15)
         _refused(lambda: draft_act(db.session, carrier_ids=[], user=deputy, act_date=act_on), "без строк")
         _refused(lambda: draft_act(db.session, carrier_ids=[world["sheet"]], user=deputy, act_date=act_on),
-                 "срок хранения не истёк")
+                 "срок хранения истекает 31.08.2040: в акт — с 01.01.2041")
         _refused(lambda: draft_act(db.session, carrier_ids=[world["held"]], user=deputy, act_date=act_on),
                  "запрет на уничтожение", "запрос прокуратуры")
         _refused(lambda: draft_act(db.session, carrier_ids=[world["studying_gia"]], user=deputy, act_date=act_on),
@@ -172,7 +172,7 @@ def test_bad_carriers_are_refused_and_nothing_is_saved(app, world, staff):
                  "не уничтожается по акту")
         # One bad carrier among good ones: the whole draft is refused.
         _refused(lambda: draft_act(db.session, carrier_ids=[world["copy"], world["sheet"]], user=deputy,
-                                   act_date=act_on), "срок хранения не истёк")
+                                   act_date=act_on), "срок хранения истекает 31.08.2040")
         # A carrier already in another (not returned) act.
         first = draft_act(db.session, carrier_ids=[world["copy"]], user=deputy, act_date=act_on)
         db.session.commit()
@@ -186,7 +186,7 @@ def test_strict_first_of_january_setting(app, world, staff):
         deputy = user(staff["deputy"])
         # The leap-day protocol's period ends 01.03.2025: not expired by 01.01.2025.
         _refused(lambda: draft_act(db.session, carrier_ids=[world["gia"]], user=deputy, act_date=date(2025, 6, 1)),
-                 "не истёк к 01.01.2025")
+                 "срок хранения истёк 01.03.2025: в акт — с 01.01.2026")
         # With the setting off, the act's own date is the limit.
         act = draft_act(db.session, carrier_ids=[world["gia"]], user=deputy, act_date=date(2025, 6, 1),
                         strict_year_start=False)
@@ -531,3 +531,49 @@ def test_act_of_whole_groups_checks_its_carriers_in_batches(app, world, staff, m
         # Six times the files, five more batches of 7: the queries grow by the batches, not by the files.
         assert large - small <= 5 * 4
         db.session.rollback()
+
+
+def test_home_pages_say_which_act_waits_for_whom(app, world, staff, login_as):
+    from models.issuance import BlankReceipt
+
+    director, deputy = login_as("director"), login_as("deputy")
+    assert "ждёт вашего утверждения" not in director.get("/admin/").get_data(as_text=True)
+    with app.app_context():
+        act = _sent_act(staff, world)
+        act_id, name = act.id, f"Акт об уничтожении № {act.number} от {TODAY:%d.%m.%Y}"
+    home = director.get("/admin/").get_data(as_text=True)
+    assert f"{name} ждёт вашего утверждения" in home and f"/admin/retention_review/act/{act_id}" in home
+    assert "ждёт вашего утверждения" not in deputy.get("/admin/").get_data(as_text=True)
+    with app.app_context():
+        return_act(db.session, get(DestructionAct, act_id), user(staff["director"]), "Уточните заголовки")
+        db.session.commit()
+    home = deputy.get("/admin/").get_data(as_text=True)
+    assert f"{name} возвращён директором на доработку: Уточните заголовки" in home
+    assert "ждёт вашего утверждения" not in director.get("/admin/").get_data(as_text=True)
+    # The officer sees how many blanks remain, per kind and level.
+    officer = login_as("officer")
+    assert "Бланки аттестатов не поступали" in officer.get("/admin/").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(BlankReceipt(blank_kind="certificate", level="basic", series="", number_from="03224000000001",
+                                    number_to="03224000000025", received_on=date(2024, 5, 1), received_from="РУО"))
+        db.session.commit()
+    home = " ".join(officer.get("/admin/").get_data(as_text=True).split())
+    assert re.search(r"Осталось бланков аттестатов, основное общее \(ООО\)</a>: <span[^>]*>25</span>", home), home
+
+
+def test_review_says_why_a_carrier_cannot_join_an_act_yet(app, world, staff, login_as):
+    with app.app_context():
+        # 01.02.2025 + 1 year: expired on the review date, but after 1 January of the act's year.
+        young = carrier("gia_protocol", title="ОГЭ русский язык", event_on=date(2025, 2, 1)).id
+        db.session.commit()
+        gia_kind = kind("gia_protocol").id
+    deputy = login_as("deputy")
+    page = deputy.get(f"/admin/retention_review/group?kind={gia_kind}&date=2026-03-15").get_data(as_text=True)
+    notes = re.findall(r'data-testid="not-yet">([^<]+)<', page)
+    assert notes == ["срок хранения истёк 01.02.2026: в акт — с 01.01.2027 (в акт входят сроки, истёкшие до "
+                     "1 января года акта)."]
+    response = deputy.post("/admin/retention_review/draft", data={"carrier_ids": [young, world["gia"]],
+                                                                  "act_date": "2026-03-15"}, follow_redirects=True)
+    assert "в акт — с 01.01.2027" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(DestructionAct.id))) == 0
