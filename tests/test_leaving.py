@@ -1,5 +1,6 @@
 """Leaving the school: one handover act, all or nothing; reversal, returns, the printed act and the year end."""
 import io
+import re
 import os
 from datetime import date
 
@@ -467,3 +468,22 @@ def test_graduation_in_bulk_refused_when_nobody_can_receive(app, login_as):
     assert "нет законного представителя с записанным документом" in refused.get_data(as_text=True)
     with app.app_context():
         assert snapshot() == before
+
+
+def test_the_leaving_list_pages_past_100_pupils(app, login_as):
+    with app.app_context():
+        klass = factories.school_class(grade=8, letter="В")
+        for n in range(130):
+            factories.student(f"Листов{n:03d}", "Иван", klass=klass)
+        db.session.commit()
+    panel = login_as("secretary")
+    first = panel.get("/admin/leaving/").get_data(as_text=True)
+    assert re.findall(r"Листов\d{3}", first) == [f"Листов{n:03d}" for n in range(100)]
+    assert "Показаны 1–100" in first and "следующие 100" in first
+    link = re.search(r'href="([^"]*page=2[^"]*)"', first).group(1).replace("&amp;", "&")
+    second = panel.get(link).get_data(as_text=True)
+    assert re.findall(r"Листов\d{3}", second) == [f"Листов{n:03d}" for n in range(100, 130)]
+    assert "Показаны 101–130" in second and "предыдущие 100" in second and "следующие 100" not in second
+    for bad in ("abc", "-5", "99999999999999"):
+        response = panel.get(f"/admin/leaving/?page={bad}")
+        assert response.status_code == 200
