@@ -1,5 +1,6 @@
 """Registers of people: students, guardians, classes and orders."""
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -59,6 +60,38 @@ def _leaving_link(view, context, model, name):
     return Markup(f'<a href="{url_for("leaving.student", student_id=model.id)}">{label}</a>')
 
 
+# Registers a pupil's carriers open in: the carrier's type (and, for protocols, its kind) -> (endpoint, target).
+CARRIER_PAGES = {"personal_file": ("personal_file", "personal_files"), "portfolio": ("portfolio", "portfolios"),
+                 "stored_certificate": ("stored_certificate", "stored_certificates"),
+                 "exam_protocol": ("gia_protocol", "exam_protocols")}
+ESSAY_KINDS = ("final_essay_protocol", "oral_interview_protocol")
+
+
+def _records(view, context, model, name):
+    """One place per pupil: links to everything the school holds on them that this user may open."""
+    from flask import render_template, url_for
+    from flask_login import current_user
+
+    from models.student_records import student_records
+
+    from .roles import can
+
+    def allowed(target, action="view"):
+        return can(current_user, target, action)
+
+    def carrier_link(carrier):
+        endpoint, target = CARRIER_PAGES.get(carrier.type, (None, None))
+        if endpoint == "gia_protocol" and carrier.kind and carrier.kind.code in ESSAY_KINDS:
+            endpoint = "essay_protocol"
+        return url_for(f"{endpoint}.details_view", id=carrier.id) if endpoint and allowed(target) else None
+
+    from models.carriers import CARRIER_STATUSES
+
+    return Markup(render_template("admin/student_records.html", student=model, allowed=allowed,
+                                  carrier_link=carrier_link, carrier_statuses=CARRIER_STATUSES,
+                                  **student_records(view.session, model.id)))
+
+
 class StudentView(SecureModelView):
     personal_data = True
     target = "students"
@@ -83,13 +116,13 @@ class StudentView(SecureModelView):
                      "enrolment_order": "Приказ о зачислении", "left_on": "Дата выбытия",
                      "leaving_order": "Приказ о выбытии", "leaving_reason": "Причина выбытия",
                      "leaving_note": "Куда выбыл / примечание", "guardians": "Законные представители",
-                     "leaving": "Выбытие"}
+                     "leaving": "Выбытие", "records": "Всё об обучающемся"}
     column_formatters = {"status": lambda v, c, model, n: model.status_label, "sex": choices_formatter(SEXES),
                          "leaving_reason": choices_formatter(LEAVING_REASONS)}
-    column_formatters_detail = {**column_formatters, "leaving": _leaving_link}
+    column_formatters_detail = {**column_formatters, "leaving": _leaving_link, "records": _records}
     column_details_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "status",
                            "guardians", "enrolled_on", "enrolment_order", "left_on", "leaving_order",
-                           "leaving_reason", "leaving_note", "leaving")
+                           "leaving_reason", "leaving_note", "leaving", "records")
     column_formatters_export = {k: v for k, v in column_formatters.items()}
     column_export_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class.name",
                           "status", "enrolled_on", "left_on")

@@ -38,5 +38,5 @@ def work_notices(session, roles):
                             ("issuance.index", {})))
         for (kind, level), count in sorted(left.items()):
             name = BLANKS_LEFT.get(kind, kind)
-            notices.append((f"Осталось {name}, {LEVELS.get(level, level)}", count, ("issuance.index", {})))
+            notices.append((f"Осталось {name} ({LEVELS.get(level, level)})", count, ("issuance.index", {})))
     return notices

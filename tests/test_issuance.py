@@ -439,6 +439,7 @@ def test_pdfs_read_back_and_are_entered_in_the_disclosure_register(app, ids, log
         assert "Рег. №" in page.extract_text()
     text = _text(response.data)
     assert "МБОУ «Средняя школа № 7»" in text and "Ёлкина Анастасия Сергеевна" in text
+    assert "(основное общее, ООО)" in text and "ООО))" not in text  # the book's title, brackets once
     assert "Русский язык — 5" in text and seed.blank(1) in text and "12.04.2010" in text
 
     _assert_table_fits(page_image(response.data, dpi=40))

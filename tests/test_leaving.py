@@ -487,3 +487,34 @@ def test_the_leaving_list_pages_past_100_pupils(app, login_as):
     for bad in ("abc", "-5", "99999999999999"):
         response = panel.get(f"/admin/leaving/?page={bad}")
         assert response.status_code == 200
+
+
+def test_the_pupils_card_links_to_everything_the_school_holds(app, world, login_as):
+    from models.retention import draft_act
+    from models.users import User
+
+    secretary = login_as("secretary")
+    assert secretary.post(f"/admin/leaving/student/{world['pupil']}", world["form"]).status_code == 302
+    login_as("deputy")
+    with app.app_context():
+        deputy = db.session.scalar(select(User).where(User.login == "deputy"))
+        # The ГИА protocol (20.05.2025 + 1 year) may enter an act of 2027.
+        act = draft_act(db.session, carrier_ids=[world["ids"]["gia"]], user=deputy, act_date=date(2027, 2, 1))
+        db.session.commit()
+        act_id, handover_id = act.id, db.session.scalar(select(HandoverAct.id))
+    ids = world["ids"]
+    card = " ".join(login_as("director").get(f"/admin/student/details/?id={world['pupil']}")
+                    .get_data(as_text=True).split())
+    block = card[card.index('data-testid="student-records"'):]
+    for link in (f"/admin/personal_file/details/?id={ids['file']}", f"/admin/portfolio/details/?id={ids['portfolio']}",
+                 f"/admin/stored_certificate/details/?id={ids['certificate']}",
+                 f"/admin/gia_protocol/details/?id={ids['gia']}", f"/admin/leaving/act/{handover_id}/pdf",
+                 f"/admin/retention_review/act/{act_id}", f"/marks/progress/{world['pupil']}"):
+        assert f'href="{link}"' in block, link
+    assert "Личное дело обучающегося № Ё-1" in block and "Акт об уничтожении № " in block
+    assert "запись аннулирована" in block  # the annulled portfolio is listed, marked as such
+    # The secretary sees the same list, linked only where the matrix lets her open the register.
+    mine = " ".join(secretary.get(f"/admin/student/details/?id={world['pupil']}").get_data(as_text=True).split())
+    mine = mine[mine.index('data-testid="student-records"'):]
+    assert f'href="/admin/personal_file/details/?id={ids["file"]}"' in mine
+    assert "/admin/retention_review/act/" not in mine and "Акт об уничтожении № " in mine

@@ -558,7 +558,7 @@ def test_home_pages_say_which_act_waits_for_whom(app, world, staff, login_as):
                                     number_to="03224000000025", received_on=date(2024, 5, 1), received_from="РУО"))
         db.session.commit()
     home = " ".join(officer.get("/admin/").get_data(as_text=True).split())
-    assert re.search(r"Осталось бланков аттестатов, основное общее \(ООО\)</a>: <span[^>]*>25</span>", home), home
+    assert re.search(r"Осталось бланков аттестатов \(основное общее, ООО\)</a>: <span[^>]*>25</span>", home), home
 
 
 def test_review_says_why_a_carrier_cannot_join_an_act_yet(app, world, staff, login_as):
