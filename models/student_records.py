@@ -1,5 +1,5 @@
 """Everything the school holds on one pupil, for the pupil's card: carriers, issued documents, acts."""
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from .carriers import Carrier
 from .disclosure import PdDisclosure
@@ -18,7 +18,7 @@ def student_records(session, student_id):
                                     .order_by(HandoverAct.act_date, HandoverAct.id)))
     acts = list(session.scalars(
         select(DestructionAct).where(DestructionAct.id.in_(
-            select(distinct(DestructionActLine.act_id))
+            select(DestructionActLine.act_id)
             .join(destruction_line_carrier, destruction_line_carrier.c.line_id == DestructionActLine.id)
             .join(Carrier, Carrier.id == destruction_line_carrier.c.carrier_id)
             .where(Carrier.student_id == student_id))).order_by(DestructionAct.act_date, DestructionAct.id)))
