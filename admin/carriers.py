@@ -28,9 +28,32 @@ CARRIER_LABELS = {
     "retention_end": "Хранить до", "on_hold": "Приостановлено уничтожение", "hold_reason": "Основание приостановки",
     "destroyed_on": "Уничтожен", "annulled": "Аннулирована", "annul_reason": "Причина аннулирования",
     "annulled_at": "Аннулирована (когда)", "note": "Примечание", "movements": "Движение (журнал хранения)",
-    "movement_reason": "Основание перемещения",
+    "movement_reason": "Основание перемещения", "destruction_act_id": "Акт об уничтожении",
 }
-CARRIER_FORMATTERS = {"status": choices_formatter(CARRIER_STATUSES)}
+
+
+def _destruction_act(view, context, model, name):
+    """«Акт об уничтожении № 3 от 01.12.2026», linked where the user may open the act; never a bare id."""
+    from flask import url_for
+    from flask_login import current_user
+    from markupsafe import Markup, escape
+
+    from models.retention import DestructionAct
+
+    from .roles import can
+
+    if not model.destruction_act_id:
+        return ""
+    act = view.session.get(DestructionAct, model.destruction_act_id)
+    if act is None:
+        return f"акт (запись {model.destruction_act_id}) не найден"
+    text = escape(f"Акт об уничтожении № {act.number} от {act.act_date:%d.%m.%Y}")
+    if can(current_user, "retention_review", "view"):
+        return Markup(f'<a href="{url_for("retention_review.act", act_id=act.id)}">{text}</a>')
+    return text
+
+
+CARRIER_FORMATTERS = {"status": choices_formatter(CARRIER_STATUSES), "destruction_act_id": _destruction_act}
 
 
 def _choices(mapping):

@@ -577,3 +577,15 @@ def test_review_says_why_a_carrier_cannot_join_an_act_yet(app, world, staff, log
     assert "в акт — с 01.01.2027" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(DestructionAct.id))) == 0
+
+
+def test_a_destroyed_carriers_card_names_its_act(app, world, staff, login_as):
+    with app.app_context():
+        act = _sent_act(staff, world)
+        approve_act(db.session, act, user(staff["director"]), TODAY)
+        db.session.commit()
+        act_id, number = act.id, act.number
+    card = login_as("director").get(f"/admin/personal_file/details/?id={world['personal']}").get_data(as_text=True)
+    assert "Destruction Act" not in card
+    assert (f'<a href="/admin/retention_review/act/{act_id}">Акт об уничтожении № {number} от '
+            f'{TODAY:%d.%m.%Y}</a>') in card
