@@ -492,7 +492,7 @@ class CustodyMovementView(SecureModelView):
     column_list = ("moved_at", "carrier", "from_location", "to_location", "from_holder", "to_holder", "moved_by",
                    "reason")
     column_default_sort = ("id", True)
-    column_labels = {"moved_at": "Когда (UTC)", "carrier": "Носитель", "from_location": "Откуда",
+    column_labels = {"moved_at": "Когда (время школы)", "carrier": "Носитель", "from_location": "Откуда",
                      "to_location": "Куда", "from_holder": "От кого", "to_holder": "Кому", "moved_by": "Кто внёс",
                      "reason": "Основание"}
     column_searchable_list = ("to_location", "from_location", "to_holder", "reason")

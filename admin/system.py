@@ -94,7 +94,7 @@ class AuditLogView(SecureModelView):
     column_export_list = column_details_list
     column_default_sort = ("id", True)
     column_searchable_list = ("record_repr",)
-    column_labels = {"at": "Когда", "user_login": "Пользователь", "action": "Действие",
+    column_labels = {"at": "Когда (время школы)", "user_login": "Пользователь", "action": "Действие",
                      "table_name": "Реестр", "record_id": "Запись №", "record_repr": "Запись",
                      "changes": "Изменения"}
     column_formatters = {"action": choices_formatter(ACTIONS), "table_name": _table_formatter,
