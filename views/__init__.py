@@ -7,6 +7,10 @@ def register_views(app):
     # Prints name people in the case the sentence needs and pick verbs by sex.
     app.jinja_env.globals.update(in_case=person_in_case, name_in_case=name_in_case, by_sex=by_sex)
 
+    from .static_cache import init_static_cache
+
+    init_static_cache(app)
+
     from .auth import bp as auth_bp
 
     app.register_blueprint(auth_bp)

@@ -1,0 +1,43 @@
+"""Static files with versioned URLs and a year-long cache: a page after the first one loads its scripts and
+styles from the browser's cache instead of asking the server again for each of them."""
+import hashlib
+from pathlib import Path
+
+from flask import request
+
+YEAR = 365 * 24 * 3600
+
+
+def init_static_cache(app):
+    versions = {}
+
+    def version(filename):
+        # The file's content decides the URL: a changed file gets a new one, so a long cache is never stale.
+        path = Path(app.static_folder) / filename
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            return None
+        known = versions.get(filename)
+        if known is None or known[0] != stamp:
+            known = (stamp, hashlib.sha256(path.read_bytes()).hexdigest()[:10])
+            versions[filename] = known
+        return known[1]
+
+    @app.url_defaults
+    def versioned_static(endpoint, values):
+        if endpoint == "static" and "v" not in values and values.get("filename"):
+            v = version(values["filename"])
+            if v:
+                values["v"] = v
+
+    @app.after_request
+    def cache_versioned_static(response):
+        endpoint = request.endpoint or ""
+        if (endpoint == "static" or endpoint.endswith(".static")) and request.args.get("v") \
+                and response.status_code in (200, 304):
+            response.cache_control.no_cache = None
+            response.cache_control.public = True
+            response.cache_control.max_age = YEAR
+            response.cache_control.immutable = True
+        return response
