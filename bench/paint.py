@@ -65,14 +65,22 @@ def serve(instance):
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
-def measure(base, login, password, pages=PAGES, repeat=5):
-    """{page: (median ms to load, median ms to first paint)} over the visits after the first (cache filled)."""
-    from playwright.sync_api import sync_playwright
+def measure(base, login, password, pages=PAGES, repeat=5, browser=None):
+    """{page: (median ms to load, median ms to first paint)} over the visits after the first (cache filled).
 
+    `browser`: a launched Playwright Chromium (the tests' own); without it one is launched here."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            try:
+                return measure(base, login, password, pages, repeat, chromium)
+            finally:
+                chromium.close()
     results = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(locale="ru-RU")
+    page = browser.new_page(locale="ru-RU")
+    try:
         page.goto(base + "/login")
         page.fill("#login", login)
         page.fill("#password", password)
@@ -88,7 +96,8 @@ def measure(base, login, password, pages=PAGES, repeat=5):
                 if timing["paint"] is not None:
                     paints.append(timing["paint"])
             results[url] = (statistics.median(loads), statistics.median(paints) if paints else None)
-        browser.close()
+    finally:
+        page.close()
     return results
 
 

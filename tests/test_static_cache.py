@@ -9,7 +9,10 @@ def test_static_urls_are_versioned_and_cached_for_a_year(app, login_as):
     assert own, "panel.css без версии в адресе"
     assert re.search(r'src="/static/panel-ru\.js\?v=[0-9a-f]{10}"', page)
     library = re.search(r'src="(/admin/static/vendor/jquery\.min\.js\?v=[^"]+)"', page).group(1)
-    for url in (own.group(1), library):
+    # A file Flask-Admin links without a version gets one from its content.
+    unversioned = re.search(r'src="(/admin/static/bootstrap/bootstrap4/js/popper\.min\.js\?v=[0-9a-f]{10})"', page)
+    assert unversioned, "popper.min.js без версии в адресе"
+    for url in (own.group(1), library, unversioned.group(1)):
         response = panel.get(url)
         assert response.status_code == 200, url
         cache = response.headers["Cache-Control"]

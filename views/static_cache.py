@@ -11,23 +11,31 @@ YEAR = 365 * 24 * 3600
 def init_static_cache(app):
     versions = {}
 
-    def version(filename):
+    def folder(endpoint):
+        if endpoint == "static":
+            return app.static_folder
+        blueprint = app.blueprints.get(endpoint.rsplit(".", 1)[0])
+        return blueprint.static_folder if blueprint is not None else None
+
+    def version(root, filename):
         # The file's content decides the URL: a changed file gets a new one, so a long cache is never stale.
-        path = Path(app.static_folder) / filename
+        path = Path(root) / filename
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:
             return None
-        known = versions.get(filename)
+        known = versions.get(path)
         if known is None or known[0] != stamp:
             known = (stamp, hashlib.sha256(path.read_bytes()).hexdigest()[:10])
-            versions[filename] = known
+            versions[path] = known
         return known[1]
 
     @app.url_defaults
     def versioned_static(endpoint, values):
-        if endpoint == "static" and "v" not in values and values.get("filename"):
-            v = version(values["filename"])
+        # Flask-Admin versions most of its own files (?v=4.6.2), not all (popper.min.js): those get a hash too.
+        if (endpoint == "static" or endpoint.endswith(".static")) and "v" not in values and values.get("filename"):
+            root = folder(endpoint)
+            v = version(root, values["filename"]) if root else None
             if v:
                 values["v"] = v
 
