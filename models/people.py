@@ -60,7 +60,8 @@ def alphabetical(column):
     below А's). The same expression on SQLite (whose lower() the app makes Unicode-aware) and PostgreSQL."""
     from sqlalchemy import func
 
-    return func.replace(func.lower(column), "ё", "е")
+    # «Ё» is replaced before lower(): a PostgreSQL base with LC_CTYPE=C folds only ASCII.
+    return func.lower(func.replace(func.replace(column, "Ё", "Е"), "ё", "е"))
 
 
 def alphabetical_key(text):
