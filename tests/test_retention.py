@@ -559,6 +559,15 @@ def test_home_pages_say_which_act_waits_for_whom(app, world, staff, login_as):
         db.session.commit()
     home = " ".join(officer.get("/admin/").get_data(as_text=True).split())
     assert re.search(r"Осталось бланков аттестатов \(основное общее, ООО\)</a>: <span[^>]*>25</span>", home), home
+    with app.app_context():
+        from models.issuance import SpoiledBlank
+
+        db.session.add_all([SpoiledBlank(blank_kind="certificate", level="basic", series="", number=number,
+                                         spoiled_on=date(2024, 5, 2), reason="опечатка")
+                            for number in ("03224000000003", "03224999999999")])  # the second is not in the receipt
+        db.session.commit()
+    home = " ".join(officer.get("/admin/").get_data(as_text=True).split())
+    assert re.search(r"Осталось бланков аттестатов \(основное общее, ООО\)</a>: <span[^>]*>24</span>", home), home
 
 
 def test_review_says_why_a_carrier_cannot_join_an_act_yet(app, world, staff, login_as):
