@@ -4,7 +4,6 @@ from sqlalchemy import select
 from .issuance import LEVELS, BlankReceipt, _spoiled_numbers, _used_numbers
 from .retention import DestructionAct
 
-
 BLANKS_LEFT = {"certificate": "бланков аттестатов", "appendix": "бланков приложений к аттестатам"}
 
 

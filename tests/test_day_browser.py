@@ -2,12 +2,12 @@
 widgets (date picker, select2, custom pages' dates), «Ё» with «Е», the director's waiting act, the pupil's card."""
 from datetime import date
 
-import pytest
-from sqlalchemy import select
-
 import factories
+import pytest
 from conftest import ARTIFACTS, PASSWORD, browser_log_in, browser_page
 from leaving_seed import pupil_with_carriers
+from sqlalchemy import select
+
 from models import CarrierKind, EjournalCopy, User, db
 from models.retention import draft_act, send_act, update_act
 

@@ -2,10 +2,10 @@
 class teachers bound to their class from the command line."""
 import re
 
-from sqlalchemy import select
-
 import factories
 from conftest import PASSWORD, PanelClient
+from sqlalchemy import select
+
 from models import AuditLog, School, SchoolClass, Subject, Term, User, db
 from models.people import current_year
 
@@ -23,7 +23,7 @@ def _steps(page):
     block = page[page.index('data-testid="first-steps"'):]
     block = block[:block.index("</ul>")]
     return {re.sub(r"\s+", " ", re.sub(r"<[^>]+>|&#\d+;", "", item)).strip(): done
-            for done, item in re.findall(r'data-done="(yes|no)">(.*?)</li>', block, re.S)}
+            for done, item in re.findall(r'data-done="(yes|no)">(.*?)</li>', block, re.DOTALL)}
 
 
 def test_printed_password_is_changed_before_anything_else(app):

@@ -2,6 +2,7 @@
 from datetime import datetime
 
 import factories
+
 from models import AuditLog, PdDisclosure, db
 from models.carriers import CustodyMovement
 
