@@ -9,12 +9,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from models import User, db
-from models.users import (
-    clear_login_failures,
-    lockout_remaining,
-    password_errors,
-    record_login_failure,
-)
+from models.users import clear_login_failures, lockout_remaining, password_errors, record_login_failure
 
 bp = Blueprint("auth", __name__)
 
