@@ -180,7 +180,7 @@ def test_already_handed_item_and_already_left_student_are_refused(app, world):
         with pytest.raises(LeavingError) as refused:
             leave_school(db.session, world["pupil"], reason="expulsion", left_on=LEFT, order_number="1-у",
                          order_date=LEFT)
-        assert "уже выбыл(а) из школы (10.06.2025)" in str(refused.value)
+        assert "Ёлкина Анастасия Сергеевна уже выбыла из школы (10.06.2025)" in str(refused.value)
         db.session.rollback()
         assert snapshot() == before
 
