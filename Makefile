@@ -40,6 +40,7 @@ demo: install
 	DATABASE_URL=$(DEMO_DB) $(PY) -m flask --app app serve
 
 bench: install-dev
+	$(PY) bench/paint.py
 	$(PY) bench/run.py
 
 lint: install-dev

@@ -25,12 +25,20 @@ def _cli_actor():
     acting_as(None, f"cli:{getpass.getuser()}")
 
 
+# Reference data and demo rows written at set-up are the system's, not some operator's account on the server.
+SETUP_ACTOR = "система (установка)"
+
+
+def _setup_actor():
+    acting_as(None, SETUP_ACTOR)
+
+
 def prepare_database(create_admin=True):
     """Apply pending migrations, add reference data; return a new admin password or None."""
     from flask_migrate import upgrade
 
     upgrade()
-    _cli_actor()
+    _setup_actor()
     ensure_reference_data(db.session)
     password = ensure_first_admin(db.session) if create_admin else None
     db.session.commit()
@@ -45,7 +53,7 @@ def _announce_admin(password):
         click.echo("Создана учётная запись администратора (пароль показывается один раз):")
         click.echo("  логин:  admin")
         click.echo(f"  пароль: {password}")
-        click.echo("Смените пароль после первого входа (Администрирование → Пользователи).")
+        click.echo("При первом входе панель попросит заменить этот пароль своим.")
         click.echo("=" * 60)
 
 
@@ -78,7 +86,9 @@ def register(app):
     @click.option("--full-name", default=None, help="ФИО пользователя")
     @click.option("--position", default=None, help="Должность")
     @click.option("--password", default=None, help="Пароль (если не задан — будет запрошен)")
-    def create_user(login, roles, full_name, position, password):
+    @click.option("--class", "class_name", default=None,
+                  help="Класс текущего учебного года, например 9А (для классного руководителя)")
+    def create_user(login, roles, full_name, position, password, class_name):
         """Создать пользователя или обновить его роли и пароль (повторный запуск безопасен)."""
         _cli_actor()
         if not roles:
@@ -95,6 +105,16 @@ def register(app):
         problem = password_errors(password, required=existing is None)
         if problem:
             fail(problem)
+        school_class = None
+        if class_name is not None:
+            from models.first_steps import class_of_current_year
+
+            if "class_teacher" not in roles:
+                fail("--class задаётся только классному руководителю: добавьте --role class_teacher.")
+            school_class = class_of_current_year(db.session, class_name)
+            if school_class is None:
+                fail(f"класса «{class_name.strip()}» в текущем учебном году нет. Сначала создайте его "
+                     "(«Обучающиеся → Классы»).")
         user = existing or User(login=login.strip(), active=True)
         user.full_name = full_name or user.full_name or login
         if position:
@@ -103,9 +123,17 @@ def register(app):
         if password:
             user.set_password(password)
         db.session.add(user)
+        previous = None
+        if school_class is not None:
+            db.session.flush()
+            previous = school_class.class_teacher if school_class.class_teacher_id not in (None, user.id) else None
+            school_class.class_teacher = user
         db.session.commit()
         click.echo(("Обновлён" if existing else "Создан") + f" пользователь {user.login}: "
                    + ", ".join(ROLES[r] for r in user.roles))
+        if school_class is not None:
+            click.echo(f"Классный руководитель класса {school_class.name}"
+                       + (f" (вместо: {previous.full_name})" if previous else "") + ".")
 
     @app.cli.command("seed-demo")
     def seed_demo():
@@ -121,6 +149,7 @@ def register(app):
                 fail("демо-данные загружаются только в отдельную демо-базу (в её имени должно быть «demo»), "
                      "например: DATABASE_URL=sqlite:///demo.sqlite. Используйте make demo.")
         prepare_database(create_admin=False)
+        _setup_actor()
         created = seed_demo_school(db.session)
         db.session.commit()
         click.echo("Демо-школа " + ("создана." if created else "уже была загружена."))

@@ -15,7 +15,7 @@ from flask_admin.form import DatePickerWidget, Select2Field, Select2Widget
 from flask_admin.model.form import converts
 from flask_admin.model import typefmt
 from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
-from flask_babel import to_utc
+from flask_babel import format_datetime, to_utc
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
@@ -177,7 +177,8 @@ def _date_format(view, value, name=None):
 
 
 def _datetime_format(view, value, name=None):
-    return value.strftime("%d.%m.%Y %H:%M")
+    # Stored in UTC (one clock for every server); shown in the school's time zone (setting TIMEZONE).
+    return format_datetime(value, "dd.MM.yyyy HH:mm")
 
 
 def _bool_format(view, value, name=None):
@@ -336,11 +337,13 @@ class SecureModelView(MatrixAccess, ModelView):
     can_set_page_size = False
     export_types = ["csv", "xlsx"]
     column_display_pk = False
-    column_type_formatters = {**typefmt.BASE_FORMATTERS, date: _date_format, datetime: _datetime_format,
+    # Flask-Admin takes the first type a value is an instance of, and a datetime is a date too: datetime first,
+    # or a time of day is cut off.
+    column_type_formatters = {datetime: _datetime_format, **typefmt.BASE_FORMATTERS, date: _date_format,
                               bool: _bool_format}
     column_type_formatters_detail = column_type_formatters
-    column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, date: _date_format,
-                                     datetime: _datetime_format, bool: _bool_format}
+    column_type_formatters_export = {datetime: _datetime_format, **typefmt.EXPORT_FORMATTERS, date: _date_format,
+                                     bool: _bool_format}
     form_excluded_columns = ("version",)
     # A record is deleted from its own page (details or edit), where these templates add the button.
     details_template = "admin/record_details.html"
@@ -550,6 +553,13 @@ class SecureModelView(MatrixAccess, ModelView):
 
     def get_query(self):
         return self._scoped(super().get_query())
+
+    def no_class_notice(self):
+        """True when this list is empty only because the class teacher has no class of this year yet."""
+        from models.first_steps import teacher_without_class
+
+        return (self.class_scope is not None and own_class_only(current_user, self.target)
+                and teacher_without_class(db.session, current_user))
 
     def get_count_query(self):
         return self._scoped(super().get_count_query())

@@ -9,7 +9,7 @@ from wtforms import FileField, StringField
 from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
                     SchoolClass, Student, User)
 from models.copies import PROBLEMS, problem_condition
-from models.people import carriers_of_students_named, like_literal
+from models.people import alphabetical, carriers_of_students_named, like_literal
 from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, MEDIA, RETENTION_KINDS
 from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
                               PORTFOLIO_ITEM_KINDS, PORTFOLIO_LEVELS, PORTFOLIO_RESULTS, UPLOAD_TYPES, PortfolioItem,
@@ -28,9 +28,31 @@ CARRIER_LABELS = {
     "retention_end": "Хранить до", "on_hold": "Приостановлено уничтожение", "hold_reason": "Основание приостановки",
     "destroyed_on": "Уничтожен", "annulled": "Аннулирована", "annul_reason": "Причина аннулирования",
     "annulled_at": "Аннулирована (когда)", "note": "Примечание", "movements": "Движение (журнал хранения)",
-    "movement_reason": "Основание перемещения",
+    "movement_reason": "Основание перемещения", "destruction_act_id": "Акт об уничтожении",
 }
-CARRIER_FORMATTERS = {"status": choices_formatter(CARRIER_STATUSES)}
+
+
+def _destruction_act(view, context, model, name):
+    """«Акт об уничтожении № 3 от 01.12.2026», linked where the user may open the act; never a bare id."""
+    from flask import url_for
+    from markupsafe import Markup, escape
+
+    from models.retention import DestructionAct
+
+    from .access import allowed
+
+    if not model.destruction_act_id:
+        return ""
+    act = view.session.get(DestructionAct, model.destruction_act_id)
+    if act is None:
+        return f"акт (запись {model.destruction_act_id}) не найден"
+    text = escape(f"Акт об уничтожении № {act.number} от {act.act_date:%d.%m.%Y}")
+    if allowed("retention_review", "view"):
+        return Markup(f'<a href="{url_for("retention_review.act", act_id=act.id)}">{text}</a>')
+    return text
+
+
+CARRIER_FORMATTERS = {"status": choices_formatter(CARRIER_STATUSES), "destruction_act_id": _destruction_act}
 
 
 def _choices(mapping):
@@ -44,7 +66,7 @@ def _own_class_carriers(query, user):
 
 
 def _active_users():
-    return User.query.filter(User.active.is_(True)).order_by(User.full_name)
+    return User.query.filter(User.active.is_(True)).order_by(alphabetical(User.full_name))
 
 
 class CarrierView(SecureModelView):
@@ -432,21 +454,23 @@ class PortfolioView(CarrierView):
 class CarrierKindView(SecureModelView):
     target = "carrier_kinds"
     column_list = ("name", "medium", "must_store", "retention_kind", "retention_years", "clock_start",
-                   "nomenclature_index", "strict_accountability", "needs_destruction_act", "source_clause")
+                   "nomenclature_index", "list_article", "strict_accountability", "needs_destruction_act",
+                   "source_clause")
     column_labels = {"code": "Код", "name": "Вид носителя", "medium": "Носитель", "must_store": "Хранится",
                      "retention_kind": "Срок хранения", "retention_years": "Лет",
                      "clock_start": "Срок считается с", "nomenclature_index": "Индекс по номенклатуре",
                      "needs_destruction_act": "Уничтожение по акту",
                      "strict_accountability": "Строгой отчётности", "keeper": "Кто хранит",
-                     "source_clause": "Основание (пункт положения)"}
+                     "source_clause": "Основание (пункт положения)",
+                     "list_article": "Статья перечня (для акта об уничтожении)"}
     column_formatters = {"medium": choices_formatter(MEDIA), "retention_kind": choices_formatter(RETENTION_KINDS),
                          "clock_start": choices_formatter(CLOCK_STARTS)}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters
     column_searchable_list = ("name", "nomenclature_index")
     form_columns = ("name", "medium", "must_store", "retention_kind", "retention_years", "clock_start",
-                    "nomenclature_index", "needs_destruction_act", "strict_accountability", "keeper",
-                    "source_clause")
+                    "nomenclature_index", "list_article", "needs_destruction_act", "strict_accountability",
+                    "keeper", "source_clause")
     form_choices = {"medium": _choices(MEDIA), "retention_kind": _choices(RETENTION_KINDS),
                     "clock_start": [("", "—")] + _choices(CLOCK_STARTS)}
 
@@ -467,7 +491,7 @@ class CustodyMovementView(SecureModelView):
     column_list = ("moved_at", "carrier", "from_location", "to_location", "from_holder", "to_holder", "moved_by",
                    "reason")
     column_default_sort = ("id", True)
-    column_labels = {"moved_at": "Когда (UTC)", "carrier": "Носитель", "from_location": "Откуда",
+    column_labels = {"moved_at": "Когда (время школы)", "carrier": "Носитель", "from_location": "Откуда",
                      "to_location": "Куда", "from_holder": "От кого", "to_holder": "Кому", "moved_by": "Кто внёс",
                      "reason": "Основание"}
     column_searchable_list = ("to_location", "from_location", "to_holder", "reason")

@@ -17,7 +17,7 @@ class PdDisclosureView(SecureModelView):
     column_searchable_list = ("recipient", "description")
     column_filters = (FilterEqual(PdDisclosure.document_kind, "Вид документа", options=list(DOCUMENT_KINDS.items())),
                       FilterLike(PdDisclosure.recipient, "Кому"), "at")
-    column_labels = {"at": "Когда (UTC)", "user": "Кто выдал", "document_kind": "Вид документа",
+    column_labels = {"at": "Когда (время школы)", "user": "Кто выдал", "document_kind": "Вид документа",
                      "description": "Что передано", "student": "О ком", "recipient": "Кому",
                      "purpose": "Цель"}
     column_formatters = {"document_kind": choices_formatter(DOCUMENT_KINDS)}

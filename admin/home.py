@@ -23,8 +23,16 @@ def home_notices(user):
 
     from models import db
     from models.retention import review_notices
+    from models.work_notices import work_notices
 
-    return review_notices(db.session, user.roles, date.today(), url_for=_panel_url)
+    waiting = []
+    for text, count, (endpoint, args) in work_notices(db.session, user.roles):
+        try:
+            link = url_for(endpoint, **args)
+        except BuildError:
+            link = None
+        waiting.append((text, count, link))
+    return waiting + review_notices(db.session, user.roles, date.today(), url_for=_panel_url)
 
 
 class HomeView(AdminIndexView):
@@ -44,4 +52,18 @@ class HomeView(AdminIndexView):
             if items:
                 sections.append((category.name if category.is_category() else "", items))
         roles = [ROLES.get(r, r) for r in current_user.roles]
-        return self.render("admin/home.html", sections=sections, roles=roles, notices=home_notices(current_user))
+        return self.render("admin/home.html", sections=sections, roles=roles, notices=home_notices(current_user),
+                           **first_steps_context(current_user))
+
+
+def first_steps_context(user):
+    """The administrator's checklist while the school is not set up; a class teacher's missing class."""
+    from models import db
+    from models.first_steps import first_steps, teacher_without_class
+
+    steps = []
+    if "admin" in user.roles:
+        steps = [(text, done, _panel_url(endpoint)) for text, done, endpoint in first_steps(db.session)]
+        if all(done for _, done, _ in steps):
+            steps = []
+    return {"first_steps": steps, "no_class": teacher_without_class(db.session, user)}

@@ -1,12 +1,13 @@
 """Registers of people: students, guardians, classes and orders."""
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField
 
 from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
-from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, students_named,
-                           student_errors)
+from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, alphabetical,
+                           students_named, student_errors)
 from models.people import namesakes, order_errors, school_class_errors
 
 from .access import allowed
@@ -58,15 +59,42 @@ def _leaving_link(view, context, model, name):
     return Markup(f'<a href="{url_for("leaving.student", student_id=model.id)}">{label}</a>')
 
 
+# Registers a pupil's carriers open in: the carrier's type (and, for protocols, its kind) -> (endpoint, target).
+CARRIER_PAGES = {"personal_file": ("personal_file", "personal_files"), "portfolio": ("portfolio", "portfolios"),
+                 "stored_certificate": ("stored_certificate", "stored_certificates"),
+                 "exam_protocol": ("gia_protocol", "exam_protocols")}
+ESSAY_KINDS = ("final_essay_protocol", "oral_interview_protocol")
+
+
+def _records(view, context, model, name):
+    """One place per pupil: links to everything the school holds on them that this user may open."""
+    from flask import render_template, url_for
+
+    from models.student_records import student_records
+
+    def carrier_link(carrier):
+        endpoint, target = CARRIER_PAGES.get(carrier.type, (None, None))
+        if endpoint == "gia_protocol" and carrier.kind and carrier.kind.code in ESSAY_KINDS:
+            endpoint = "essay_protocol"
+        return url_for(f"{endpoint}.details_view", id=carrier.id) if endpoint and allowed(target) else None
+
+    from models.carriers import CARRIER_STATUSES
+
+    return Markup(render_template("admin/student_records.html", student=model, allowed=allowed,
+                                  carrier_link=carrier_link, carrier_statuses=CARRIER_STATUSES,
+                                  **student_records(view.session, model.id)))
+
+
 class StudentView(SecureModelView):
     personal_data = True
     target = "students"
     class_scope = staticmethod(_own_class_students)
     column_list = ("last_name", "first_name", "middle_name", "birth_date", "school_class.name", "status")
     column_searchable_list = ("search_name",)
-    column_sortable_list = ("last_name", "first_name", "birth_date", ("school_class.name", "school_class.name"),
-                            "status")
-    column_default_sort = [("last_name", False), ("first_name", False)]
+    # The folded ФИО sorts «Ё» with «Е» (and has its own index).
+    column_sortable_list = (("last_name", ("search_name", "id")), "first_name", "birth_date",
+                            ("school_class.name", "school_class.name"), "status")
+    column_default_sort = [("search_name", False)]
     column_filters = (
         "school_class.name",
         FilterEqual(Student.status, "Статус", options=_choices(STUDENT_STATUSES)),
@@ -81,13 +109,13 @@ class StudentView(SecureModelView):
                      "enrolment_order": "Приказ о зачислении", "left_on": "Дата выбытия",
                      "leaving_order": "Приказ о выбытии", "leaving_reason": "Причина выбытия",
                      "leaving_note": "Куда выбыл / примечание", "guardians": "Законные представители",
-                     "leaving": "Выбытие"}
-    column_formatters = {"status": choices_formatter(STUDENT_STATUSES), "sex": choices_formatter(SEXES),
+                     "leaving": "Выбытие", "records": "Всё об обучающемся"}
+    column_formatters = {"status": lambda v, c, model, n: model.status_label, "sex": choices_formatter(SEXES),
                          "leaving_reason": choices_formatter(LEAVING_REASONS)}
-    column_formatters_detail = {**column_formatters, "leaving": _leaving_link}
+    column_formatters_detail = {**column_formatters, "leaving": _leaving_link, "records": _records}
     column_details_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "status",
                            "guardians", "enrolled_on", "enrolment_order", "left_on", "leaving_order",
-                           "leaving_reason", "leaving_note", "leaving")
+                           "leaving_reason", "leaving_note", "leaving", "records")
     column_formatters_export = {k: v for k, v in column_formatters.items()}
     column_export_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class.name",
                           "status", "enrolled_on", "left_on")
@@ -96,7 +124,8 @@ class StudentView(SecureModelView):
     form_extra_fields = {"confirm_namesake": BooleanField(  # noqa: RUF012 - Flask-Admin reads it once
         "Это другой обучающийся с теми же ФИО и датой рождения",
         description="Отметьте, только если панель предупредила о совпадении и вы проверили документы.")}
-    form_choices = {"sex": _choices(SEXES)}
+    # No default: a wrong sex would put wrong verbs («обучался») into every print.
+    form_choices = {"sex": [("", "— выберите —"), *_choices(SEXES)]}
     # Guardians are looked up as you type: a large school has thousands of them.
     form_ajax_refs = {"guardians": GuardianLookup("guardians")}
     form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс",
@@ -129,7 +158,7 @@ class StudentView(SecureModelView):
     def domain_errors(self, form, model):
         errors = student_errors(
             self.session, last_name=form.last_name.data, first_name=form.first_name.data,
-            birth_date=form.birth_date.data,
+            birth_date=form.birth_date.data, sex=form.sex.data or None,
             school_class_id=form.school_class.data.id if form.school_class.data else None)
         same = namesakes(self.session, last_name=form.last_name.data, first_name=form.first_name.data,
                          middle_name=form.middle_name.data, birth_date=form.birth_date.data,
@@ -157,7 +186,7 @@ class GuardianView(SecureModelView):
     column_searchable_list = ("last_name", "first_name", "middle_name", "phone")
     column_filters = (FilterEqual(Guardian.kind, "Кем приходится", options=_choices(GUARDIAN_KINDS)),
                       FilterLike(Guardian.last_name, "Фамилия"))
-    column_default_sort = [("last_name", False), ("first_name", False)]
+    column_default_sort = [(alphabetical(Guardian.last_name), False), (alphabetical(Guardian.first_name), False)]
     column_labels = {**PERSON_LABELS, "kind": "Кем приходится", "phone": "Телефон",
                      "identity_document": "Документ, удостоверяющий личность", "address": "Адрес",
                      "students": "Обучающиеся"}
@@ -179,7 +208,7 @@ class GuardianView(SecureModelView):
 
 
 def _teachers():
-    return User.query.filter(User.active.is_(True)).order_by(User.full_name)
+    return User.query.filter(User.active.is_(True)).order_by(alphabetical(User.full_name))
 
 
 class SchoolClassView(SecureModelView):

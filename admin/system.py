@@ -9,6 +9,7 @@ from wtforms import PasswordField, SelectMultipleField
 from models import AuditLog, User
 from models.audit import ACTIONS
 from models.references import TABLE_LABELS
+from models.people import alphabetical
 from models.users import password_errors, user_errors
 
 from .base import SecureModelView, choices_formatter
@@ -25,6 +26,8 @@ class UserView(SecureModelView):
     target = "users"
     column_list = ("login", "full_name", "position", "roles_text", "active", "appointment_order")
     column_searchable_list = ("login", "full_name")
+    column_sortable_list = ("login", ("full_name", alphabetical(User.full_name)), "position", "active")
+    column_default_sort = (alphabetical(User.full_name), False)  # «Ё» with «Е»
     column_filters = (FilterLike(User.roles_text, "Роль (код)"), "active")
     column_labels = {"login": "Логин", "full_name": "ФИО", "position": "Должность", "roles_text": "Роли",
                      "roles": "Роли", "active": "Активен", "appointment_order": "Приказ о назначении",
@@ -96,7 +99,7 @@ class AuditLogView(SecureModelView):
     column_export_list = column_details_list
     column_default_sort = ("id", True)
     column_searchable_list = ("record_repr",)
-    column_labels = {"at": "Когда", "user_login": "Пользователь", "action": "Действие",
+    column_labels = {"at": "Когда (время школы)", "user_login": "Пользователь", "action": "Действие",
                      "table_name": "Реестр", "record_id": "Запись №", "record_repr": "Запись",
                      "changes": "Изменения"}
     column_formatters = {"action": choices_formatter(ACTIONS), "table_name": _table_formatter,

@@ -1,4 +1,5 @@
-"""The deputy director's analysis of results (003 §3): averages, leaders, underachievers, subject dynamics."""
+"""The deputy director's analysis of results (003 §3) in the school's words: отличники, хорошисты, с одной «4»,
+с одной «3», неуспевающие; качество, успеваемость, СОУ; subject averages and their dynamics."""
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
@@ -6,9 +7,15 @@ from sqlalchemy import case, func, select
 from .marks import Mark
 from .people import SchoolClass, Student, Subject, Term
 
-# Defaults of the thresholds; the panel's config may override them (ANALYSIS_LEADER_AVERAGE, ...).
-LEADER_MIN_AVERAGE = 4.5
+# Default of the threshold; the panel's config may override it (ANALYSIS_UNDERACHIEVER_MARK).
 UNDERACHIEVER_MAX_MARK = 2
+# The groups a school report counts, in its order; a pupil belongs to one (or none: «на 3 и выше»).
+CATEGORIES = {"excellent": "отличник", "one_four": "с одной «4»", "good": "хорошист", "one_three": "с одной «3»",
+              "underachiever": "неуспевающий"}
+CATEGORY_HEADINGS = {"excellent": "Отличники", "one_four": "С одной «4»", "good": "Хорошисты",
+                     "one_three": "С одной «3»", "underachiever": "Неуспевающие"}
+# Степень обученности учащихся (В. П. Симонов): the weight of each mark.
+SOU_WEIGHTS = {5: 1.0, 4: 0.64, 3: 0.36, 2: 0.16, 1: 0.08}
 
 
 @dataclass
@@ -22,7 +29,12 @@ class StudentResult:
     current_average: float | None = None
     current_marks: int = 0
     absences: int = 0
-    category: str = ""  # leader | underachiever | ""
+    category: str = ""  # a key of CATEGORIES, or ""
+    counts: dict = field(default_factory=dict)  # term marks by value: {5: 3, 4: 1}
+
+    @property
+    def category_text(self):
+        return CATEGORIES.get(self.category, "")
 
 
 @dataclass
@@ -35,13 +47,24 @@ class ClassResult:
     def rated(self):
         return [s for s in self.students if s.marks]
 
-    @property
-    def leaders(self):
-        return [s for s in self.students if s.category == "leader"]
+    def in_category(self, code):
+        return [s for s in self.students if s.category == code]
 
     @property
     def underachievers(self):
-        return [s for s in self.students if s.category == "underachiever"]
+        return self.in_category("underachiever")
+
+    @property
+    def sou(self):
+        """СОУ, per cent: the term marks weighted 1 / 0,64 / 0,36 / 0,16 / 0,08 for «5» … «1»."""
+        counts = {}
+        for s in self.rated:
+            for value, n in s.counts.items():
+                counts[value] = counts.get(value, 0) + n
+        total = sum(counts.values())
+        if not total:
+            return None
+        return round(100 * sum(SOU_WEIGHTS.get(v, 0) * n for v, n in counts.items()) / total, 1)
 
     @property
     def quality(self):
@@ -83,23 +106,36 @@ def previous_term(session, term):
                           .order_by(Term.ends_on.desc()).limit(1))
 
 
-def classify(result, leader_average=LEADER_MIN_AVERAGE, underachiever_mark=UNDERACHIEVER_MAX_MARK):
+def classify(result, underachiever_mark=UNDERACHIEVER_MAX_MARK):
     if not result.marks:
         return ""
     if result.lowest <= underachiever_mark:
         return "underachiever"
-    if result.lowest == 5 or result.average >= leader_average:
-        return "leader"
+    if result.lowest == 5:
+        return "excellent"
+    if result.lowest == 4:
+        return "one_four" if result.counts.get(4) == 1 else "good"
+    if result.lowest == 3 and result.counts.get(3) == 1:
+        return "one_three"
     return ""
 
 
-def class_results(session, term, class_ids, subject_id=None, *, leader_average=LEADER_MIN_AVERAGE,
-                  underachiever_mark=UNDERACHIEVER_MAX_MARK):
+def school_summary(results):
+    """The whole school (or the classes shown) as one row: every pupil of every class."""
+    total = ClassResult(0, "Всего")
+    for r in results:
+        total.students.extend(r.students)
+    return total
+
+
+def class_results(session, term, class_ids, subject_id=None, *, underachiever_mark=UNDERACHIEVER_MAX_MARK):
     """Per class: every student's term average (term marks) and current average (weighted, the term's days)."""
     subject_filter = [Mark.subject_id == subject_id] if subject_id else []
     term_rows = session.execute(
         select(Mark.school_class_id, Mark.student_id, func.avg(Mark.value), func.count(Mark.value),
-               func.min(Mark.value), func.max(Mark.value))
+               func.min(Mark.value), func.max(Mark.value),
+               *(func.sum(case((Mark.value == v, 1), else_=0)) for v in (5, 4, 3, 2)),
+               func.sum(case((Mark.value <= 1, 1), else_=0)))
         .where(Mark.kind == "term", Mark.term_id == term.id, Mark.value.is_not(None),
                Mark.school_class_id.in_(class_ids), *subject_filter)
         .group_by(Mark.school_class_id, Mark.student_id))
@@ -121,9 +157,10 @@ def class_results(session, term, class_ids, subject_id=None, *, leader_average=L
             results[key] = StudentResult(student_id, "")
         return results[key]
 
-    for class_id, student_id, average, count, lowest, highest in term_rows:
+    for class_id, student_id, average, count, lowest, highest, *by_value in term_rows:
         r = result(class_id, student_id)
         r.average, r.marks, r.lowest, r.highest = round(float(average), 2), count, lowest, highest
+        r.counts = {v: int(n) for v, n in zip((5, 4, 3, 2, 1), by_value) if n}
     for class_id, student_id, weighted, weights, count, absences in current_rows:
         r = result(class_id, student_id)
         r.current_marks, r.absences = count, int(absences or 0)
@@ -140,7 +177,7 @@ def class_results(session, term, class_ids, subject_id=None, *, leader_average=L
             names[student.id] = (student.last_name, student.first_name, student.full_name)
     for (class_id, student_id), r in results.items():
         r.name = names.get(student_id, ("", "", "?"))[2]
-        r.category = classify(r, leader_average, underachiever_mark)
+        r.category = classify(r, underachiever_mark)
         if class_id in classes:
             classes[class_id].students.append(r)
     for c in classes.values():

@@ -45,6 +45,9 @@ class CarrierKind(Versioned, db.Model):
     strict_accountability: Mapped[bool] = mapped_column(Boolean, default=False)
     keeper: Mapped[str | None] = mapped_column(String(300))
     source_clause: Mapped[str | None] = mapped_column(String(300))
+    # The article of the retention list (e.g. «ст. 457 Перечня 2019»), printed in column 7 of a destruction act;
+    # the school fills it from its own nomenclature, the seed leaves it empty rather than guess.
+    list_article: Mapped[str | None] = mapped_column(String(300))
 
     def rule_text(self):
         if self.retention_kind == "years" and self.retention_years:

@@ -16,7 +16,7 @@ from .errors import DomainError
 ENTRY_KINDS = {"certificate": "аттестат", "duplicate": "дубликат аттестата",
                "study_certificate": "справка об обучении"}
 BLANK_KINDS = {"certificate": "бланк аттестата", "appendix": "бланк приложения к аттестату"}
-LEVELS = {"basic": "основное общее (ООО)", "secondary": "среднее общее (СОО)"}
+LEVELS = {"basic": "основное общее, ООО", "secondary": "среднее общее, СОО"}  # printed in brackets in the book title
 LEVEL_GRADE = {"basic": 9, "secondary": 11}
 CERTIFICATE_NAMES = {"basic": "Аттестат об основном общем образовании",
                      "secondary": "Аттестат о среднем общем образовании"}

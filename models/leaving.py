@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .carriers import CARRIER_STATUSES, Carrier, NeverDeleted, add_years
 from .db import db
 from .disclosure import record_disclosure
-from .people import LEAVING_REASONS, AcademicYear, Order, SchoolClass, Student, make_current_year
+from .people import LEAVING_REASONS, AcademicYear, Order, SchoolClass, Student, make_current_year, status_label
 from .registers import StoredCertificate
 from .users import utcnow
 from .errors import DomainError
@@ -207,7 +207,7 @@ def leave_school(session, student_id, *, reason, left_on, order_number, order_da
     if student is None:
         raise LeavingError({"student": "Обучающийся не найден."})
     if student.status != "studying":
-        raise LeavingError({"student": f"{student.full_name} уже выбыл(а) из школы "
+        raise LeavingError({"student": f"{student.full_name} уже {status_label('left', student.sex)} из школы "
                                        f"({student.left_on:%d.%m.%Y})." if student.left_on else
                                        f"{student.full_name} не обучается в школе."})
     if reason not in LEAVING_REASONS:
@@ -381,7 +381,7 @@ def promotion_preview(session, from_year):
     by_class = {klass.id: [] for klass in classes}
     pupils = session.scalars(select(Student).join(SchoolClass, SchoolClass.id == Student.school_class_id)
                              .where(SchoolClass.academic_year_id == from_year.id, Student.status == "studying")
-                             .order_by(Student.last_name, Student.first_name, Student.id))
+                             .order_by(Student.search_name, Student.id))
     for pupil in pupils:
         by_class[pupil.school_class_id].append(pupil)
     return [(klass, by_class[klass.id]) for klass in classes]

@@ -13,6 +13,16 @@ STUDENT_STATUSES = {
     "left": "выбыл",
     "graduated": "окончил обучение",
 }
+# The same statuses said of a girl; an unknown sex reads «выбыл(а)».
+FEMALE_STATUSES = {"left": "выбыла", "graduated": "окончила обучение"}
+
+
+def status_label(status, sex):
+    if sex == "female" and status in FEMALE_STATUSES:
+        return FEMALE_STATUSES[status]
+    if sex != "male" and status == "left":
+        return "выбыл(а)"
+    return STUDENT_STATUSES.get(status, status)
 SEXES = {"male": "мужской", "female": "женский"}
 LEAVING_REASONS = {
     "transfer": "перевод в другую организацию",
@@ -43,6 +53,20 @@ def fold(text):
 
 def search_name(last, first, middle):
     return fold(full_name(last, first, middle))
+
+
+def alphabetical(column):
+    """A name column as a Russian list sorts it: «Ёжиков» among the «Е», not before «А» (Ё's code point is
+    below А's). The same expression on SQLite (whose lower() the app makes Unicode-aware) and PostgreSQL."""
+    from sqlalchemy import func
+
+    # «Ё» is replaced before lower(): a PostgreSQL base with LC_CTYPE=C folds only ASCII.
+    return func.lower(func.replace(func.replace(column, "Ё", "Е"), "ё", "е"))
+
+
+def alphabetical_key(text):
+    """The same order in Python, for lists sorted after loading."""
+    return fold(text)
 
 
 class School(Versioned, db.Model):
@@ -171,6 +195,11 @@ class Student(Versioned, db.Model):
     @property
     def full_name(self):
         return full_name(self.last_name, self.first_name, self.middle_name)
+
+    @property
+    def status_label(self):
+        """«выбыл» or «выбыла», as the pupil's sex says."""
+        return status_label(self.status, self.sex)
 
     def __str__(self):
         return self.full_name
@@ -328,10 +357,12 @@ def _fold_student_name(mapper, connection, target):
 
 # --- validation rules, called by forms, imports and the CLI alike -------------------------------
 
-def student_errors(session, *, last_name, first_name, birth_date, school_class_id, today=None):
-    """Return {field: Russian message} for a student that must not be saved."""
+def student_errors(session, *, last_name, first_name, birth_date, school_class_id, today=None, sex=...):
+    """Return {field: Russian message} for a student that must not be saved (sex checked when given)."""
     today = today or date.today()
     errors = {}
+    if sex is not ... and sex not in SEXES:
+        errors["sex"] = "Укажите пол обучающегося: от него зависят слова в справках и актах."
     if not (last_name or "").strip():
         errors["last_name"] = "Укажите фамилию обучающегося."
     if not (first_name or "").strip():

@@ -12,7 +12,7 @@ EXAMS = {"oge": "ОГЭ", "ege": "ЕГЭ", "gve9": "ГВЭ-9", "gve11": "ГВЭ-
 ESSAY_KINDS = {"final_essay_protocol": "итоговое сочинение (изложение)",
                "oral_interview_protocol": "итоговое собеседование по русскому языку"}
 ESSAY_RESULTS = {"pass": "зачёт", "fail": "незачёт", "absent": "не явился"}
-BOOK_LEVELS = {"basic": "основное общее (ООО)", "secondary": "среднее общее (СОО)"}
+BOOK_LEVELS = {"basic": "основное общее, ООО", "secondary": "среднее общее, СОО"}
 JOURNAL_KINDS = {"elective": "факультатив", "extracurricular": "внеурочная деятельность", "club": "кружок",
                  "home": "обучение на дому", "group_lessons": "индивидуально-групповые занятия",
                  "special_course": "спецкурс"}

@@ -1,5 +1,6 @@
 """Retention review and destruction acts: which carriers expired, the act that lists them, its approval."""
 import json
+import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, func, insert, or_, select,
@@ -7,7 +8,7 @@ from sqlalchemy import (Column, Date, DateTime, ForeignKey, Integer, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .audit import AuditLog, current_actor, plain_value
-from .words import plural
+from .words import number_to_words, plural  # noqa: F401 (number_to_words: re-exported for older callers)
 from .carriers import Carrier, CarrierKind, NeverDeleted, add_years
 from .db import Versioned, db
 from .people import Student
@@ -158,6 +159,21 @@ def act_cutoff(act_date, strict_year_start=True):
     return date(act_date.year, 1, 1) if strict_year_start else act_date
 
 
+def earliest_act_date(retention_end, strict_year_start=True):
+    """The first act date a carrier kept until `retention_end` may enter."""
+    return date(retention_end.year + 1, 1, 1) if strict_year_start else retention_end + timedelta(days=1)
+
+
+def not_yet_text(retention_end, cutoff):
+    """Why a carrier cannot join an act with this cutoff yet, and from when it can («в акт — с 01.01.2027»)."""
+    # act_cutoff() gives 1 January only under the year-start rule (or for an act dated 1 January itself).
+    strict = (cutoff.month, cutoff.day) == (1, 1)
+    earliest = earliest_act_date(retention_end, strict)
+    verb = "истёк" if retention_end < date.today() else "истекает"
+    rule = " (в акт входят сроки, истёкшие до 1 января года акта)" if strict else ""
+    return f"срок хранения {verb} {retention_end:%d.%m.%Y}: в акт — с {earliest:%d.%m.%Y}{rule}."
+
+
 def add_months(day, months):
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
@@ -270,9 +286,10 @@ def _refusal_reason(session, carrier, cutoff, act, other_acts):
         return "этот вид носителя не уничтожается по акту."
     if carrier.student is not None and carrier.student.status == "studying":
         return "обучающийся ещё учится."
-    if carrier.retention_end is None or carrier.retention_end >= cutoff:
-        end = f" (срок хранения до {carrier.retention_end:%d.%m.%Y})" if carrier.retention_end else ""
-        return f"срок хранения не истёк к {cutoff:%d.%m.%Y}{end}."
+    if carrier.retention_end is None:
+        return "срок хранения не определён: проверьте даты носителя."
+    if carrier.retention_end >= cutoff:
+        return not_yet_text(carrier.retention_end, cutoff)
     if other_acts is None:
         other_acts = _other_live_acts(session, [carrier.id], act)
     other = other_acts.get(carrier.id)
@@ -369,7 +386,7 @@ def add_carriers(session, act, carrier_ids, *, strict_year_start=True):
         if line is None:
             line = DestructionActLine(position=len(act.lines) + 1, kind=kind, title=kind.name,
                                       nomenclature_index=kind.nomenclature_index, retention_text=kind.rule_text(),
-                                      clause=kind.source_clause)
+                                      clause=kind.list_article)
             act.lines.append(line)
             _covered(line, group)
         else:
@@ -430,7 +447,7 @@ def update_act(session, act, *, number, act_date, basis, expert_protocol, chairm
     if chairman is not None and chairman not in members:
         members.append(chairman)
     act.number, act.act_date, act.basis = number, act_date, (basis or "").strip() or DEFAULT_BASIS
-    act.expert_protocol = (expert_protocol or "").strip() or None
+    act.expert_protocol = _protocol_details(expert_protocol)
     act.chairman, act.commission = chairman, members
     for line in list(act.lines):
         if line.id in set(remove_line_ids):
@@ -609,45 +626,12 @@ def review_notices(session, user_roles, today, url_for=_default_url):
 
 # --- numbers in words for «Итого» ----------------------------------------------------------------
 
-_UNITS = {"m": ["", "один", "два"], "f": ["", "одна", "две"], "n": ["", "одно", "два"]}
-_ONES = ["", "", "", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]
-_TEENS = ["десять", "одиннадцать", "двенадцать", "тринадцать", "четырнадцать", "пятнадцать", "шестнадцать",
-          "семнадцать", "восемнадцать", "девятнадцать"]
-_TENS = ["", "", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят", "восемьдесят",
-         "девяносто"]
-_HUNDREDS = ["", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот", "восемьсот",
-             "девятьсот"]
-_SCALES = [(10 ** 9, ("миллиард", "миллиарда", "миллиардов"), "m"),
-           (10 ** 6, ("миллион", "миллиона", "миллионов"), "m"),
-           (1000, ("тысяча", "тысячи", "тысяч"), "f")]
-
-
-def _triad(n, gender):
-    words = [_HUNDREDS[n // 100]]
-    rest = n % 100
-    if 10 <= rest <= 19:
-        words.append(_TEENS[rest - 10])
-    else:
-        words.append(_TENS[rest // 10])
-        unit = rest % 10
-        words.append(_UNITS[gender][unit] if unit < 3 else _ONES[unit])
-    return [w for w in words if w]
-
-
-def number_to_words(n, gender="m"):
-    """Russian cardinal in words: number_to_words(21, "n") -> «двадцать одно» (gender m, f or n)."""
-    if n == 0:
-        return "ноль"
-    if n < 0:
-        return "минус " + number_to_words(-n, gender)
-    words = []
-    for scale, forms, scale_gender in _SCALES:
-        if n >= scale:
-            count, n = divmod(n, scale)
-            words += _triad(count, scale_gender) if count < 1000 else number_to_words(count, scale_gender).split()
-            words.append(plural(count, forms))
-    words += _triad(n, gender)
-    return " ".join(words)
+def _protocol_details(text):
+    """What follows «Протокол ЭК» in the print: a typed-in «протокол ЭК от …» would repeat the words."""
+    text = " ".join((text or "").split())
+    text = re.sub(r"^(протокол(а|ом)?\s*)?(заседания\s*)?(ЭК|экспертной комиссии)?\s*[:,]?\s*", "", text,
+                  flags=re.IGNORECASE)
+    return text or None
 
 
 def total_text(act):

@@ -14,6 +14,8 @@ ACTIONS = {"view": "v", "create": "c", "edit": "e", "delete": "d", "export": "x"
 # target -> role -> letters of ACTIONS. A missing role or letter means «forbidden».
 MATRIX = {
     "home": {r: "v" for r in ROLES},
+    # Every user changes their own password (views/auth.py).
+    "own_password": {r: "ve" for r in ROLES},
     "school": {"admin": "ve", "director": "ve", "deputy": "v", "secretary": "v", "officer": "v"},
     "academic_years": {"admin": "vce", "director": "v", "deputy": "vce", "secretary": "vce", "officer": "v",
                        "class_teacher": "v"},

@@ -37,6 +37,7 @@ def ensure_first_admin(session):
     user = User(login="admin", full_name="Администратор системы", position="Администратор", active=True)
     user.roles = ["admin"]
     user.set_password(password)
+    user.must_change_password = True  # printed on the console: someone else may have seen it
     session.add(user)
     session.flush()
     return password

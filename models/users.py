@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, delete, func, select, update
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, delete, false, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,6 +35,8 @@ class User(Versioned, db.Model):
     appointment_order_id: Mapped[int | None] = mapped_column(ForeignKey("school_order.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(256), default="")
+    # A password someone else saw (printed at install, set by the administrator) is changed at first log-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Part of the id kept in the session cookie: a new token ends every session of the user (log-out, new
     # password). A secret, so never written to the audit log.

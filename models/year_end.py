@@ -114,7 +114,7 @@ def preview_year_marks(session, class_id, year_id):
     students = list(session.scalars(
         select(Student).where(or_(Student.school_class_id == school_class.id, Student.id.in_(marked)),
                               Student.status != "left")
-        .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id)))
+        .order_by(Student.search_name, Student.id)))
     ids = [s.id for s in students]
     subjects_of = {sid: set() for sid in ids}
     year_marks = {}  # (student, subject) -> (kind, value, code); a year mark wins over a final one

@@ -48,25 +48,39 @@ def seed_marks(teacher_login=None):
     return ids
 
 
-def test_averages_leaders_and_underachievers(session):
+def test_pupils_are_grouped_in_the_schools_words(session):
     ids = seed_marks()
     q1 = db.session.get(Term, ids["q1"])
     (nine_a,) = class_results(db.session, q1, [ids["a"]])
     by_id = {s.student_id: s for s in nine_a.students}
     assert [s.name.split()[0] for s in nine_a.students] == ["Иванов", "Орлов", "Петрова", "Сидоров"]
-    assert (by_id[ids["ivanov"]].average, by_id[ids["ivanov"]].category) == (5.0, "leader")
-    assert (by_id[ids["petrova"]].average, by_id[ids["petrova"]].category) == (4.5, "leader")
-    assert (by_id[ids["sidorov"]].average, by_id[ids["sidorov"]].category) == (3.5, "")
-    assert (by_id[ids["orlov"]].average, by_id[ids["orlov"]].category) == (3.0, "underachiever")
+    # Q1: Иванов 5, 5 · Петрова 4, 5 · Сидоров 3, 4 · Орлов 2, 4
+    assert (by_id[ids["ivanov"]].average, by_id[ids["ivanov"]].category_text) == (5.0, "отличник")
+    assert (by_id[ids["petrova"]].average, by_id[ids["petrova"]].category_text) == (4.5, "с одной «4»")
+    assert (by_id[ids["sidorov"]].average, by_id[ids["sidorov"]].category_text) == (3.5, "с одной «3»")
+    assert (by_id[ids["orlov"]].average, by_id[ids["orlov"]].category_text) == (3.0, "неуспевающий")
     # «н» and «Б» are not marks: 4, 3, 5 -> 4.0; Петрова's single 5 of weight 2 -> 5.0; each has one absence.
     assert (by_id[ids["ivanov"]].current_average, by_id[ids["ivanov"]].current_marks) == (4.0, 3)
     assert (by_id[ids["petrova"]].current_average, by_id[ids["petrova"]].current_marks) == (5.0, 1)
     assert by_id[ids["ivanov"]].absences == 1 and by_id[ids["petrova"]].absences == 1
     assert nine_a.quality == 50.0 and nine_a.success == 75.0 and nine_a.average == 4.0
+    # СОУ: three «5», three «4», one «3», one «2» of 8: (3 + 3·0,64 + 0,36 + 0,16) / 8 = 68 %.
+    assert nine_a.sou == 68.0
 
-    strict = class_results(db.session, q1, [ids["a"]], leader_average=4.6, underachiever_mark=3)[0]
-    assert [s.name.split()[0] for s in strict.leaders] == ["Иванов"]
+    strict = class_results(db.session, q1, [ids["a"]], underachiever_mark=3)[0]
+    assert [s.name.split()[0] for s in strict.in_category("excellent")] == ["Иванов"]
     assert [s.name.split()[0] for s in strict.underachievers] == ["Орлов", "Сидоров"]
+
+
+def test_two_fours_make_a_good_pupil_not_one_with_a_single_four():
+    from models.analysis import StudentResult, classify
+
+    pupil = StudentResult(1, "Хорошистов", average=4.33, marks=3, lowest=4, counts={5: 1, 4: 2})
+    assert classify(pupil) == "good"
+    pupil.counts = {5: 2, 4: 1}
+    assert classify(pupil) == "one_four"
+    pupil.lowest, pupil.counts = 3, {5: 1, 3: 2}
+    assert classify(pupil) == ""
 
 
 def test_subject_averages_and_change_from_previous_term(session):
@@ -93,8 +107,17 @@ def test_analysis_page_and_export_for_the_deputy(app, login_as):
     page = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}")
     text = page.get_data(as_text=True)
     assert "50,0 %" in text and "75,0 %" in text
-    assert "Иванов Иван Иванович, Петрова Алёна Сергеевна" in text  # leaders of 9А
+    assert "лидер" not in text.lower()
+    for code, name in (("excellent", "Иванов Иван Иванович"), ("one_four", "Петрова Алёна Сергеевна"),
+                       ("one_three", "Сидоров Пётр"), ("underachiever", "Орлов Олег")):
+        assert f'data-testid="{code}-9А">{name}</span>' in text, code
     assert "Кузнецова Мария" in text
+    # The whole school: one summary row under the classes; each class's pupils folded away.
+    total = text[text.index('data-testid="school-total"'):].split("</tr>")[0]
+    assert ">Всего<" in total and ">5<" in total  # 4 pupils of 9А and 1 of 9Б
+    assert '<details class="mt-2" data-testid="class-9А" >' in text
+    one_class = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}&class_id={ids['a']}")
+    assert '<details class="mt-2" data-testid="class-9А" open>' in one_class.get_data(as_text=True)
 
     export = panel.get(f"/marks/analysis.xlsx?year={ids['year']}&term={ids['q1']}")
     assert export.status_code == 200
@@ -106,6 +129,8 @@ def test_analysis_page_and_export_for_the_deputy(app, login_as):
     assert classes["9А"][4:6] == (50.0, 75.0)
     students = {row[1]: row for row in book["Обучающиеся"].iter_rows(min_row=2, values_only=True)}
     assert students["Орлов Олег"][2] == 3.0 and students["Орлов Олег"][8] == "неуспевающий"
+    assert students["Петрова Алёна Сергеевна"][8] == "с одной «4»"
+    assert classes["9А"][6] == 68.0 and classes["Всего"][1] == 5
 
 
 def test_class_teacher_sees_only_own_class(app, login_as):
@@ -145,7 +170,8 @@ def test_progress_report_pdf_is_recorded_in_the_disclosure_register(app, login_a
     (tmp_path / "progress.pdf").write_bytes(response.data)
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "СПРАВКА ОБ УСПЕВАЕМОСТИ" in text
-    assert "Иванов Иван Иванович" in text
+    assert "Дана Иванову Ивану Ивановичу" in " ".join(text.split())
+    assert "в том, что он в" in " ".join(text.split())
     assert "Алгебра" in text and "4, 3, 5" in text
     with app.app_context():
         entry = db.session.scalar(select(PdDisclosure))

@@ -132,9 +132,9 @@ def test_log_filters_by_user_table_record_and_date(app, login_as, role):
     page = listed({("Реестр", "равно"): "student", ("Запись №", "равно"): str(ids[1])})
     assert "Комарова" in page and "Виноградов" not in page
     today = datetime.now(ZoneInfo(app.config["TIMEZONE"])).strftime("%d.%m.%Y")  # the school's date
-    page = listed({("Когда", "между"): f"{today} to {today}", ("Реестр", "равно"): "student"})
+    page = listed({("Когда (время школы)", "между"): f"{today} to {today}", ("Реестр", "равно"): "student"})
     assert "Виноградов" in page and "Комарова" in page
-    page = listed({("Когда", "меньше чем"): "01.01.2000", ("Реестр", "равно"): "student"})
+    page = listed({("Когда (время школы)", "меньше чем"): "01.01.2000", ("Реестр", "равно"): "student"})
     assert "Виноградов" not in page
 
 
@@ -145,7 +145,7 @@ def test_audit_times_are_shown_and_filtered_in_the_schools_time_zone(app, login_
                                 table_name="student", record_id=1, record_repr="Полуночников"))
         db.session.commit()
     panel = login_as("admin")
-    arg = factories.filter_arg(app, "audit_log", "Когда", "между")
+    arg = factories.filter_arg(app, "audit_log", "Когда (время школы)", "между")
     page = panel.get("/admin/audit_log/", query_string={arg: "11.01.2026 to 11.01.2026"}).get_data(as_text=True)
     assert "Полуночников" in page and "11.01.2026 01:30:00" in page
     page = panel.get("/admin/audit_log/", query_string={arg: "10.01.2026 to 10.01.2026"}).get_data(as_text=True)

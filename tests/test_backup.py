@@ -220,7 +220,11 @@ def test_admin_makes_a_copy_and_downloads_it(app, backend, login_as):
     page = panel.get("/backups/").get_data(as_text=True)
     [info] = list_backups(Path(app.instance_path) / "backups")
     assert info.name in page and info.checksum in page
-    assert info.taken_at.strftime("%d.%m.%Y") in page
+    # The name carries the server's clock; the page shows the school's (TIMEZONE), labelled so.
+    from zoneinfo import ZoneInfo
+
+    school_time = info.taken_at.astimezone().astimezone(ZoneInfo(app.config["TIMEZONE"]))
+    assert school_time.strftime("%d.%m.%Y %H:%M:%S") in page and "(время школы)" in page
 
     download = panel.get(f"/backups/{info.name}")
     assert download.status_code == 200

@@ -118,6 +118,14 @@ def test_seed_demo_school_on_sqlite(sqlite_template, tmp_path):
             assert student.guardians, student.full_name
         for klass in classes:
             assert klass.class_teacher is not None and "class_teacher" in klass.class_teacher.roles
+        # Patronymics as Russians have them, agreeing with the sex; boys and girls both.
+        assert Counter(s.sex for s in students).keys() == {"male", "female"}
+        people = [(s.middle_name, s.sex) for s in students] + [
+            (g.middle_name, "female" if g.kind == "mother" else "male") for g in db.session.scalars(select(Guardian))]
+        for middle, sex in people:
+            assert not re.search(r"Михаилов|Игорьов|Ильяов|Ильевич|Пётрович|Павелович|Левович", middle), middle
+            assert middle.endswith(("вна", "чна")) if sex == "female" else middle.endswith("ич"), (middle, sex)
+        assert {"Михайлович", "Игоревна", "Ильинична"} & {m for m, _ in people}
         roles = {role for user in db.session.scalars(select(User)) for role in user.roles}
         assert set(ROLES) <= roles
         # The registers are filled too: a personal file per student, books with custodians, stored certificates,

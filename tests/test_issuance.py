@@ -411,6 +411,7 @@ def test_pdfs_read_back_and_are_entered_in_the_disclosure_register(app, ids, log
         ids_many = dict(ids, **{"class": klass.id})
         db.session.commit()
         register(ids, seed.rows(db.session.get(issuance.SchoolClass, ids["class"]), students(ids)))
+        db.session.get(Student, ids["students"][2]).sex = "male"
         study = issue_study_certificate(db.session, book_id=ids["study_book"], student_id=ids["students"][2],
                                         issued_on=TODAY, studied_from=date(2016, 9, 1), studied_to=TODAY,
                                         recipient={"kind": "graduate"})
@@ -438,6 +439,7 @@ def test_pdfs_read_back_and_are_entered_in_the_disclosure_register(app, ids, log
         assert "Рег. №" in page.extract_text()
     text = _text(response.data)
     assert "МБОУ «Средняя школа № 7»" in text and "Ёлкина Анастасия Сергеевна" in text
+    assert "(основное общее, ООО)" in text and "ООО))" not in text  # the book's title, brackets once
     assert "Русский язык — 5" in text and seed.blank(1) in text and "12.04.2010" in text
 
     _assert_table_fits(page_image(response.data, dpi=40))
@@ -448,7 +450,11 @@ def test_pdfs_read_back_and_are_entered_in_the_disclosure_register(app, ids, log
     receipt = _text(officer.get(f"/admin/issuance/receipt.pdf?entry_id={entry_id}").data)
     assert "РАСПИСКА" in receipt and seed.blank(1) in receipt and "Ёлкина" in receipt
     study_text = _text(officer.get(f"/admin/issuance/study.pdf?entry_id={study_id}").data)
-    assert "СПРАВКА ОБ ОБУЧЕНИИ" in study_text and "Щукин Данияр" in study_text and "История" in study_text
+    assert "СПРАВКА ОБ ОБУЧЕНИИ" in study_text and "История" in study_text
+    # The name in the dative and the verbs agree with the pupil's sex.
+    study_line = " ".join(study_text.split())
+    assert "Выдана Щукину Данияру" in study_line and "в том, что он обучался" in study_line
+    assert "получил по учебным" in study_line and "(ась)" not in study_line
     with app.app_context():
         added = list(db.session.scalars(select(PdDisclosure).where(PdDisclosure.id > 0).order_by(PdDisclosure.id)))[before:]
         assert len(added) == 43 + 3  # one line per person of the book's pages, then one per document

@@ -1,5 +1,6 @@
 """Leaving the school: one handover act, all or nothing; reversal, returns, the printed act and the year end."""
 import io
+import re
 import os
 from datetime import date
 
@@ -179,7 +180,7 @@ def test_already_handed_item_and_already_left_student_are_refused(app, world):
         with pytest.raises(LeavingError) as refused:
             leave_school(db.session, world["pupil"], reason="expulsion", left_on=LEFT, order_number="1-у",
                          order_date=LEFT)
-        assert "уже выбыл(а) из школы (10.06.2025)" in str(refused.value)
+        assert "Ёлкина Анастасия Сергеевна уже выбыла из школы (10.06.2025)" in str(refused.value)
         db.session.rollback()
         assert snapshot() == before
 
@@ -273,6 +274,30 @@ def test_the_act_prints_as_a_pdf_with_cyrillic_text(app, world, login_as, tmp_pa
     assert rightmost_ink(image) > 0  # the page renders with ink on it
     if os.environ.get("KEEP_ACT_PNG"):  # for a person to look at the page
         image.save(os.environ["KEEP_ACT_PNG"])
+
+
+def test_two_pupils_under_one_order_each_act_names_its_own_pupil(app, world, login_as):
+    """The second pupil's act used to cite the order's title, which named the first pupil."""
+    panel = login_as("secretary")
+    assert panel.post(f"/admin/leaving/student/{world['pupil']}", world["form"]).status_code == 302
+    with app.app_context():
+        klass = factories.school_class(grade=9, letter="Б")
+        boy = factories.student(last_name="Антонов", first_name="Николай", middle_name="Антонович", klass=klass,
+                                sex="male", birth_date=date(2011, 2, 3))
+        db.session.commit()
+        boy_id = boy.id
+    form = {"reason": "transfer", "destination": "Школа № 7", "left_on": ISO, "order_number": "45-у",
+            "order_date": ISO}
+    assert panel.post(f"/admin/leaving/student/{boy_id}", form).status_code == 302
+    with app.app_context():
+        acts = {a.student_id: a.id for a in db.session.scalars(select(HandoverAct))}
+        assert db.session.scalar(select(func.count(Order.id)).where(Order.number == "45-у")) == 1
+    girl_text = " ".join(_pdf_text(panel.get(f"/admin/leaving/act/{acts[world['pupil']]}/pdf").data).split())
+    boy_text = " ".join(_pdf_text(panel.get(f"/admin/leaving/act/{acts[boy_id]}/pdf").data).split())
+    assert "приказ № 45-у от 10.06.2025 о переводе Антонова Николая Антоновича" in boy_text
+    assert "Ёлкин" not in boy_text and "Обучающийся: Антонов Николай Антонович" in boy_text
+    assert "приказ № 45-у от 10.06.2025 о переводе Ёлкиной Анастасии Сергеевны" in girl_text
+    assert "Обучающаяся: Ёлкина Анастасия Сергеевна" in girl_text and "Антонов" not in girl_text
 
 
 def test_the_act_register_links_the_pdf_and_is_read_only(app, world, login_as):
@@ -443,3 +468,53 @@ def test_graduation_in_bulk_refused_when_nobody_can_receive(app, login_as):
     assert "нет законного представителя с записанным документом" in refused.get_data(as_text=True)
     with app.app_context():
         assert snapshot() == before
+
+
+def test_the_leaving_list_pages_past_100_pupils(app, login_as):
+    with app.app_context():
+        klass = factories.school_class(grade=8, letter="В")
+        for n in range(130):
+            factories.student(f"Листов{n:03d}", "Иван", klass=klass)
+        db.session.commit()
+    panel = login_as("secretary")
+    first = panel.get("/admin/leaving/").get_data(as_text=True)
+    assert re.findall(r"Листов\d{3}", first) == [f"Листов{n:03d}" for n in range(100)]
+    assert "Показаны 1–100" in first and "следующие 100" in first
+    link = re.search(r'href="([^"]*page=2[^"]*)"', first).group(1).replace("&amp;", "&")
+    second = panel.get(link).get_data(as_text=True)
+    assert re.findall(r"Листов\d{3}", second) == [f"Листов{n:03d}" for n in range(100, 130)]
+    assert "Показаны 101–130" in second and "предыдущие 100" in second and "следующие 100" not in second
+    for bad in ("abc", "-5", "99999999999999"):
+        response = panel.get(f"/admin/leaving/?page={bad}")
+        assert response.status_code == 200
+
+
+def test_the_pupils_card_links_to_everything_the_school_holds(app, world, login_as):
+    from models.retention import draft_act
+    from models.users import User
+
+    secretary = login_as("secretary")
+    assert secretary.post(f"/admin/leaving/student/{world['pupil']}", world["form"]).status_code == 302
+    login_as("deputy")
+    with app.app_context():
+        deputy = db.session.scalar(select(User).where(User.login == "deputy"))
+        # The ГИА protocol (20.05.2025 + 1 year) may enter an act of 2027.
+        act = draft_act(db.session, carrier_ids=[world["ids"]["gia"]], user=deputy, act_date=date(2027, 2, 1))
+        db.session.commit()
+        act_id, handover_id = act.id, db.session.scalar(select(HandoverAct.id))
+    ids = world["ids"]
+    card = " ".join(login_as("director").get(f"/admin/student/details/?id={world['pupil']}")
+                    .get_data(as_text=True).split())
+    block = card[card.index('data-testid="student-records"'):]
+    for link in (f"/admin/personal_file/details/?id={ids['file']}", f"/admin/portfolio/details/?id={ids['portfolio']}",
+                 f"/admin/stored_certificate/details/?id={ids['certificate']}",
+                 f"/admin/gia_protocol/details/?id={ids['gia']}", f"/admin/leaving/act/{handover_id}/pdf",
+                 f"/admin/retention_review/act/{act_id}", f"/marks/progress/{world['pupil']}"):
+        assert f'href="{link}"' in block, link
+    assert "Личное дело обучающегося № Ё-1" in block and "Акт об уничтожении № " in block
+    assert "запись аннулирована" in block  # the annulled portfolio is listed, marked as such
+    # The secretary sees the same list, linked only where the matrix lets her open the register.
+    mine = " ".join(secretary.get(f"/admin/student/details/?id={world['pupil']}").get_data(as_text=True).split())
+    mine = mine[mine.index('data-testid="student-records"'):]
+    assert f'href="/admin/personal_file/details/?id={ids["file"]}"' in mine
+    assert "/admin/retention_review/act/" not in mine and "Акт об уничтожении № " in mine

@@ -163,7 +163,7 @@ def test_bad_carriers_are_refused_and_nothing_is_saved(app, world, staff):
         act_on = date(2026, 3, 15)
         _refused(lambda: draft_act(db.session, carrier_ids=[], user=deputy, act_date=act_on), "без строк")
         _refused(lambda: draft_act(db.session, carrier_ids=[world["sheet"]], user=deputy, act_date=act_on),
-                 "срок хранения не истёк")
+                 "срок хранения истекает 31.08.2040: в акт — с 01.01.2041")
         _refused(lambda: draft_act(db.session, carrier_ids=[world["held"]], user=deputy, act_date=act_on),
                  "запрет на уничтожение", "запрос прокуратуры")
         _refused(lambda: draft_act(db.session, carrier_ids=[world["studying_gia"]], user=deputy, act_date=act_on),
@@ -172,7 +172,7 @@ def test_bad_carriers_are_refused_and_nothing_is_saved(app, world, staff):
                  "не уничтожается по акту")
         # One bad carrier among good ones: the whole draft is refused.
         _refused(lambda: draft_act(db.session, carrier_ids=[world["copy"], world["sheet"]], user=deputy,
-                                   act_date=act_on), "срок хранения не истёк")
+                                   act_date=act_on), "срок хранения истекает 31.08.2040")
         # A carrier already in another (not returned) act.
         first = draft_act(db.session, carrier_ids=[world["copy"]], user=deputy, act_date=act_on)
         db.session.commit()
@@ -186,7 +186,7 @@ def test_strict_first_of_january_setting(app, world, staff):
         deputy = user(staff["deputy"])
         # The leap-day protocol's period ends 01.03.2025: not expired by 01.01.2025.
         _refused(lambda: draft_act(db.session, carrier_ids=[world["gia"]], user=deputy, act_date=date(2025, 6, 1)),
-                 "не истёк к 01.01.2025")
+                 "срок хранения истёк 01.03.2025: в акт — с 01.01.2026")
         # With the setting off, the act's own date is the limit.
         act = draft_act(db.session, carrier_ids=[world["gia"]], user=deputy, act_date=date(2025, 6, 1),
                         strict_year_start=False)
@@ -216,10 +216,10 @@ def test_setting_is_read_by_the_page(app, world, login_as):
         assert act.total_items == 1
 
 
-def _sent_act(staff, world, drafter="deputy"):
+def _sent_act(staff, world, drafter="deputy", expert_protocol=None):
     act = draft_act(db.session, carrier_ids=[world["personal"], world["gia"], world["copy"]],
                     user=user(staff[drafter]), act_date=TODAY)
-    update_act(db.session, act, number=act.number, act_date=TODAY, basis=act.basis, expert_protocol=None,
+    update_act(db.session, act, number=act.number, act_date=TODAY, basis=act.basis, expert_protocol=expert_protocol,
                chairman_id=staff["deputy"], member_ids=[staff["secretary"]])
     send_act(db.session, act, user(staff[drafter]))
     db.session.commit()
@@ -428,9 +428,17 @@ def test_hold_page(app, world, login_as):
         assert get(Carrier, world["copy"]).on_hold and get(Carrier, world["copy"]).hold_reason == "запрос суда"
 
 
-def test_pdf_of_the_act(app, world, staff, login_as):
+def test_pdf_of_the_act(app, world, staff, login_as, tmp_path):
+    from models import School
+
     with app.app_context():
-        act = _sent_act(staff, world)
+        kind("personal_file").list_article = "ст. 683 Перечня 2019"
+        card = db.session.scalar(select(School))
+        card.full_name = ("Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная "
+                          "школа № 7 имени Героя Советского Союза И. И. Иванова»")
+        db.session.commit()
+        # Typed as the form's old label invited: the words «протокол ЭК» must still print once.
+        act = _sent_act(staff, world, expert_protocol="протокол ЭК от 01.12.2026 № 3")
         act_id, number = act.id, act.number
         titles = [line.title for line in act.lines]
     deputy = login_as("deputy")
@@ -438,6 +446,13 @@ def test_pdf_of_the_act(app, world, staff, login_as):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     flat = re.sub(r"\s+", " ", text)
+    # Column 7: the kind's article of the retention list, never a clause of a school's regulation.
+    assert "ст. 683 Перечня 2019" in flat and "§" not in flat
+    assert flat.lower().count("протокол эк") == 1 and "от 01.12.2026 № 3" in flat
+    # The school's long name keeps its distance from «УТВЕРЖДАЮ»: on that line a wide gap separates them.
+    layout = PdfReader(io.BytesIO(response.data)).pages[0].extract_text(extraction_mode="layout")
+    line = next(ln for ln in layout.splitlines() if "УТВЕРЖДАЮ" in ln)
+    assert re.search(r"\S {6,}УТВЕРЖДАЮ", line), line
     assert f"АКТ № {number}" in flat
     assert "о выделении к уничтожению документов, не подлежащих хранению" in flat
     assert "УТВЕРЖДАЮ" in flat
@@ -516,3 +531,70 @@ def test_act_of_whole_groups_checks_its_carriers_in_batches(app, world, staff, m
         # Six times the files, five more batches of 7: the queries grow by the batches, not by the files.
         assert large - small <= 5 * 4
         db.session.rollback()
+
+
+def test_home_pages_say_which_act_waits_for_whom(app, world, staff, login_as):
+    from models.issuance import BlankReceipt
+
+    director, deputy = login_as("director"), login_as("deputy")
+    assert "ждёт вашего утверждения" not in director.get("/admin/").get_data(as_text=True)
+    with app.app_context():
+        act = _sent_act(staff, world)
+        act_id, name = act.id, f"Акт об уничтожении № {act.number} от {TODAY:%d.%m.%Y}"
+    home = director.get("/admin/").get_data(as_text=True)
+    assert f"{name} ждёт вашего утверждения" in home and f"/admin/retention_review/act/{act_id}" in home
+    assert "ждёт вашего утверждения" not in deputy.get("/admin/").get_data(as_text=True)
+    with app.app_context():
+        return_act(db.session, get(DestructionAct, act_id), user(staff["director"]), "Уточните заголовки")
+        db.session.commit()
+    home = deputy.get("/admin/").get_data(as_text=True)
+    assert f"{name} возвращён директором на доработку: Уточните заголовки" in home
+    assert "ждёт вашего утверждения" not in director.get("/admin/").get_data(as_text=True)
+    # The officer sees how many blanks remain, per kind and level.
+    officer = login_as("officer")
+    assert "Бланки аттестатов не поступали" in officer.get("/admin/").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(BlankReceipt(blank_kind="certificate", level="basic", series="", number_from="03224000000001",
+                                    number_to="03224000000025", received_on=date(2024, 5, 1), received_from="РУО"))
+        db.session.commit()
+    home = " ".join(officer.get("/admin/").get_data(as_text=True).split())
+    assert re.search(r"Осталось бланков аттестатов \(основное общее, ООО\)</a>: <span[^>]*>25</span>", home), home
+    with app.app_context():
+        from models.issuance import SpoiledBlank
+
+        db.session.add_all([SpoiledBlank(blank_kind="certificate", level="basic", series="", number=number,
+                                         spoiled_on=date(2024, 5, 2), reason="опечатка")
+                            for number in ("03224000000003", "03224999999999")])  # the second is not in the receipt
+        db.session.commit()
+    home = " ".join(officer.get("/admin/").get_data(as_text=True).split())
+    assert re.search(r"Осталось бланков аттестатов \(основное общее, ООО\)</a>: <span[^>]*>24</span>", home), home
+
+
+def test_review_says_why_a_carrier_cannot_join_an_act_yet(app, world, staff, login_as):
+    with app.app_context():
+        # 01.02.2025 + 1 year: expired on the review date, but after 1 January of the act's year.
+        young = carrier("gia_protocol", title="ОГЭ русский язык", event_on=date(2025, 2, 1)).id
+        db.session.commit()
+        gia_kind = kind("gia_protocol").id
+    deputy = login_as("deputy")
+    page = deputy.get(f"/admin/retention_review/group?kind={gia_kind}&date=2026-03-15").get_data(as_text=True)
+    notes = re.findall(r'data-testid="not-yet">([^<]+)<', page)
+    assert notes == ["срок хранения истёк 01.02.2026: в акт — с 01.01.2027 (в акт входят сроки, истёкшие до "
+                     "1 января года акта)."]
+    response = deputy.post("/admin/retention_review/draft", data={"carrier_ids": [young, world["gia"]],
+                                                                  "act_date": "2026-03-15"}, follow_redirects=True)
+    assert "в акт — с 01.01.2027" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(DestructionAct.id))) == 0
+
+
+def test_a_destroyed_carriers_card_names_its_act(app, world, staff, login_as):
+    with app.app_context():
+        act = _sent_act(staff, world)
+        approve_act(db.session, act, user(staff["director"]), TODAY)
+        db.session.commit()
+        act_id, number = act.id, act.number
+    card = login_as("director").get(f"/admin/personal_file/details/?id={world['personal']}").get_data(as_text=True)
+    assert "Destruction Act" not in card
+    assert (f'<a href="/admin/retention_review/act/{act_id}">Акт об уничтожении № {number} от '
+            f'{TODAY:%d.%m.%Y}</a>') in card

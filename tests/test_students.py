@@ -59,6 +59,8 @@ def test_secretary_creates_student_with_russian_date(app, login_as, klass):
     ({"last_name": "   "}, "Укажите фамилию обучающегося."),
     ({"first_name": ""}, "Обязательное поле."),  # WTForms' own required check, in Russian
     ({"first_name": "  "}, "Укажите имя обучающегося."),
+    ({"sex": ""}, "Обязательное поле."),
+    ({"sex": "other"}, "Неверный вариант."),
 ])
 def test_bad_student_is_refused_next_to_the_field(app, login_as, klass, changes, field_message):
     panel = login_as("secretary")
@@ -68,6 +70,23 @@ def test_bad_student_is_refused_next_to_the_field(app, login_as, klass, changes,
     assert field_message in _field_errors(page), _field_errors(page)
     assert "Запись не создана" in page and "Failed" not in page
     assert _count(app) == 0
+
+
+def test_sex_has_no_default_and_the_status_follows_it(app, login_as, klass):
+    panel = login_as("secretary")
+    form_page = panel.get("/admin/student/new/").get_data(as_text=True)
+    select_html = form_page[form_page.index('name="sex"'):]
+    select_html = select_html[:select_html.index("</select>")]
+    assert "selected" not in select_html and "— выберите —" in select_html
+    with app.app_context():
+        for last, first, sex in (("Смирнова", "Анна", "female"), ("Смирнов", "Олег", "male")):
+            pupil = factories.student(last, first, sex=sex, middle_name=None)
+            pupil.status = "left"
+        db.session.commit()
+    page = panel.get("/admin/student/").get_data(as_text=True)
+    rows = {name: page[page.index(name):][:2000] for name in (">Смирнова<", ">Смирнов<")}
+    assert "выбыла" in rows[">Смирнова<"].split("</tr>")[0]
+    assert "выбыл<" in rows[">Смирнов<"].split("</tr>")[0].replace(" ", "").replace("\n", "")
 
 
 def test_student_in_a_class_of_another_year_is_refused(app, login_as):
@@ -268,3 +287,32 @@ def test_name_search_text_is_never_index_query_syntax(app, login_as):
         response = panel.get("/admin/student/", query_string={"search": text})
         assert response.status_code == 200 and "Соколова" not in response.get_data(as_text=True), text
     assert "Соколова" in panel.get("/admin/student/", query_string={"search": "соколова мария"}).get_data(as_text=True)
+
+
+def test_yo_sorts_with_ye_in_the_lists_and_pickers(app, login_as):
+    """«Ё» (U+0401) sorts before «А» by code point; a Russian list puts it among the «Е»."""
+    names = ["Ёлкин", "Абрамов", "Ежов", "Жуков", "Дёмин", "Ёжиков", "Дьяков"]
+    expected = ["Абрамов", "Дёмин", "Дьяков", "Ёжиков", "Ежов", "Ёлкин", "Жуков"]
+    assert expected.index("Ёлкин") > expected.index("Ежов") > expected.index("Абрамов")
+    with app.app_context():
+        klass = factories.school_class(grade=7, letter="Е")
+        for name in names:
+            factories.student(name, "Иван", klass=klass)
+            db.session.add(User(login=f"u{names.index(name)}", full_name=f"{name} Иван Петрович",
+                                roles_text="deputy", active=True))
+        db.session.commit()
+    students = login_as("secretary").get("/admin/student/").get_data(as_text=True)
+    assert [n for n in re.findall(r"<td class=\"col-last_name\">\s*(\S+?)\s*</td>", students)] == expected
+    users = login_as("admin").get("/admin/user/").get_data(as_text=True)
+    listed = [n for n in re.findall(r"([А-ЯЁ][а-яё]+) Иван Петрович", users)]
+    assert listed == expected
+    by_name_desc = login_as("admin").get("/admin/user/?sort=1&desc=1").get_data(as_text=True)
+    assert re.findall(r"([А-ЯЁ][а-яё]+) Иван Петрович", by_name_desc) == expected[::-1]
+    by_surname_desc = login_as("secretary").get("/admin/student/?sort=0&desc=1").get_data(as_text=True)
+    assert re.findall(r"<td class=\"col-last_name\">\s*(\S+?)\s*</td>", by_surname_desc) == expected[::-1]
+    # The commission picker of a destruction act and the custodian picker of a carrier: the same order.
+    with app.app_context():
+        from admin.carriers import _active_users
+
+        picked = [u.full_name.split()[0] for u in _active_users() if u.full_name.endswith("Иван Петрович")]
+    assert picked == expected

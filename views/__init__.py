@@ -7,6 +7,15 @@ from admin.links import PageLink
 
 
 def register_views(app):
+    from models.words import by_sex, name_in_case, person_in_case
+
+    # Prints name people in the case the sentence needs and pick verbs by sex.
+    app.jinja_env.globals.update(in_case=person_in_case, name_in_case=name_in_case, by_sex=by_sex)
+
+    from .static_cache import init_static_cache
+
+    init_static_cache(app)
+
     from .auth import bp as auth_bp
     from .backups import bp as backups_bp
     from .issuance import IssuancePage

@@ -1,4 +1,4 @@
-"""Log-in and log-out."""
+"""Log-in, log-out and a user's own password."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -9,11 +9,13 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from models import User, db
+from admin.access import requires
 from models.users import (
     check_login_password,
     clear_login_failures,
     end_all_sessions,
     lockout_remaining,
+    password_errors,
     record_login_failure,
 )
 
@@ -77,3 +79,56 @@ def logout():
     session.clear()
     flash("Вы вышли из панели.", "info")
     return redirect(url_for("auth.login"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Текущий пароль", validators=[InputRequired("Введите текущий пароль.")])
+    new = PasswordField("Новый пароль", validators=[InputRequired("Введите новый пароль.")])
+    repeat = PasswordField("Новый пароль ещё раз", validators=[InputRequired("Повторите новый пароль.")])
+
+
+# What a user who must change the password may still open.
+PASSWORD_FREE_ENDPOINTS = {"auth.password", "auth.logout", "auth.login", "static"}
+
+
+@bp.before_app_request
+def password_first():
+    """A password someone else saw (printed at set-up) is changed before anything else is opened."""
+    if (current_user.is_authenticated and getattr(current_user, "must_change_password", False)
+            and request.endpoint not in PASSWORD_FREE_ENDPOINTS
+            and not (request.endpoint or "").endswith(".static")):
+        return redirect(url_for("auth.password"))
+    return None
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@requires("own_password", "edit")
+def password():
+    form = PasswordForm()
+    errors = {}
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        if not user.check_password(form.current.data):
+            errors["current"] = "Текущий пароль введён неверно."
+        elif form.new.data != form.repeat.data:
+            errors["repeat"] = "Новый пароль и повтор не совпадают."
+        elif form.new.data == form.current.data:
+            errors["new"] = "Новый пароль должен отличаться от текущего."
+        else:
+            problem = password_errors(form.new.data, required=True)
+            if problem:
+                errors["new"] = problem
+        if not errors:
+            user.set_password(form.new.data)  # the one place a password is set: its rules apply here too
+            user.must_change_password = False
+            db.session.commit()
+            # The new password ends every other session; this one goes on under the new token.
+            login_user(user)
+            flash("Пароль изменён.", "success")
+            return redirect(url_for("admin.index"))
+    for name, field in ((n, getattr(form, n)) for n in ("current", "new", "repeat")):
+        if field.errors:
+            errors.setdefault(name, field.errors[0])
+    status = 400 if errors else 200
+    return render_template("pages/password.html", form=form, errors=errors,
+                           forced=current_user.must_change_password), status

@@ -38,6 +38,9 @@ def _dates(form, names, errors):
     return values
 
 
+LIST_PAGE = 100
+
+
 class LeavingPage(PanelPage):
     target = "leaving"
 
@@ -52,14 +55,19 @@ class LeavingPage(PanelPage):
             query = query.where(condition)
         if class_id:
             query = query.where(Student.school_class_id == class_id)
-        students = db.session.scalars(query.order_by(Student.last_name, Student.first_name).limit(100)).all()
+        page = max(to_int(request.args.get("page"), 1) or 1, 1)
+        # One row past the page tells whether there is a next one, without counting a district's pupils.
+        students = db.session.scalars(query.order_by(Student.search_name, Student.id)
+                                      .offset((page - 1) * LIST_PAGE).limit(LIST_PAGE + 1)).all()
+        has_next = len(students) > LIST_PAGE
+        students = students[:LIST_PAGE]
         year = current_year(db.session)
         classes = db.session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == (year.id if year else None))
                                      .order_by(SchoolClass.grade, SchoolClass.letter)).all()
         acts = db.session.scalars(select(HandoverAct).order_by(HandoverAct.id.desc()).limit(20)).all()
         return self.render("pages/leaving_index.html", students=students, classes=classes, q=q,
                            class_id=class_id, acts=acts, reasons=LEAVING_REASONS,
-                           can_promote=self._can_promote())
+                           can_promote=self._can_promote(), page=page, has_next=has_next, page_size=LIST_PAGE)
 
     # --- the student's leaving -------------------------------------------------------------------
     @expose("/student/<int:student_id>", methods=("GET", "POST"))

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from admin.access import allowed
 from models.roles import own_class_only
 from models import db
-from models.analysis import (LEADER_MIN_AVERAGE, UNDERACHIEVER_MAX_MARK, chart_bars, class_results,
+from models.analysis import (CATEGORIES, CATEGORY_HEADINGS, UNDERACHIEVER_MAX_MARK, chart_bars, class_results,
+                             school_summary,
                              subject_results)
 from models.disclosure import DisclosureError, record_disclosure
 from models.marks import CODE_LABELS, IMPORT_LAYOUTS, MARK_KINDS, Mark, MarkImport
@@ -253,12 +254,12 @@ def _analysis_context():
     context = dict(year=year, years=list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
                    terms=terms, term=term, classes=classes, class_id=class_id, subjects=subjects,
                    subject_id=subject_id, results=[], subject_rows=[], previous=None, chart=None,
-                   leader_average=current_app.config.get("ANALYSIS_LEADER_AVERAGE", LEADER_MIN_AVERAGE),
+                   categories=CATEGORY_HEADINGS, summary=None,
                    underachiever_mark=current_app.config.get("ANALYSIS_UNDERACHIEVER_MARK", UNDERACHIEVER_MAX_MARK))
     if term is not None and class_ids:
         context["results"] = class_results(db.session, term, class_ids, subject_id,
-                                           leader_average=context["leader_average"],
                                            underachiever_mark=context["underachiever_mark"])
+        context["summary"] = school_summary(context["results"])
         scope = class_ids if (class_id or own is not None) else None
         rows, previous = subject_results(db.session, term, scope, subject_id)
         context.update(subject_rows=rows, previous=previous, chart=chart_bars(rows) if rows else None)
@@ -287,7 +288,7 @@ def analysis_export():
 
     context = _analysis_context()
     book = Workbook()
-    categories = {"leader": "лидер", "underachiever": "неуспевающий", "": ""}
+    categories = {**CATEGORIES, "": ""}
     sheet = book.active
     sheet.title = "Обучающиеся"
     sheet.append(["Класс", "ФИО", "Средний балл за период", "Отметок за период", "Низшая отметка",
@@ -298,10 +299,10 @@ def analysis_export():
                           s.current_marks, s.absences, categories[s.category]])
     classes = book.create_sheet("Классы")
     classes.append(["Класс", "Обучающихся", "С отметками", "Средний балл", "Качество, %", "Успеваемость, %",
-                    "Лидеров", "Неуспевающих"])
-    for result in context["results"]:
+                    "СОУ, %", *CATEGORY_HEADINGS.values()])
+    for result in context["results"] + ([context["summary"]] if context["summary"] else []):
         classes.append([result.name, len(result.students), len(result.rated), result.average, result.quality,
-                        result.success, len(result.leaders), len(result.underachievers)])
+                        result.success, result.sou, *(len(result.in_category(c)) for c in CATEGORY_HEADINGS)])
     subjects = book.create_sheet("Предметы")
     subjects.append(["Предмет", "Средний балл", "Отметок", "Предыдущий период", "Изменение", "Средний балл текущих"])
     for row in context["subject_rows"]:

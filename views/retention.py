@@ -10,8 +10,8 @@ from sqlalchemy import select
 from admin.access import allowed
 from models import db
 from models.carriers import Carrier, CarrierKind
-from models.people import AcademicYear, School, SchoolClass
-from models.retention import (ACT_STATUSES, EDITABLE, DestructionAct, RetentionError, act_cutoff, add_carriers,
+from models.people import AcademicYear, School, SchoolClass, alphabetical
+from models.retention import (ACT_STATUSES, not_yet_text, EDITABLE, DestructionAct, RetentionError, act_cutoff, add_carriers,
                               add_months, approve_act, clear_hold, count_expired, draft_act, draft_from_groups,
                               expired_carriers, may_approve, next_act_number, return_act, review_groups,
                               send_act, set_hold, total_text, update_act)
@@ -91,7 +91,12 @@ class RetentionReviewPage(PanelPage):
         carriers = expired_carriers(db.session, f["on"], limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters)
         drafts = db.session.scalars(select(DestructionAct).where(DestructionAct.status.in_(EDITABLE))
                                     .order_by(DestructionAct.id.desc())).all()
+        # A carrier expired by the review date may still be too young for an act of that date (the 1 January rule).
+        cutoff = act_cutoff(f["on"], strict_year_start())
+        not_yet = {c.id: not_yet_text(c.retention_end, cutoff) for c in carriers
+                   if c.retention_end is not None and c.retention_end >= cutoff}
         return self.render("pages/retention_group.html", f=f, kind=kind, carriers=carriers, total=total, page=page,
+                           not_yet=not_yet,
                            pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, drafts=drafts,
                            can_draft=self.allowed("create"), can_hold=allowed("retention_hold", "edit"),
                            next_number=next_act_number(db.session, f["on"]))
@@ -165,7 +170,7 @@ class RetentionReviewPage(PanelPage):
     @expose("/act/<int:act_id>")
     def act(self, act_id):
         act = self._act(act_id)
-        users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name)).all()
+        users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(alphabetical(User.full_name))).all()
         return self.render("pages/retention_act.html", act=act, users=users, statuses=ACT_STATUSES,
                            can_edit=self.allowed("edit") and act.status in EDITABLE,
                            can_decide=act.status == "sent" and may_approve(current_user, act),
