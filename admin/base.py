@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import BigInteger, Integer, inspect as sa_inspect, text
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.visitors import iterate
 from wtforms import fields
 from wtforms.fields import HiddenField
 from wtforms.validators import NumberRange
@@ -531,8 +532,12 @@ class SecureModelView(MatrixAccess, ModelView):
         if mapper.inherits is None or mapper.local_table is mapper.base_mapper.local_table:
             return query.with_entities(key)
         narrow = query.with_entities(mapper.base_mapper.primary_key[0])
-        # A filter on the register's own columns would bring its table in unjoined: then keep the full join.
-        if mapper.local_table in narrow.statement.get_final_froms():
+        statement = narrow.statement
+        # A filter or a sort on the register's own columns would bring its table in unjoined (a sort by a
+        # book's «Уровень» named a column of no table in FROM: 500): then keep the full join.
+        if mapper.local_table in statement.get_final_froms() or any(
+                getattr(element, "table", None) is mapper.local_table
+                for clause in statement._order_by_clauses for element in iterate(clause)):
             return query.with_entities(key)
         return narrow
 
