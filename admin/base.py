@@ -3,11 +3,12 @@ import warnings
 from datetime import date, datetime
 from urllib.parse import quote
 
-from flask import abort, flash, g, has_request_context, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import DatePickerWidget, Select2Field, Select2Widget
 from flask_admin.model.form import converts
@@ -20,6 +21,7 @@ from flask_wtf.form import _Auto
 from markupsafe import Markup, escape
 from sqlalchemy import BigInteger, Integer, inspect as sa_inspect, text
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.visitors import iterate
 from wtforms import fields
@@ -32,6 +34,7 @@ from models import db
 from models.db import INT_RANGE
 from models.carriers import StrictAccountabilityError
 from models.references import RecordInUseError
+from views.form_values import year_in_range
 
 from .roles import can, own_class_only
 
@@ -75,6 +78,8 @@ class RuDateField(fields.DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Введите дату в виде ДД.ММ.ГГГГ, например 03.05.2010.")
+        if self.data is not None:
+            year_in_range(self.data)  # its ValueError is the field's Russian message
 
 
 BLANK_CHOICE = "__None"  # the value Flask-Admin gives the empty choice of an optional select
@@ -191,7 +196,7 @@ def _parse_ru(value, with_time=False, end_of_day=False):
             continue
         if end_of_day and "%H" not in fmt:
             parsed = parsed.replace(hour=23, minute=59, second=59)
-        return parsed
+        return year_in_range(parsed)
     raise ValueError(value)
 
 
@@ -262,6 +267,31 @@ class RuFilterConverter(sqla_filters.FilterConverter):
         if f is not sqla_filters.FilterEmpty else f for f in sqla_filters.FilterConverter.datetime_filters)
 
 
+MISSING_RECORD = "Выбранная запись не найдена (возможно, её удалили): выберите её заново."
+
+
+def _chosen_but_missing(field):
+    """A select posted with a value that names no record: Flask-Admin turns it into «nothing chosen», and a pupil
+    posted with a class id that does not exist was saved without a class."""
+    raw = [v for v in (field.raw_data or []) if str(v).strip() not in ("", BLANK_CHOICE)]
+    if not raw:
+        return False
+    if isinstance(field, (QuerySelectMultipleField, AjaxSelectMultipleField)):
+        return len(field.data or []) < len(raw)
+    return field.data is None
+
+
+def _relation_fields(form):
+    """The select fields of a form and of its inline rows."""
+    for field in form:
+        if isinstance(field, (QuerySelectField, QuerySelectMultipleField, AjaxSelectField, AjaxSelectMultipleField)):
+            yield field
+        for entry in getattr(field, "entries", None) or ():
+            inner = getattr(entry, "form", None)
+            if inner is not None:
+                yield from _relation_fields(inner)
+
+
 class PanelForm(FlaskForm):
     """Flask-WTF form: every generated form carries the CSRF token that CSRFProtect checks."""
 
@@ -270,6 +300,14 @@ class PanelForm(FlaskForm):
         # unique column (a login, a year, a certificate number) would be refused as «already exists».
         self._obj = obj
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators=extra_validators)
+        for field in _relation_fields(self):
+            if _chosen_but_missing(field) and MISSING_RECORD not in field.errors:
+                field.errors = list(field.errors) + [MISSING_RECORD]
+                valid = False
+        return valid
 
 
 class MatrixAccess:
@@ -633,6 +671,11 @@ class SecureModelView(MatrixAccess, ModelView):
             return True
         if isinstance(exc, (RecordInUseError, StrictAccountabilityError)):
             flash(str(exc), "error")  # already a Russian sentence: no «Failed to delete record.» in front
+            return True
+        if isinstance(exc, SQLAlchemyError):
+            # Flask-Admin would flash the error's text: the raw SQL and its values, in English.
+            current_app.logger.exception("База данных отклонила изменение в разделе %s", self.endpoint)
+            flash("Изменения не сохранены: база данных отклонила значения. Проверьте введённые данные.", "error")
             return True
         return super().handle_view_exception(exc)
 

@@ -9,6 +9,7 @@ from .carriers import CarrierKind
 from .marks_import import ImportFileError, norm, read_sheets
 from .people import GUARDIAN_KINDS, Guardian, SchoolClass, Student, current_year, student_errors
 from .registers import PersonalFile, personal_file_errors
+from .text import CONTROL_MESSAGE, has_control_characters
 
 # Column header -> field; the template and the README list them in this order.
 COLUMNS = (
@@ -130,6 +131,9 @@ def check_rows(session, data, filename, today=None):
             errors.append((number, titles[name], message))
 
         values = {name: _text(cells.get(name)) for name in mapping}
+        for name, value in values.items():
+            if has_control_characters(value):
+                bad(name, CONTROL_MESSAGE[0].lower() + CONTROL_MESSAGE[1:].rstrip("."))
         for name in ("birth_date", "enrolled_on"):
             try:
                 values[name] = _date(cells.get(name))

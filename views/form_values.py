@@ -2,8 +2,20 @@
 from datetime import datetime
 
 from models.db import INT_RANGE
+from models.text import CONTROL_MESSAGE, has_control_characters, strip_control_characters  # noqa: F401
 
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
+# Years a date typed into the panel may have: 01.01.0001 overflowed the time-zone conversion (a 500 page), and
+# a year 3000 is a typo in any register here.
+YEARS = range(1900, 2101)
+DATE_RANGE_MESSAGE = "Дата должна быть между 1900 и 2100 годами."
+
+
+def year_in_range(moment):
+    """The date (or date-time) itself, or ValueError when its year is outside YEARS."""
+    if moment.year not in YEARS:
+        raise ValueError(DATE_RANGE_MESSAGE)
+    return moment
 
 
 def form_date(value):
@@ -13,9 +25,10 @@ def form_date(value):
         return None
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(value, fmt).date()
+            parsed = datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        return year_in_range(parsed)
     raise ValueError(value)
 
 
