@@ -34,6 +34,7 @@ from models import db
 from models.db import INT_RANGE
 from models.carriers import StrictAccountabilityError
 from models.references import RecordInUseError
+from models.text import strip_control_characters
 from views.form_values import year_in_range
 
 from .roles import can, own_class_only
@@ -489,6 +490,12 @@ class SecureModelView(MatrixAccess, ModelView):
                 purpose="выгрузка списка из панели для служебной работы")
             self.session.commit()
         return response
+
+    def get_export_value(self, model, name):
+        # A name stored before control characters were refused (SQLite took a NUL) made every XLSX export of its
+        # list fail for everyone: the file gets the text without them.
+        value = super().get_export_value(model, name)
+        return strip_control_characters(value) if isinstance(value, str) else value
 
     @expose("/ajax/lookup/")
     def ajax_lookup(self):

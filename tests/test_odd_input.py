@@ -210,3 +210,24 @@ def test_people_import_refuses_control_characters_and_the_exports_keep_working(a
     for url in ("/admin/student/export/xlsx/", "/admin/student/export/csv/"):
         status, page = _answer(secretary, "get", url)
         assert status == 200, (url, status)
+
+
+def test_a_name_stored_with_a_nul_before_the_fix_no_longer_breaks_the_exports(app, backend, login_as):
+    """SQLite kept a NUL that an earlier version let in; the pupils' XLSX and the analysis export failed for all."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL never stored a NUL: it refused it with an error")
+    from openpyxl import load_workbook
+    from test_analysis import seed_marks
+
+    deputy = login_as("deputy")
+    with app.app_context():
+        ids = seed_marks()
+        pupil = db.session.scalar(select(Student).where(Student.last_name == "Иванов"))
+        pupil.last_name = NUL
+        db.session.commit()
+    for url in ("/admin/student/export/xlsx/", f"/marks/analysis.xlsx?year={ids['year']}&term={ids['q1']}"):
+        status, _ = _answer(deputy, "get", url)
+        assert status == 200, url
+        book = load_workbook(io.BytesIO(deputy.get(url).get_data()))
+        cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+        assert "Иванов" in " ".join(str(c) for c in cells if c), url
