@@ -231,3 +231,29 @@ def test_a_name_stored_with_a_nul_before_the_fix_no_longer_breaks_the_exports(ap
         book = load_workbook(io.BytesIO(deputy.get(url).get_data()))
         cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
         assert "Иванов" in " ".join(str(c) for c in cells if c), url
+
+
+def test_a_nul_posted_to_every_custom_page_is_refused_and_nothing_changes(app, login_as):
+    from models import AuditLog
+
+    panel = _everyone(app, login_as)
+    registers = {v.endpoint for v in _views(app)}
+    form = {name: NUL for name in _page_parameters()}
+    with app.app_context():
+        changes = db.session.scalar(select(func.count(AuditLog.id)))
+    failures, tried = [], 0
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.split(".")[0]
+        if "POST" not in rule.methods or blueprint in registers or rule.rule == "/logout":
+            continue
+        url = rule.rule
+        for argument in rule.arguments:
+            url = re.sub(rf"<(?:[a-z]+:)?{argument}>", "1", url)
+        tried += 1
+        status, page = _answer(panel, "post", url, data=form)
+        if status != 400 or "Недопустимый символ" not in page:
+            failures.append(f"POST {url}: {status}")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AuditLog.id))) == changes
+    assert tried > 15, tried
+    assert not failures, "\n".join(failures)
