@@ -471,8 +471,8 @@ def _copy_person(entry, student):
 # A unique index names itself on PostgreSQL and its columns on SQLite: either way one message.
 _UNIQUE_REFUSALS = (
     (("uq_certificate_entry_original", "certificate_book_entry.student_id"),
-     "аттестат этого уровня этому обучающемуся только что зарегистрировал другой сотрудник; "
-     "при утрате оформляется дубликат"),
+     ("аттестат этого уровня этому обучающемуся только что зарегистрировал другой сотрудник; "
+      "при утрате оформляется дубликат")),
     (("uq_certificate_entry_blank", "certificate_book_entry.blank_number"),
      "бланк аттестата только что использован в другой записи"),
     (("uq_certificate_entry_appendix", "certificate_book_entry.appendix_number"),

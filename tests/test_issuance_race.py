@@ -3,13 +3,17 @@ refuses it (partial unique indexes) and the workflow reads the book again under 
 import threading
 from datetime import date, timedelta
 
+import issuance_seed as seed
 import pytest
 from sqlalchemy import func, select
 
-import issuance_seed as seed
-from models import Student, db
-from models import issuance
-from models.issuance import CertificateBookEntry, IssuanceError, annul_entry, register_class
+from models import Student, db, issuance
+from models.issuance import (
+    CertificateBookEntry,
+    IssuanceError,
+    annul_entry,
+    register_class,
+)
 
 TODAY = date.today()
 ORDER = {"order_number": "45-в", "order_date": TODAY - timedelta(days=2), "issued_on": TODAY}

@@ -1,7 +1,7 @@
 """Every sortable column of every register sorts, both ways, on both databases (a crawler clicks them all)."""
+import factories
 from flask_admin.contrib.sqla import ModelView
 
-import factories
 from admin.roles import ROLES
 
 

@@ -5,9 +5,8 @@ Revises: d4a9e6b2c7f1
 Create Date: 2026-11-30 22:12:48.687842
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bd85ce1c8a0f'
@@ -18,15 +17,15 @@ depends_on = None
 # What a partial unique index below would refuse, if two officers already slipped past the checks.
 DUPLICATES = (
     ("два действующих аттестата одного уровня у обучающегося",
-     "SELECT student_id, level, count(*) FROM certificate_book_entry "
-     "WHERE entry_kind = 'certificate' AND NOT annulled GROUP BY student_id, level HAVING count(*) > 1"),
+     ("SELECT student_id, level, count(*) FROM certificate_book_entry "
+      "WHERE entry_kind = 'certificate' AND NOT annulled GROUP BY student_id, level HAVING count(*) > 1")),
     ("один бланк аттестата в двух действующих записях",
-     "SELECT blank_series, blank_number, count(*) FROM certificate_book_entry "
-     "WHERE blank_number IS NOT NULL AND NOT annulled GROUP BY blank_series, blank_number HAVING count(*) > 1"),
+     ("SELECT blank_series, blank_number, count(*) FROM certificate_book_entry "
+      "WHERE blank_number IS NOT NULL AND NOT annulled GROUP BY blank_series, blank_number HAVING count(*) > 1")),
     ("один бланк приложения в двух действующих записях",
-     "SELECT appendix_series, appendix_number, count(*) FROM certificate_book_entry "
-     "WHERE appendix_number IS NOT NULL AND NOT annulled GROUP BY appendix_series, appendix_number "
-     "HAVING count(*) > 1"),
+     ("SELECT appendix_series, appendix_number, count(*) FROM certificate_book_entry "
+      "WHERE appendix_number IS NOT NULL AND NOT annulled GROUP BY appendix_series, appendix_number "
+      "HAVING count(*) > 1")),
 )
 
 
