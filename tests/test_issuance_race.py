@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import issuance_seed as seed
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from models import Student, db, issuance
 from models.issuance import (
@@ -142,3 +142,42 @@ def test_the_database_itself_refuses_a_second_original_and_a_reused_blank(app, s
     issuance.flush_entries(session, "graduates")
     session.commit()
     assert _valid_originals(first.student_id) == 1
+
+
+def test_upgrading_a_book_that_already_holds_two_originals_names_them_and_changes_nothing(app, session, capfd):
+    """A database where the race already happened: the migration stops with the entries to annul, not an SQL error;
+    annulled with a reason, the upgrade goes through."""
+    from flask_migrate import downgrade, upgrade
+
+    ids, other_book, klass, pupils, _, _ = _setup()
+    first = register_class(session, book_id=ids["book"], class_id=klass.id, graduates_data=seed.rows(klass, pupils[:1]),
+                           **ORDER)[0]
+    session.commit()
+    student_id, born = first.student_id, first.birth_date
+    session.remove()
+    downgrade(revision="d4a9e6b2c7f1")
+    try:
+        db.session.add(CertificateBookEntry(
+            book_id=other_book, reg_number=1, entry_kind="certificate", level="basic", student_id=student_id,
+            last_name="Ёлкина", first_name="Анастасия", birth_date=born, issued_on=TODAY,
+            blank_series="", blank_number=seed.blank(9), appendix_series="", appendix_number=seed.blank(9, "03225")))
+        db.session.commit()
+        db.session.remove()
+        capfd.readouterr()
+        with pytest.raises(SystemExit):  # Flask-Migrate prints the error and exits, as `flask init-db` would
+            upgrade()
+        said = capfd.readouterr().err  # alembic's own logging set-up writes to the console, past caplog
+        assert "два действующих аттестата" in said and "аннулируйте" in said, said
+        db.session.remove()
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == "d4a9e6b2c7f1"
+        db.session.remove()
+    finally:
+        # Whatever happened above, the database goes back to the newest schema for the tests after this one.
+        db.session.rollback()
+        newest = db.session.scalar(select(CertificateBookEntry.id).where(CertificateBookEntry.book_id == other_book))
+        if newest is not None:
+            annul_entry(db.session, entry_id=newest, reason="второй подлинник, выданный по ошибке")
+            db.session.commit()
+        db.session.remove()
+        upgrade()
+    assert _valid_originals(student_id) == 1
