@@ -282,7 +282,7 @@ def _chosen_but_missing(field):
     return field.data is None
 
 
-def _relation_fields(form):
+def _select_fields(form):
     """The select fields of a form and of its inline rows."""
     for field in form:
         if isinstance(field, (QuerySelectField, QuerySelectMultipleField, AjaxSelectField, AjaxSelectMultipleField)):
@@ -290,7 +290,7 @@ def _relation_fields(form):
         for entry in getattr(field, "entries", None) or ():
             inner = getattr(entry, "form", None)
             if inner is not None:
-                yield from _relation_fields(inner)
+                yield from _select_fields(inner)
 
 
 class PanelForm(FlaskForm):
@@ -304,7 +304,7 @@ class PanelForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators=extra_validators)
-        for field in _relation_fields(self):
+        for field in _select_fields(self):
             if _chosen_but_missing(field) and MISSING_RECORD not in field.errors:
                 field.errors = list(field.errors) + [MISSING_RECORD]
                 valid = False
