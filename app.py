@@ -12,9 +12,11 @@ from flask_migrate import Migrate
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
 from models import db
 from models import audit
+from models.db import INT_RANGE
 
 BASE_DIR = Path(__file__).resolve().parent
 login_manager = LoginManager()
@@ -42,6 +44,8 @@ CONTENT_SECURITY_POLICY = {
 def create_app(config=None):
     instance = Path(os.environ.get("INSTANCE_PATH") or (config or {}).get("INSTANCE_PATH") or BASE_DIR / "instance")
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    # Before any route: an id in a path beyond the database's integer is «no such page», not an SQL error.
+    app.url_map.converters["int"] = RecordIdConverter
     _load_config(app, config)
 
     db.init_app(app)
@@ -66,6 +70,7 @@ def create_app(config=None):
     init_admin(app)
     register_views(app)
     cli.register(app)
+    _guard_input(app)
     _register_errors(app)
     if not app.testing:
         settle_heap()
@@ -87,6 +92,12 @@ def _init_headers(app):
         if request.endpoint not in ("static", "admin.static"):
             response.headers["Cache-Control"] = "no-store"
         return response
+class RecordIdConverter(IntegerConverter):
+    """`<int:…>` in every route: at most the largest integer the database's id columns hold."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", INT_RANGE.stop - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def settle_heap():
@@ -220,6 +231,26 @@ def _init_login(app):
         return None
 
     audit.actor_provider = actor
+
+
+def _guard_input(app):
+    """Control characters (a NUL above all) never reach a query or a row: stripped from a URL's arguments (search,
+    filters, look-ups), refused in anything posted, with a Russian page and nothing changed."""
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    from models.text import has_control_characters, strip_control_characters
+
+    @app.before_request
+    def refuse_control_characters():
+        if any(has_control_characters(k) or has_control_characters(v) for k, v in request.args.items(multi=True)):
+            request.args = ImmutableMultiDict([(strip_control_characters(k), strip_control_characters(v))
+                                               for k, v in request.args.items(multi=True)])
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        posted = [*request.form.items(multi=True), *((k, f.filename or "") for k, f in request.files.items(multi=True))]
+        if any(has_control_characters(k) or has_control_characters(v) for k, v in posted):
+            return render_template("errors/bad_input.html"), 400
+        return None
 
 
 def _register_errors(app):

@@ -4,12 +4,13 @@ from datetime import date, datetime
 from io import BytesIO
 from urllib.parse import quote
 
-from flask import Response, abort, flash, g, has_request_context, redirect, request, session, url_for
+from flask import Response, abort, current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask_admin import expose
 from flask_admin._compat import csv_encode
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import DatePickerWidget, Select2Field, Select2Widget
 from flask_admin.model.form import converts
@@ -22,8 +23,10 @@ from flask_wtf.form import _Auto
 from markupsafe import Markup, escape
 from sqlalchemy import BigInteger, Integer, inspect as sa_inspect, text
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
+from sqlalchemy.sql.visitors import iterate
 from wtforms import fields
 from wtforms.fields import HiddenField
 from wtforms.validators import NumberRange
@@ -36,6 +39,8 @@ from models.carriers import StrictAccountabilityError
 from models.references import RecordInUseError
 from models.export_cells import csv_text, inert_workbook
 from models.scope import model_target, outside_own_class
+from models.text import strip_control_characters
+from models.dates import DATE_MESSAGE, parse_moment, year_in_range
 
 from models.roles import own_class_only
 
@@ -80,7 +85,9 @@ class RuDateField(fields.DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Введите дату в виде ДД.ММ.ГГГГ, например 03.05.2010.")
+            raise ValueError(DATE_MESSAGE)
+        if self.data is not None:
+            year_in_range(self.data)  # its ValueError is the field's Russian message
 
 
 BLANK_CHOICE = "__None"  # the value Flask-Admin gives the empty choice of an optional select
@@ -185,26 +192,9 @@ def _bool_format(view, value, name=None):
     return "да" if value else "нет"
 
 
-def _parse_ru(value, with_time=False, end_of_day=False):
-    """ДД.ММ.ГГГГ (the panel's format) or ISO, which the filter's calendar widget still sends."""
-    value = (value or "").strip()
-    formats = ["%d.%m.%Y", "%Y-%m-%d"]
-    if with_time:
-        formats = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] + formats
-    for fmt in formats:
-        try:
-            parsed = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        if end_of_day and "%H" not in fmt:
-            parsed = parsed.replace(hour=23, minute=59, second=59)
-        return parsed
-    raise ValueError(value)
-
-
 class _RuDateValue:
     def clean(self, value):
-        return _parse_ru(value).date()
+        return parse_moment(value).date()
 
 
 class _RuDateRange:
@@ -214,8 +204,8 @@ class _RuDateRange:
         parts = value.split(" to ")
         if len(parts) != 2:
             raise ValueError(value)
-        start = _parse_ru(parts[0], self.with_time)
-        end = _parse_ru(parts[1], self.with_time, end_of_day=self.with_time)
+        start = parse_moment(parts[0], with_time=self.with_time)
+        end = parse_moment(parts[1], with_time=self.with_time, end_of_day=self.with_time)
         return [start, end] if self.with_time else [start.date(), end.date()]
 
     def validate(self, value):
@@ -236,7 +226,7 @@ class _RuDateTimeRange(_RuDateRange):
 
 class _RuDateTimeValue:
     def clean(self, value):
-        return to_utc(_parse_ru(value, with_time=True))
+        return to_utc(parse_moment(value, with_time=True))
 
 
 class _IntInRange:
@@ -269,6 +259,31 @@ class RuFilterConverter(sqla_filters.FilterConverter):
         if f is not sqla_filters.FilterEmpty else f for f in sqla_filters.FilterConverter.datetime_filters)
 
 
+MISSING_RECORD = "Выбранная запись не найдена (возможно, её удалили): выберите её заново."
+
+
+def _chosen_but_missing(field):
+    """A select posted with a value that names no record: Flask-Admin turns it into «nothing chosen», and a pupil
+    posted with a class id that does not exist was saved without a class."""
+    raw = [v for v in (field.raw_data or []) if str(v).strip() not in ("", BLANK_CHOICE)]
+    if not raw:
+        return False
+    if isinstance(field, (QuerySelectMultipleField, AjaxSelectMultipleField)):
+        return len(field.data or []) < len(raw)
+    return field.data is None
+
+
+def _select_fields(form):
+    """The select fields of a form and of its inline rows."""
+    for field in form:
+        if isinstance(field, (QuerySelectField, QuerySelectMultipleField, AjaxSelectField, AjaxSelectMultipleField)):
+            yield field
+        for entry in getattr(field, "entries", None) or ():
+            inner = getattr(entry, "form", None)
+            if inner is not None:
+                yield from _select_fields(inner)
+
+
 class PanelForm(FlaskForm):
     """Flask-WTF form: every generated form carries the CSRF token that CSRFProtect checks."""
 
@@ -277,6 +292,14 @@ class PanelForm(FlaskForm):
         # unique column (a login, a year, a certificate number) would be refused as «already exists».
         self._obj = obj
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators=extra_validators)
+        for field in _select_fields(self):
+            if _chosen_but_missing(field) and MISSING_RECORD not in field.errors:
+                field.errors = list(field.errors) + [MISSING_RECORD]
+                valid = False
+        return valid
 
 
 def record_key(model, value):
@@ -411,7 +434,12 @@ class SecureModelView(MatrixAccess, ModelView):
 
     def get_export_value(self, model, name):
         value = super().get_export_value(model, name)
-        # CSV cells get the apostrophe here; XLSX ones are stored as text in _export_tablib below.
+        if not isinstance(value, str):
+            return value
+        # A name stored before control characters were refused (SQLite took a NUL) made every XLSX export of its
+        # list fail for everyone: the file gets the text without them. CSV cells get the apostrophe here; XLSX
+        # ones are stored as text in _export_tablib below.
+        value = strip_control_characters(value)
         return csv_text(value) if request.view_args.get("export_type") == "csv" else value
 
     def _export_tablib(self, export_type, return_url):
@@ -540,8 +568,12 @@ class SecureModelView(MatrixAccess, ModelView):
         if mapper.inherits is None or mapper.local_table is mapper.base_mapper.local_table:
             return query.with_entities(key)
         narrow = query.with_entities(mapper.base_mapper.primary_key[0])
-        # A filter on the register's own columns would bring its table in unjoined: then keep the full join.
-        if mapper.local_table in narrow.statement.get_final_froms():
+        statement = narrow.statement
+        # A filter or a sort on the register's own columns would bring its table in unjoined (a sort by a
+        # book's «Уровень» named a column of no table in FROM: 500): then keep the full join.
+        if mapper.local_table in statement.get_final_froms() or any(
+                getattr(element, "table", None) is mapper.local_table
+                for clause in statement._order_by_clauses for element in iterate(clause)):
             return query.with_entities(key)
         return narrow
 
@@ -666,6 +698,11 @@ class SecureModelView(MatrixAccess, ModelView):
             return True
         if isinstance(exc, (RecordInUseError, StrictAccountabilityError)):
             flash(str(exc), "error")  # already a Russian sentence: no «Failed to delete record.» in front
+            return True
+        if isinstance(exc, SQLAlchemyError):
+            # Flask-Admin would flash the error's text: the raw SQL and its values, in English.
+            current_app.logger.exception("База данных отклонила изменение в разделе %s", self.endpoint)
+            flash("Изменения не сохранены: база данных отклонила значения. Проверьте введённые данные.", "error")
             return True
         return super().handle_view_exception(exc)
 

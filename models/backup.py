@@ -25,6 +25,13 @@ def backup_directory(app):
     return Path(app.config.get("BACKUP_DIR") or Path(app.instance_path) / "backups")
 
 
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# The tables of the panel's first migration: a copy of this panel, however old, has every one of them.
+CORE_TABLES = frozenset({"alembic_version", "academic_year", "audit_log", "guardian", "level", "login_failure",
+                         "school", "school_order", "subject", "term", "user", "school_class", "student",
+                         "student_guardian"})
+
+
 class BackupError(DomainError):
     """A backup or restore that cannot be done; the message is Russian and shown to the user as is."""
 
@@ -199,11 +206,45 @@ def verify_backup(path):
         return "sqlite"
     if head.startswith(PG_MAGIC):
         tool = _pg_tool("pg_restore")
-        _run([tool, "--list", str(path)], None, "Проверка копии программой pg_restore")
+        _verify_pg(path, tool)
         # --list reads only the table of contents; reading the whole file to nowhere catches a cut-off end.
         _run([tool, f"--file={os.devnull}", str(path)], None, "Проверка копии программой pg_restore")
         return "postgresql"
     raise BackupError(f"файл {path.name} не является резервной копией базы (ни SQLite, ни pg_dump).")
+
+
+def panel_schema():
+    """(revisions the panel's migrations know, the newest one, {table: column names} the models expect)."""
+    from alembic.script import ScriptDirectory
+
+    from .db import db
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    tables = {name: {column.name for column in table.columns} for name, table in db.metadata.tables.items()}
+    return {r.revision for r in script.walk_revisions()}, script.get_current_head(), tables
+
+
+def check_panel_schema(name, revisions, columns):
+    """Refuse a copy that is not of this panel's schema: one revision the migrations know, and the tables (at the
+    newest revision, with their columns) the panel expects. `columns` maps a table to its columns, or to None where
+    the copy does not tell them (a pg_dump listing)."""
+    known, head, expected = panel_schema()
+    if "alembic_version" not in columns or not revisions:
+        raise BackupError(f"файл {name} — не база панели (нет версии схемы в таблице alembic_version).")
+    if len(revisions) != 1 or revisions[0] not in known:
+        shown = ", ".join(str(r)[:40] for r in revisions[:3])
+        raise BackupError(f"файл {name} — не база этой панели: версия схемы «{shown}» ей неизвестна (копия другой "
+                          "программы или более новой версии панели).")
+    wanted = expected if revisions[0] == head else {t: set() for t in CORE_TABLES}
+    missing = sorted(t for t in wanted if t not in columns and t != "alembic_version")
+    if missing:
+        raise BackupError(f"файл {name} — не база панели: в нём нет таблиц {', '.join(missing[:5])}"
+                          f"{' и других' if len(missing) > 5 else ''}.")
+    for table, names in sorted(wanted.items()):
+        lacking = sorted(names - columns[table]) if columns.get(table) is not None else []
+        if lacking:
+            raise BackupError(f"файл {name} — не база панели: в таблице {table} нет столбцов "
+                              f"{', '.join(lacking[:5])}.")
 
 
 def _verify_sqlite(path):
@@ -211,16 +252,35 @@ def _verify_sqlite(path):
         conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
         try:
             result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-            has_version = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
+            tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            columns = {t: {row[1] for row in conn.execute(f'PRAGMA table_info("{t}")')} for t in tables
+                       if '"' not in t}
+            revisions = [row[0] for row in conn.execute("SELECT version_num FROM alembic_version")] \
+                if "alembic_version" in columns else []
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"файл {path.name} повреждён: {exc}.") from exc
+        raise BackupError(f"файл {path.name} повреждён или не база панели: {exc}.") from exc
     if result != ["ok"]:
         raise BackupError(f"проверка целостности копии {path.name} не пройдена: {'; '.join(result[:3])}.")
-    if not has_version:
-        raise BackupError(f"файл {path.name} — база SQLite, но не база панели (нет таблицы alembic_version).")
+    check_panel_schema(path.name, revisions, columns)
+
+
+def _verify_pg(path, tool):
+    listing = _run([tool, "--list", str(path)], None, "Проверка копии программой pg_restore")
+    # «215; 1259 16390 TABLE public student postgres»: the dump's tables, whichever schema.
+    tables = {}
+    for line in listing.splitlines():
+        parts = line.split()
+        if len(parts) >= 6 and not line.startswith(";") and parts[3] == "TABLE" and parts[4] != "DATA":
+            tables[parts[5]] = None
+    revisions = []
+    if "alembic_version" in tables:
+        data = _run([tool, "--data-only", "--table=alembic_version", "--file=-", str(path)], None,
+                    "Проверка копии программой pg_restore")
+        rows = data.split("FROM stdin;", 1)[1].split("\\.", 1)[0] if "FROM stdin;" in data else ""
+        revisions = [row.strip() for row in rows.splitlines() if row.strip()]
+    check_panel_schema(path.name, revisions, tables)
 
 
 def restore_backup(url, path, aside_dir=None, now=None):

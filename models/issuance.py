@@ -3,7 +3,8 @@ import re
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, select,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from .carriers import Carrier, CarrierKind, NeverDeleted
@@ -84,8 +85,20 @@ class CertificateBookEntry(NeverDeleted, Versioned, db.Model):
     """One line of a certificate book or of the study-certificate book (the columns of order № 546, п. 24)."""
 
     __tablename__ = "certificate_book_entry"
-    # The unique pair is the last guard against two officers taking the same number at once.
-    __table_args__ = (UniqueConstraint("book_id", "reg_number"),)
+    # The database itself is the last guard against two officers at the same instant: one number per book
+    # line, one valid original per pupil and level, one use per blank (an annulled entry frees them).
+    __table_args__ = (
+        UniqueConstraint("book_id", "reg_number"),
+        Index("uq_certificate_entry_original", "student_id", "level", unique=True,
+              sqlite_where=text("entry_kind = 'certificate' AND annulled = 0"),
+              postgresql_where=text("entry_kind = 'certificate' AND NOT annulled")),
+        Index("uq_certificate_entry_blank", "blank_series", "blank_number", unique=True,
+              sqlite_where=text("blank_number IS NOT NULL AND annulled = 0"),
+              postgresql_where=text("blank_number IS NOT NULL AND NOT annulled")),
+        Index("uq_certificate_entry_appendix", "appendix_series", "appendix_number", unique=True,
+              sqlite_where=text("appendix_number IS NOT NULL AND annulled = 0"),
+              postgresql_where=text("appendix_number IS NOT NULL AND NOT annulled")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("register_book.id"), index=True)
     reg_number: Mapped[int] = mapped_column(Integer)
@@ -452,6 +465,61 @@ def _copy_person(entry, student):
     entry.birth_date = student.birth_date
 
 
+# A unique index names itself on PostgreSQL and its columns on SQLite: either way one message.
+_UNIQUE_REFUSALS = (
+    (("uq_certificate_entry_original", "certificate_book_entry.student_id"),
+     ("аттестат этого уровня этому обучающемуся только что зарегистрировал другой сотрудник; "
+      "при утрате оформляется дубликат")),
+    (("uq_certificate_entry_blank", "certificate_book_entry.blank_number"),
+     "бланк аттестата только что использован в другой записи"),
+    (("uq_certificate_entry_appendix", "certificate_book_entry.appendix_number"),
+     "бланк приложения только что использован в другой записи"),
+    (("uq_certificate_book_entry_book_id", "certificate_book_entry.reg_number"),
+     "номер записи в книге только что занят другим сотрудником, повторите регистрацию"),
+)
+
+
+def flush_entries(session, field):
+    """Flush new book entries; the database refusing a second original or a reused blank (another officer at
+    the same instant, in another book or past the checks) becomes an IssuanceError under `field`."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        reason = str(exc.orig)
+        for names, message in _UNIQUE_REFUSALS:
+            if any(name in reason for name in names):
+                raise IssuanceError({field: message[0].upper() + message[1:] + "."}) from exc
+        raise
+
+
+def _used_now(session, blank_kind, series, numbers):
+    """Which of these blank numbers a valid entry holds now (re-read under the book's lock)."""
+    column = CertificateBookEntry.blank_number if blank_kind == "certificate" else CertificateBookEntry.appendix_number
+    series_col = CertificateBookEntry.blank_series if blank_kind == "certificate" else \
+        CertificateBookEntry.appendix_series
+    numbers = [n for n in numbers if n]
+    if not numbers:
+        return set()
+    return set(session.scalars(select(column).where(column.in_(numbers), func.coalesce(series_col, "") == series,
+                                                    CertificateBookEntry.annulled.is_(False))))
+
+
+def _taken_meanwhile(session, level, student, blanks):
+    """What another officer registered between the checks and the book's lock: Russian problems, or []."""
+    problems = []
+    if student is not None:
+        existing = _existing_certificate(session, student.id, level)
+        if existing is not None:
+            problems.append(f"аттестат этого уровня уже выдан (запись № {existing.reg_number}); "
+                            "при утрате оформляется дубликат")
+    for kind, series, number in blanks:
+        series, number = _norm_series(series), (number or "").strip()
+        if number in _used_now(session, kind, series, [number]):
+            label = "бланк аттестата" if kind == "certificate" else "бланк приложения"
+            problems.append(f"{label} № {number} уже использован")
+    return problems
+
+
 def _existing_certificate(session, student_id, level):
     return session.scalar(select(CertificateBookEntry).where(
         CertificateBookEntry.student_id == student_id, CertificateBookEntry.level == level,
@@ -516,6 +584,16 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
         raise IssuanceError(errors)
 
     lock_book(session, book.id)
+    # The checks above ran before the lock: what another officer registered meanwhile is read again.
+    for row in graduates_data:
+        student = members[row["student_id"]]
+        problems = _taken_meanwhile(session, book.level, student,
+                                    [("certificate", row.get("blank_series"), row.get("blank_number")),
+                                     ("appendix", row.get("appendix_series"), row.get("appendix_number"))])
+        if problems:
+            errors[f"student_{student.id}"] = f"{student.full_name}: " + "; ".join(problems) + "."
+    if errors:
+        raise IssuanceError(errors)
     order = issuance_order(session, order_number, order_date)
     number = next_registration_number(session, book.id)
     entries = []
@@ -538,7 +616,7 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
                                                value=row["marks"][subject.id].strip()))
         session.add(entry)
         entries.append(entry)
-    session.flush()
+    flush_entries(session, "graduates")
     return entries
 
 
@@ -576,6 +654,12 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
         raise IssuanceError(errors)
 
     lock_book(session, book.id)
+    problems = _taken_meanwhile(session, original.level, None,
+                                [("certificate", blank_series, blank_number),
+                                 ("appendix", appendix_series, appendix_number)])
+    if problems:
+        message = "; ".join(problems)
+        raise IssuanceError({"blank_number": message[0].upper() + message[1:] + "."})
     order = issuance_order(session, order_number, order_date)
     entry = CertificateBookEntry(
         book_id=book.id, reg_number=next_registration_number(session, book.id), entry_kind="duplicate",
@@ -596,7 +680,7 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
                                            position=mark.position, year_name=mark.year_name, value=mark.value))
     original.duplicate_issued = True
     session.add(entry)
-    session.flush()
+    flush_entries(session, "blank_number")
     return entry
 
 

@@ -9,6 +9,8 @@ from .carriers import CarrierKind
 from .marks_import import ImportFileError, norm, read_sheets
 from .people import GUARDIAN_KINDS, Guardian, SchoolClass, Student, current_year, student_errors
 from .registers import PersonalFile, personal_file_errors
+from .text import CONTROL_MESSAGE, has_control_characters
+from .dates import parse_date
 
 # Column header -> field; the template and the README list them in this order.
 COLUMNS = (
@@ -58,17 +60,13 @@ def _text(value):
 
 
 def _date(value):
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
+    if isinstance(value, (date, datetime)):
+        return parse_date(value)
     text = _text(value)
-    if not text:
-        return None
     try:
-        return datetime.strptime(text, "%d.%m.%Y").date()
-    except ValueError:
-        raise ValueError(f"дата «{text}» не в виде ДД.ММ.ГГГГ")
+        return parse_date(text)
+    except ValueError as exc:
+        raise ValueError(f"дата «{text}»: {str(exc)[:1].lower()}{str(exc)[1:]}")
 
 
 def template_xlsx():
@@ -130,6 +128,9 @@ def check_rows(session, data, filename, today=None):
             errors.append((number, titles[name], message))
 
         values = {name: _text(cells.get(name)) for name in mapping}
+        for name, value in values.items():
+            if has_control_characters(value):
+                bad(name, CONTROL_MESSAGE[0].lower() + CONTROL_MESSAGE[1:].rstrip("."))
         for name in ("birth_date", "enrolled_on"):
             try:
                 values[name] = _date(cells.get(name))

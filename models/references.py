@@ -17,6 +17,7 @@ TABLE_LABELS = {
     "academic_year": "учебные годы", "annual_certification": "заверения годовых отметок",
     "annual_mark": "годовые отметки", "audit_log": "журнал аудита", "blank_receipt": "поступления бланков",
     "carrier": "носители (записи реестров)", "carrier_kind": "виды носителей",
+    "certification_withdrawal": "отзывы заверений годовых отметок",
     "certificate_book_entry": "записи книги выдачи аттестатов", "certificate_mark": "отметки аттестатов",
     "class_record": "сводные ведомости и распечатки", "copy_medium": "носители копий журнала",
     "custody_movement": "записи журнала хранения", "destruction_act": "акты об уничтожении",

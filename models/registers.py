@@ -5,8 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .carriers import Carrier
+from .carriers import Carrier, NeverDeleted
 from .db import Versioned, db
+from .users import utcnow
 
 EXAMS = {"oge": "ОГЭ", "ege": "ЕГЭ", "gve9": "ГВЭ-9", "gve11": "ГВЭ-11"}
 ESSAY_KINDS = {"final_essay_protocol": "итоговое сочинение (изложение)",
@@ -78,6 +79,27 @@ class AnnualCertification(db.Model):
 
     def __str__(self):
         return f"{self.academic_year}: {self.certified_by or '—'}"
+
+
+class CertificationWithdrawal(NeverDeleted, db.Model):
+    """The deputy's withdrawal of a class's year certification (empty or mistaken), with its reason: the
+    certifications go, this record of why stays."""
+
+    __tablename__ = "certification_withdrawal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"), index=True)
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id"))
+    files: Mapped[int] = mapped_column(Integer, default=0)  # certifications withdrawn
+    certified_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    withdrawn_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    school_class = relationship("SchoolClass")
+    academic_year = relationship("AcademicYear")
+    withdrawn_by = relationship("User")
+
+    def __str__(self):
+        return f"Отзыв заверения: {self.school_class}, {self.academic_year}"
 
 
 class ExamProtocol(Carrier):

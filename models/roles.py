@@ -69,6 +69,8 @@ MATRIX = {
     "handover_acts": {"director": "vx", "deputy": "vx", "secretary": "vx", "officer": "vx"},
     # Year end (issue 7): the class teacher fills and certifies the own class's year marks in personal files.
     "year_end_marks": {"class_teacher": "vce", "secretary": "vce", "deputy": "v", "director": "v"},
+    # An empty or mistaken certification is withdrawn by the deputy alone, with a reason.
+    "year_end_withdrawal": {"deputy": "vc"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 
 from .marks import Mark
 from .people import AcademicYear, SchoolClass, Student, Subject
-from .registers import MARK_VALUES, AnnualCertification, AnnualMark, PersonalFile
+from .registers import MARK_VALUES, AnnualCertification, AnnualMark, CertificationWithdrawal, PersonalFile
 from .errors import DomainError
 
 STATUSES = {
@@ -81,6 +81,9 @@ class Plan:
                                     "не может быть записана в личное дело.")
             if s.differs:
                 problems.append(f"{s.name}: отметки ещё не перенесены в личное дело.")
+            elif not any(r.current is not None for r in s.rows):
+                # Certifying an empty year would stamp blank pages and close the year to the transfer.
+                problems.append(f"{s.name}: в личном деле нет ни одной годовой отметки за этот год.")
         if not self.students:
             problems.append("В классе нет обучающихся.")
         return problems
@@ -218,3 +221,31 @@ def certify_year(session, class_id, year_id, user, today):
     session.flush()
     return len(plan.students)
 
+
+
+def withdraw_certification(session, class_id, year_id, user, reason):
+    """Withdraw a class's empty or mistaken certification of the year (the deputy, with a reason): the page then
+    transfers and certifies again. The certifications go, the withdrawal with its reason stays, both audited."""
+    plan = preview_year_marks(session, class_id, year_id)
+    reason = (reason or "").strip()
+    if not plan.certified:
+        raise YearEndError(f"Годовые отметки класса {plan.school_class.name} за {plan.year} учебный год не заверены: "
+                           "отзывать нечего.")
+    if not reason:
+        raise YearEndError("Укажите причину отзыва заверения.")
+    if len(reason) > 300:
+        raise YearEndError("Причина отзыва — не длиннее 300 знаков.")
+    dates = [c.certified_on for c in plan.certified if c.certified_on]
+    session.add(CertificationWithdrawal(school_class_id=plan.school_class.id, academic_year_id=plan.year.id,
+                                        files=len(plan.certified), certified_on=min(dates) if dates else None,
+                                        reason=reason, withdrawn_by_id=user.id if user is not None else None))
+    for certification in plan.certified:
+        session.delete(certification)
+    session.flush()
+    return len(plan.certified)
+
+
+def withdrawals(session, class_id, year_id):
+    return list(session.scalars(select(CertificationWithdrawal).where(
+        CertificationWithdrawal.school_class_id == class_id, CertificationWithdrawal.academic_year_id == year_id)
+        .order_by(CertificationWithdrawal.withdrawn_at)))

@@ -28,7 +28,8 @@ def test_bad_record_number_sent_by_a_look_up_field_saves_nothing(app, login_as, 
             "kind": str(kind.id), "status": "kept", "number": "А-1", "student": bad, "school_class": bad,
             "created_on": "01.09.2025"})
         page = response.get_data(as_text=True)
-        assert response.status_code == 200 and "Запись не создана" in page and "Укажите обучающегося." in page
+        # The posted number names no pupil: the field says so (it said «Укажите обучающегося.» before).
+        assert response.status_code == 200 and "Запись не создана" in page and "Выбранная запись не найдена" in page
     session.expire_all()
     assert session.scalar(select(func.count(PersonalFile.id)).where(PersonalFile.student_id.is_not(None))) == 0
 

@@ -219,3 +219,77 @@ def test_page_for_the_class_teacher_and_the_roles(app, login_as):
     secretary.post("/admin/year_end_marks/apply", data={"class_id": ids["b"]})
     page = secretary.get(f"/admin/year_end_marks/?class_id={ids['b']}").get_data(as_text=True)
     assert "уже заверены" in page and "изменить их на этой странице нельзя" in page
+
+
+def _empty_class():
+    """9В of the current year: five pupils with personal files and not a single mark of the year."""
+    year = current_year(db.session)
+    klass = SchoolClass(academic_year=year, grade=9, letter="В")
+    db.session.add(klass)
+    db.session.flush()
+    kind = db.session.scalar(select(CarrierKind).where(CarrierKind.code == "personal_file"))
+    for n in range(5):
+        pupil = Student(last_name=f"Пустов{n}", first_name="Ян", birth_date=date(2010, 5, n + 1), sex="male",
+                        school_class=klass)
+        db.session.add(pupil)
+        db.session.flush()
+        db.session.add(PersonalFile(kind=kind, number=f"П-9{n}", student=pupil, school_class=klass,
+                                    created_on=year.starts_on))
+    db.session.commit()
+    return klass.id, year.id
+
+
+def test_a_year_without_marks_is_not_certified_and_a_certification_is_withdrawn_by_the_deputy(app, login_as):
+    secretary = login_as("secretary")
+    with app.app_context():
+        klass_id, year_id = _empty_class()
+    url = f"/admin/year_end_marks/?year={year_id}&class_id={klass_id}"
+    secretary.post("/admin/year_end_marks/certify", data={"class_id": klass_id})
+    page = secretary.get(url).get_data(as_text=True)
+    assert "Заверить нельзя" in page and "нет ни одной годовой отметки" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AnnualCertification.id))) == 0
+
+    # A certification made empty anyway (before this rule) blocks the transfer until the deputy withdraws it.
+    with app.app_context():
+        files = db.session.scalars(select(PersonalFile).join(Student).where(Student.school_class_id == klass_id))
+        for file in files:
+            db.session.add(AnnualCertification(personal_file_id=file.id, academic_year_id=year_id,
+                                               certified_on=date.today()))
+        db.session.commit()
+        subject = Subject(name="Геометрия", position=9)
+        db.session.add(subject)
+        db.session.flush()
+        for pupil in db.session.scalars(select(Student).where(Student.school_class_id == klass_id)):
+            db.session.add(Mark(student_id=pupil.id, subject_id=subject.id, school_class_id=klass_id, kind="year",
+                                marked_on=current_year(db.session).ends_on, value=4))
+        db.session.commit()
+    secretary.post("/admin/year_end_marks/apply", data={"class_id": klass_id})
+    assert "уже заверены" in secretary.get(url).get_data(as_text=True)
+
+    # Only the deputy withdraws, and only with a reason.
+    assert secretary.post("/admin/year_end_marks/withdraw", data={"class_id": klass_id,
+                                                                  "reason": "пусто"}).status_code == 403
+    deputy = login_as("deputy")
+    page = deputy.get(url).get_data(as_text=True)
+    assert 'data-testid="withdraw"' in page and "Отозвать заверение" in page
+    deputy.post("/admin/year_end_marks/withdraw", data={"class_id": klass_id, "reason": "  "})
+    assert "Укажите причину отзыва" in deputy.get(url).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AnnualCertification.id))) == 5
+    deputy.post("/admin/year_end_marks/withdraw",
+                data={"class_id": klass_id, "reason": "заверено до загрузки отметок"})
+    page = deputy.get(url).get_data(as_text=True)
+    assert "отозвано (5 личных дел)" in page and "причина: заверено до загрузки отметок" in page
+    with app.app_context():
+        from models import AuditLog
+
+        assert db.session.scalar(select(func.count(AnnualCertification.id))) == 0
+        assert db.session.scalar(select(func.count(AuditLog.id)).where(
+            AuditLog.table_name == "annual_certification", AuditLog.action == "delete")) == 5
+
+    # Now the transfer and the certification go through.
+    secretary.post("/admin/year_end_marks/apply", data={"class_id": klass_id})
+    assert "добавлено — 5" in secretary.get(url).get_data(as_text=True)
+    secretary.post("/admin/year_end_marks/certify", data={"class_id": klass_id})
+    assert "заверены в личных делах: 5" in secretary.get(url).get_data(as_text=True)

@@ -20,6 +20,7 @@ from models.users import (
 )
 
 bp = Blueprint("auth", __name__)
+LOGIN_MAX = User.login.type.length
 
 
 class LoginForm(FlaskForm):
@@ -44,8 +45,11 @@ def login():
     if form.validate_on_submit():
         login_name = form.login.data.strip()
         address = request.remote_addr
-        wait = lockout_remaining(db.session, login_name, address=address)
-        if wait:
+        wait = lockout_remaining(db.session, login_name, address=address) if len(login_name) <= LOGIN_MAX else 0
+        if len(login_name) > LOGIN_MAX:
+            # No login is that long; the failure log's column could not even hold it (an SQL error on PostgreSQL).
+            error = "Неверный логин или пароль."
+        elif wait:
             error = f"Слишком много неудачных попыток входа. Повторите через {wait} мин."
         else:
             user = db.session.scalar(select(User).where(func.lower(User.login) == login_name.lower()))

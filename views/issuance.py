@@ -17,7 +17,9 @@ from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, 
 from models.people import current_year
 from models.registers import RegisterBook
 
-from .form_values import parse_date, to_int as _int
+from models.dates import date_or_none as parse_date
+
+from .form_values import to_int as _int
 from admin.page import PanelPage
 from .certificate_book_pdf import render_certificate_book
 from .pdf import pdf_response, render_pdf

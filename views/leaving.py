@@ -14,27 +14,22 @@ from models.people import (LEAVING_REASONS, STUDENT_STATUSES, AcademicYear, Scho
                            current_year, students_named)
 from models.carriers import CARRIER_STATUSES
 
-from .form_values import form_date, to_int
+from models.dates import date_or_none, parse_date as read_date
+
+from .form_values import to_int
 from admin.page import PanelPage
 from .pdf import pdf_response, render_pdf
 
 
-def parse_date(value):
-    """The form's date, None when empty, or "invalid" when it cannot be read (the page says which field)."""
-    try:
-        return form_date(value)
-    except ValueError:
-        return "invalid"
-
-
 def _dates(form, names, errors):
+    """The form's dates by name (None when empty); an unreadable one is an error at its field."""
     values = {}
     for name in names:
-        value = parse_date(form.get(name))
-        if value == "invalid":
-            errors[name] = "Введите дату в виде ДД.ММ.ГГГГ."
-            value = None
-        values[name] = value
+        try:
+            values[name] = read_date(form.get(name))
+        except ValueError as exc:
+            errors[name] = str(exc)
+            values[name] = None
     return values
 
 
@@ -105,8 +100,7 @@ class LeavingPage(PanelPage):
         return self._render_student(student, errors, form), (400 if errors else 200)
 
     def _render_student(self, student, errors, form):
-        on_day = parse_date(form.get("left_on"))
-        on_day = on_day if isinstance(on_day, date) else date.today()
+        on_day = date_or_none(form.get("left_on")) or date.today()
         acts = db.session.scalars(select(HandoverAct).where(HandoverAct.student_id == student.id)
                                   .order_by(HandoverAct.id.desc())).all()
         return self.render("pages/leaving_student.html", student=student, errors=errors, form=form,

@@ -24,6 +24,8 @@ from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError
 from models.people import AcademicYear, School, SchoolClass, Student, Subject, Term, current_year
 
 from admin.access import requires
+from models.text import strip_control_characters
+
 from .form_values import to_int
 from .pdf import render_pdf
 
@@ -278,6 +280,12 @@ def _number(value):
     return None if value is None else float(value)
 
 
+def _cells(values):
+    """A spreadsheet row: text without the control characters an XLSX file cannot hold (a NUL in one stored name
+    made the whole export fail)."""
+    return [strip_control_characters(v) if isinstance(v, str) else v for v in values]
+
+
 @bp.route("/analysis.xlsx")
 @requires("analysis", "export")
 def analysis_export():
@@ -295,18 +303,18 @@ def analysis_export():
                   "Средний балл текущих", "Текущих отметок", "Пропусков", "Группа"])
     for result in context["results"]:
         for s in result.students:
-            sheet.append([result.name, s.name, _number(s.average), s.marks, s.lowest, _number(s.current_average),
-                          s.current_marks, s.absences, categories[s.category]])
+            sheet.append(_cells([result.name, s.name, _number(s.average), s.marks, s.lowest,
+                                 _number(s.current_average), s.current_marks, s.absences, categories[s.category]]))
     classes = book.create_sheet("Классы")
     classes.append(["Класс", "Обучающихся", "С отметками", "Средний балл", "Качество, %", "Успеваемость, %",
                     "СОУ, %", *CATEGORY_HEADINGS.values()])
     for result in context["results"] + ([context["summary"]] if context["summary"] else []):
-        classes.append([result.name, len(result.students), len(result.rated), result.average, result.quality,
-                        result.success, result.sou, *(len(result.in_category(c)) for c in CATEGORY_HEADINGS)])
+        classes.append(_cells([result.name, len(result.students), len(result.rated), result.average, result.quality,
+                               result.success, result.sou, *(len(result.in_category(c)) for c in CATEGORY_HEADINGS)]))
     subjects = book.create_sheet("Предметы")
     subjects.append(["Предмет", "Средний балл", "Отметок", "Предыдущий период", "Изменение", "Средний балл текущих"])
     for row in context["subject_rows"]:
-        subjects.append([row.name, row.average, row.marks, row.previous, row.change, row.current_average])
+        subjects.append(_cells([row.name, row.average, row.marks, row.previous, row.change, row.current_average]))
     for ws in book.worksheets:
         for cell in ws[1]:
             cell.font = Font(bold=True)

@@ -17,7 +17,9 @@ from models.retention import (ACT_STATUSES, not_yet_text, EDITABLE, DestructionA
                               send_act, set_hold, total_text, update_act)
 from models.users import User
 
-from .form_values import parse_date, to_int as _int
+from models.dates import date_or_none as parse_date
+
+from .form_values import to_int as _int
 from admin.page import PanelPage
 from .pdf import pdf_response, render_pdf
 

@@ -6,10 +6,12 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
+from admin.access import allowed
 from models.roles import own_class_only
 from models import db
 from models.people import AcademicYear, SchoolClass, current_year
-from models.year_end import STATUSES, YearEndError, apply_year_marks, certify_year, preview_year_marks
+from models.year_end import (STATUSES, YearEndError, apply_year_marks, certify_year, preview_year_marks,
+                             withdraw_certification, withdrawals)
 
 from .form_values import to_int
 from admin.page import PanelPage
@@ -45,7 +47,7 @@ class YearEndMarksPage(PanelPage):
         if year is None and years:
             year = years[0]
         class_id = _int(request.args.get("class_id"))
-        plan, error = None, None
+        plan, error, withdrawn = None, None, []
         classes = self._classes(year) if year else []
         if class_id:
             school_class = self._check_class(class_id)
@@ -54,15 +56,17 @@ class YearEndMarksPage(PanelPage):
                 classes = self._classes(year)
             try:
                 plan = preview_year_marks(db.session, class_id, year.id)
+                withdrawn = withdrawals(db.session, class_id, year.id)
             except YearEndError as exc:
                 error = str(exc)
         elif len(classes) == 1 and own_class_only(current_user, self.target):
             return redirect(url_for(".index", year=year.id, class_id=classes[0].id))
         return self.render("pages/year_end_marks.html", years=years, year=year, classes=classes, class_id=class_id,
-                           plan=plan, error=error, statuses=STATUSES, can_change=self.allowed("create"))
+                           plan=plan, error=error, statuses=STATUSES, can_change=self.allowed("create"),
+                           withdrawn=withdrawn, can_withdraw=allowed("year_end_withdrawal", "create"))
 
     def _act(self, action):
-        self.require("create")
+        """Run one action on the posted class; the route has checked the right first."""
         class_id = _int(request.form.get("class_id"))
         school_class = self._check_class(class_id)
         year_id = school_class.academic_year_id
@@ -77,6 +81,8 @@ class YearEndMarksPage(PanelPage):
 
     @expose("/apply", methods=("POST",))
     def apply(self):
+        self.require("create")
+
         def run(school_class):
             counts = apply_year_marks(db.session, school_class.id, school_class.academic_year_id, current_user)
             if not counts["add"] and not counts["change"]:
@@ -88,10 +94,25 @@ class YearEndMarksPage(PanelPage):
 
     @expose("/certify", methods=("POST",))
     def certify(self):
+        self.require("create")
+
         def run(school_class):
             count = certify_year(db.session, school_class.id, school_class.academic_year_id, current_user,
                                  date.today())
             return (f"Годовые отметки класса {school_class.name} за {school_class.academic_year} учебный год "
                     f"заверены в личных делах: {count}.")
+
+        return self._act(run)
+
+    @expose("/withdraw", methods=("POST",))
+    def withdraw(self):
+        if not allowed("year_end_withdrawal", "create"):
+            abort(403)
+
+        def run(school_class):
+            count = withdraw_certification(db.session, school_class.id, school_class.academic_year_id, current_user,
+                                           request.form.get("reason"))
+            return (f"Заверение годовых отметок класса {school_class.name} за {school_class.academic_year} учебный "
+                    f"год отозвано ({count} личных дел): отметки можно перенести и заверить снова.")
 
         return self._act(run)
