@@ -1,10 +1,11 @@
 """Leaving the school: the handover act, what goes to whom, its reversal, returns and the year-end promotion."""
 from datetime import date, datetime
+from functools import wraps
 
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .carriers import CARRIER_STATUSES, Carrier, NeverDeleted, add_years
+from .carriers import CARRIER_STATUSES, Carrier, NeverDeleted, act_workflow, add_years
 from .db import db
 from .disclosure import record_disclosure
 from .people import LEAVING_REASONS, AcademicYear, Order, SchoolClass, Student, make_current_year
@@ -195,6 +196,16 @@ def _find_or_make_order(session, number, issued_on, reason, student, errors, tod
     return order
 
 
+def _under_act(function):
+    """The handover act is what may write «передан» and «возвращён» on carriers (see carriers.act_workflow)."""
+    @wraps(function)
+    def run(session, *args, **kwargs):
+        with act_workflow(session):
+            return function(session, *args, **kwargs)
+    return run
+
+
+@_under_act
 def leave_school(session, student_id, *, reason, left_on, order_number, order_date, destination=None,
                  application_on=None, applicant=None, items=None, documents=None, user_id=None, today=None):
     """Record a leaving in the caller's transaction and return its HandoverAct.
@@ -350,6 +361,7 @@ def reverse_leaving(session, act_id, *, reason, user_id=None):
     return [item for item in act.items if item.awaiting_return]
 
 
+@_under_act
 def record_return(session, item_id, *, user_id=None, location=None):
     """A handed item of a reversed leaving is back in the school: kept again where it was."""
     item = session.get(HandoverActItem, item_id)

@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 
 from .marks import Mark
 from .people import AcademicYear, SchoolClass, Student, Subject
-from .registers import MARK_VALUES, AnnualCertification, AnnualMark, PersonalFile
+from .registers import MARK_VALUES, AnnualCertification, AnnualMark, AnnualMarkCorrection, PersonalFile
 
 STATUSES = {
     "add": "будет добавлена",
@@ -32,6 +32,7 @@ class Row:
     value: str | None  # what would be written into the file, or None when nothing can be
     current: str | None  # what the personal file has now
     status: str
+    mark_id: int | None = None  # the personal file's mark, to correct once certified
 
     @property
     def status_label(self):
@@ -131,10 +132,11 @@ def preview_year_marks(session, class_id, year_id):
         files.setdefault(file.student_id, file)
     file_ids = [f.id for f in files.values()]
     student_of_file = {f.id: sid for sid, f in files.items()}
-    current = {}
+    current, mark_ids = {}, {}
     for mark in session.scalars(select(AnnualMark).where(AnnualMark.personal_file_id.in_(file_ids),
                                                          AnnualMark.academic_year_id == year.id)):
         current[(mark.personal_file_id, mark.subject_id)] = mark.value
+        mark_ids[(mark.personal_file_id, mark.subject_id)] = mark.id
         subjects_of[student_of_file[mark.personal_file_id]].add(mark.subject_id)
     names = {s.id: s for s in session.scalars(select(Subject).where(
         Subject.id.in_({x for v in subjects_of.values() for x in v})))}
@@ -159,7 +161,8 @@ def preview_year_marks(session, class_id, year_id):
                 status = "add"
             else:
                 status = "same" if now == value else "change"
-            entry.rows.append(Row(subject.id, subject.name, imported, value, now, status))
+            entry.rows.append(Row(subject.id, subject.name, imported, value, now, status,
+                                  mark_ids.get((file.id, subject.id)) if file else None))
         plan.students.append(entry)
     return plan
 
@@ -217,3 +220,65 @@ def certify_year(session, class_id, year_id, user, today):
     session.flush()
     return len(plan.students)
 
+
+
+# --- a certified mark corrected ---------------------------------------------------------------------
+
+def correct_annual_mark(session, mark_id, *, new_value, reason, user):
+    """Correct a certified annual mark: the old value is kept in the correction, crossed out on the page with
+    «исправленному верить»; the class teacher certifies the correction afterwards (certify_correction)."""
+    mark = session.get(AnnualMark, mark_id) if mark_id else None
+    if mark is None:
+        raise YearEndError("Годовая отметка не найдена.")
+    certified = session.scalar(select(AnnualCertification.id).where(
+        AnnualCertification.personal_file_id == mark.personal_file_id,
+        AnnualCertification.academic_year_id == mark.academic_year_id))
+    if certified is None:
+        raise YearEndError("Отметки этого года ещё не заверены: исправьте отметку в личном деле обычным порядком.")
+    new_value = (new_value or "").strip()
+    if new_value not in MARK_VALUES:
+        raise YearEndError(f"Отметка «{new_value}» вне шкалы: допустимы {', '.join(MARK_VALUES.values())}.")
+    if new_value == mark.value:
+        raise YearEndError(f"Новая отметка совпадает с записанной («{mark.value}»): исправлять нечего.")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise YearEndError("Укажите причину исправления (например, «ошибка переноса из электронного журнала»).")
+    if any(c.certified_on is None for c in mark.corrections):
+        raise YearEndError("Предыдущее исправление этой отметки ещё не заверено классным руководителем.")
+    correction = AnnualMarkCorrection(annual_mark=mark, old_value=mark.value, new_value=new_value,
+                                      reason=reason[:500], corrected_by_id=user.id if user is not None else None)
+    session.add(correction)
+    session.info["mark_correction"] = True
+    try:
+        mark.value = new_value
+        session.flush()
+    finally:
+        session.info.pop("mark_correction", None)
+    return correction
+
+
+def pending_corrections(session, plan):
+    """Corrections of the plan's files and year still waiting for the class teacher's certification."""
+    file_ids = [s.file_id for s in plan.students if s.file_id]
+    return list(session.scalars(
+        select(AnnualMarkCorrection).join(AnnualMark)
+        .where(AnnualMark.personal_file_id.in_(file_ids), AnnualMark.academic_year_id == plan.year.id,
+               AnnualMarkCorrection.certified_on.is_(None)).order_by(AnnualMarkCorrection.id)))
+
+
+def certify_correction(session, correction_id, user, today):
+    """The class teacher's certification (signature, seal) of a correction in the personal file."""
+    correction = session.get(AnnualMarkCorrection, correction_id) if correction_id else None
+    if correction is None:
+        raise YearEndError("Исправление не найдено.")
+    if correction.certified_on is not None:
+        raise YearEndError(f"Исправление уже заверено {correction.certified_on:%d.%m.%Y}.")
+    file = correction.annual_mark.personal_file
+    teachers = {c.class_teacher_id for c in (file.school_class, file.student.school_class if file.student else None)
+                if c is not None}
+    if user is None or "class_teacher" not in (user.roles or []) or user.id not in teachers:
+        raise YearEndError("Исправление заверяет классный руководитель класса этого обучающегося.")
+    correction.certified_by_id = user.id
+    correction.certified_on = today
+    session.flush()
+    return correction

@@ -1,0 +1,49 @@
+"""archive leaves only by an act: carrier entry time (mistake window) and corrections of certified annual marks
+
+Revision ID: a7c3e9f1b2d4
+Revises: d4a9e6b2c7f1
+Create Date: 2026-11-30 22:40:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'a7c3e9f1b2d4'
+down_revision = 'd4a9e6b2c7f1'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Existing rows keep NULL: their entry time is unknown, so they are never «entered by mistake just now».
+    with op.batch_alter_table('carrier', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('entered_at', sa.DateTime(), nullable=True))
+    op.create_table(
+        'annual_mark_correction',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('annual_mark_id', sa.Integer(), nullable=False),
+        sa.Column('old_value', sa.String(length=12), nullable=False),
+        sa.Column('new_value', sa.String(length=12), nullable=False),
+        sa.Column('reason', sa.String(length=500), nullable=False),
+        sa.Column('corrected_by_id', sa.Integer(), nullable=True),
+        sa.Column('corrected_at', sa.DateTime(), nullable=False),
+        sa.Column('certified_by_id', sa.Integer(), nullable=True),
+        sa.Column('certified_on', sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(['annual_mark_id'], ['annual_mark.id'], ),
+        sa.ForeignKeyConstraint(['certified_by_id'], ['user.id'], ),
+        sa.ForeignKeyConstraint(['corrected_by_id'], ['user.id'], ),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('annual_mark_correction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_annual_mark_correction_annual_mark_id'), ['annual_mark_id'],
+                              unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('annual_mark_correction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_annual_mark_correction_annual_mark_id'))
+    op.drop_table('annual_mark_correction')
+    with op.batch_alter_table('carrier', schema=None) as batch_op:
+        batch_op.drop_column('entered_at')
