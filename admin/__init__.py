@@ -28,6 +28,8 @@ from models.disclosure import PdDisclosure
 from models.retention import DestructionAct
 from views.retention import RetentionReviewPage
 from views.year_end import YearEndMarksPage
+from .debts import AcademicDebtView
+from models.year_end import AcademicDebt
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -80,6 +82,8 @@ def init_admin(app):
         DestructionActView(DestructionAct, name="Акты о выделении к уничтожению", category=ARCHIVE,
                            endpoint="destruction_act"),
         HandoverActView(HandoverAct, name="Акты приёма-передачи", category=STUDENTS, endpoint="handover_act"),
+        AcademicDebtView(AcademicDebt, name="Академические задолженности", category=STUDENTS,
+                         endpoint="academic_debt"),
     ]
     for view in views:
         admin.add_view(view)

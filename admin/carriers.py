@@ -223,6 +223,11 @@ class PersonalFileView(CarrierView):
                      "medical_card_location": "Где медицинская карта", "annual_marks": "Годовые отметки",
                      "certifications": "Заверение классным руководителем"}
     column_formatters_detail = {**CARRIER_FORMATTERS, "annual_marks": _mark_rows_formatter}
+    # The file's page shows its marks (with their corrections) and certifications, as the paper file does.
+    column_details_list = ("kind", "number", "student", "school_class", "created_on", "closed_on", "status",
+                           "location", "custodian", "retention_end", "destroyed_on", "has_application",
+                           "has_birth_certificate_copy", "has_medical_policy_copy", "medical_card_location",
+                           "annual_marks", "certifications", "movements", "annulled", "annul_reason", "note")
     form_columns = ("kind", "number", "student", "school_class", "created_on", "closed_on", "status",
                     "has_application", "has_birth_certificate_copy", "has_medical_policy_copy",
                     "medical_card_location") + CarrierView.common_form

@@ -65,6 +65,8 @@ MATRIX = {
     "handover_acts": {"director": "vx", "deputy": "vx", "secretary": "vx", "officer": "vx"},
     # Year end (issue 7): the class teacher fills and certifies the own class's year marks in personal files.
     "year_end_marks": {"class_teacher": "vce", "secretary": "vce", "deputy": "v", "director": "v"},
+    # Academic debt (273-ФЗ ст. 58): the deputy organises the retakes and records them; nothing is deleted.
+    "academic_debts": {"deputy": "vcex", "director": "vx", "secretary": "ve", "class_teacher": "v"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

@@ -416,12 +416,37 @@ def _class_in(session, year, grade, letter, teacher_id, made):
     return klass
 
 
-def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_after_9=(), order_number=None,
-                    order_date=None, left_on=None, user_id=None, today=None):
-    """Move every class to the next grade in the next year; graduates leave through leave_school.
+def _conditional_order(session, number, issued_on, today):
+    """The order on conditional promotion (273-ФЗ ст. 58 ч. 8): an order «о переводе», found or entered."""
+    number = (number or "").strip()
+    if not number or issued_on is None:
+        raise LeavingError({"conditional_order_number": (
+            "У обучающихся есть неликвидированная академическая задолженность: они переводятся в следующий класс "
+            "условно (273-ФЗ ст. 58 ч. 8). Укажите номер и дату приказа об условном переводе.")})
+    if issued_on > today:
+        raise LeavingError({"conditional_order_date": "Дата приказа не может быть в будущем."})
+    order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
+    if order is None:
+        order = Order(number=number, issued_on=issued_on, kind="transfer",
+                      title="Об условном переводе в следующий класс обучающихся, имеющих академическую задолженность")
+        session.add(order)
+        session.flush()
+    elif order.kind != "transfer":
+        raise LeavingError({"conditional_order_number": (
+            f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это не приказ о переводе.")})
+    return order
 
-    Returns {"promoted": n, "stayed": n, "graduated": [acts], "classes": [new classes]}.
+
+def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_after_9=(), order_number=None,
+                    order_date=None, left_on=None, user_id=None, today=None, conditional_order_number=None,
+                    conditional_order_date=None):
+    """Move every class to the next grade in the next year; graduates leave through leave_school; a pupil with
+    an open academic debt moves up «условно» by the order on conditional promotion.
+
+    Returns {"promoted": n, "stayed": n, "conditional": [students], "graduated": [acts], "classes": [new classes]}.
     """
+    from .year_end import open_debts
+
     today = today or date.today()
     from_year = session.get(AcademicYear, from_year_id) if from_year_id else None
     to_year = session.get(AcademicYear, to_year_id) if to_year_id else None
@@ -440,6 +465,14 @@ def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_af
                                             "с окончанием обучения."})
     if graduates and left_on is None:
         raise LeavingError({"left_on": "Укажите дату выбытия выпускников."})
+    debts = open_debts(session, [s.id for _, pupils in preview for s in pupils], from_year.id)
+    moving_up = [s for _, pupils in preview for s in pupils if s.id in debts and s.id not in stay_down
+                 and s not in graduates]
+    conditional_order = _conditional_order(session, conditional_order_number, conditional_order_date, today) \
+        if moving_up else None
+    for pupil in moving_up:
+        for debt in debts[pupil.id]:
+            debt.conditional_order_id = conditional_order.id
     made, counts, acts = {}, {"promoted": 0, "stayed": 0}, []
     for klass, pupils in preview:
         if klass.grade < LAST_GRADE:
@@ -466,4 +499,5 @@ def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_af
     to_year.is_current = True
     make_current_year(session, to_year)
     session.flush()
-    return {**counts, "graduated": acts, "classes": sorted(made.values(), key=lambda c: (c.grade, c.letter))}
+    return {**counts, "conditional": moving_up, "graduated": acts,
+            "classes": sorted(made.values(), key=lambda c: (c.grade, c.letter))}

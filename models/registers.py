@@ -29,7 +29,9 @@ PORTFOLIO_LEVELS = {"school": "школьный", "municipal": "муниципа
                     "federal": "всероссийский", "international": "международный"}
 PORTFOLIO_RESULTS = {"winner": "победитель", "prize": "призёр", "participant": "участник"}
 MARK_VALUES = {"5": "5", "4": "4", "3": "3", "2": "2", "зачтено": "зачтено", "незачтено": "не зачтено",
-               "осв": "освобождён"}
+               "осв": "освобождён", "н/а": "не аттестован"}
+# Results of the intermediate assessment that make an academic debt (273-ФЗ ст. 58 ч. 2).
+DEBT_VALUES = {"2": "unsatisfactory", "незачтено": "unsatisfactory", "н/а": "not_attested"}
 
 
 class PersonalFile(Carrier):
@@ -283,7 +285,8 @@ def certified_years(session, file_id):
 
 def annual_mark_error(value):
     if value not in MARK_VALUES:
-        return (f"Отметка «{value}» вне шкалы: допустимы 5, 4, 3, 2, «зачтено», «незачтено», «осв».")
+        return (f"Отметка «{value}» вне шкалы: допустимы 5, 4, 3, 2, «зачтено», «незачтено», «осв», "
+                "«н/а» (не аттестован).")
     return None
 
 

@@ -1,11 +1,17 @@
-"""Year end: the imported year marks of a class written into its personal files, then certified."""
+"""Year end: the imported year marks of a class written into its personal files, then certified; academic debts
+(273-ФЗ ст. 58) with their retakes."""
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, event, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from .carriers import ArchiveRuleError, add_years
+from .db import Versioned, db
 from .marks import Mark
 from .people import AcademicYear, SchoolClass, Student, Subject
-from .registers import MARK_VALUES, AnnualCertification, AnnualMark, AnnualMarkCorrection, PersonalFile
+from .registers import (DEBT_VALUES, MARK_VALUES, AnnualCertification, AnnualMark, AnnualMarkCorrection,
+                        PersonalFile)
 
 STATUSES = {
     "add": "будет добавлена",
@@ -17,7 +23,7 @@ STATUSES = {
     "file_only": "только в личном деле",
 }
 # A year mark as the e-journal stores it -> the value written into the personal file (MARK_VALUES).
-CODE_VALUES = {"зач": "зачтено", "осв": "осв"}
+CODE_VALUES = {"зач": "зачтено", "осв": "осв", "н/а": "н/а"}
 
 
 class YearEndError(Exception):
@@ -217,6 +223,14 @@ def certify_year(session, class_id, year_id, user, today):
     for student in plan.students:
         session.add(AnnualCertification(personal_file_id=student.file_id, academic_year_id=plan.year.id,
                                         certified_by_id=user.id if user is not None else None, certified_on=today))
+        # «2» and «н/а» are results, and each is an academic debt with its retakes (ст. 58 ч. 2, 5).
+        for row in student.rows:
+            origin = DEBT_VALUES.get(row.value or row.current or "")
+            if origin and session.scalar(select(AcademicDebt.id).where(
+                    AcademicDebt.student_id == student.student_id, AcademicDebt.academic_year_id == plan.year.id,
+                    AcademicDebt.subject_id == row.subject_id)) is None:
+                session.add(AcademicDebt(student_id=student.student_id, academic_year_id=plan.year.id,
+                                         subject_id=row.subject_id, origin=origin, arisen_on=today))
     session.flush()
     return len(plan.students)
 
@@ -282,3 +296,109 @@ def certify_correction(session, correction_id, user, today):
     correction.certified_on = today
     session.flush()
     return correction
+
+
+# --- academic debt (273-ФЗ ст. 58 ч. 2, 5, 8, 9) ---------------------------------------------------------
+
+DEBT_ORIGINS = {"unsatisfactory": "неудовлетворительный результат", "not_attested": "не аттестован («н/а»)"}
+DEBT_STATUSES = {"open": "не ликвидирована", "cleared": "ликвидирована", "not_cleared": "не ликвидирована после двух пересдач"}
+RETAKE_RESULTS = {"5": "5", "4": "4", "3": "3", "зачтено": "зачтено", "2": "2", "незачтено": "не зачтено",
+                  "absent": "не явился"}
+PASSED = ("5", "4", "3", "зачтено")
+RETAKES_WITHIN_YEARS = 1  # ч. 5: no more than twice within one year of the debt's arising
+
+
+class AcademicDebt(Versioned, db.Model):
+    """One subject's academic debt of one pupil for a year: how it arose, two retakes at most, the outcome, and
+    the order on conditional promotion when the pupil moved up with it (ст. 58 ч. 8)."""
+
+    __tablename__ = "academic_debt"
+    __table_args__ = (UniqueConstraint("student_id", "academic_year_id", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    origin: Mapped[str] = mapped_column(String(16))
+    arisen_on: Mapped[date] = mapped_column(Date)
+    retake1_on: Mapped[date | None] = mapped_column(Date)
+    retake1_result: Mapped[str | None] = mapped_column(String(12))
+    retake2_on: Mapped[date | None] = mapped_column(Date)
+    retake2_result: Mapped[str | None] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    cleared_on: Mapped[date | None] = mapped_column(Date)
+    conditional_order_id: Mapped[int | None] = mapped_column(ForeignKey("school_order.id"))
+    student = relationship("Student")
+    academic_year = relationship("AcademicYear")
+    subject = relationship("Subject")
+    conditional_order = relationship("Order")
+
+    def __str__(self):
+        return f"{self.student}: {self.subject} ({self.academic_year})"
+
+
+def debt_errors(*, arisen_on, retake1_on, retake1_result, retake2_on, retake2_result):
+    """{field: Russian message} for retakes the law does not allow (ст. 58 ч. 5: two at most, within a year)."""
+    errors = {}
+    limit = add_years(arisen_on, RETAKES_WITHIN_YEARS) if arisen_on else None
+    for n, held, result in ((1, retake1_on, retake1_result), (2, retake2_on, retake2_result)):
+        if bool(held) != bool(result):
+            errors[f"retake{n}_result" if held else f"retake{n}_on"] = (
+                f"Для {n}-й пересдачи укажите и дату, и результат.")
+        if result and result not in RETAKE_RESULTS:
+            errors[f"retake{n}_result"] = "Неизвестный результат пересдачи."
+        if held and arisen_on and not (arisen_on <= held <= limit):
+            errors[f"retake{n}_on"] = (f"Пересдача проводится в пределах одного года с возникновения задолженности: "
+                                       f"с {arisen_on:%d.%m.%Y} по {limit:%d.%m.%Y} (273-ФЗ ст. 58 ч. 5).")
+    if retake2_on or retake2_result:
+        if not retake1_on:
+            errors["retake2_on"] = "Вторая пересдача возможна только после первой."
+        elif retake1_result in PASSED:
+            errors["retake2_on"] = "Задолженность ликвидирована на первой пересдаче: второй не бывает."
+        elif retake2_on and retake2_on <= retake1_on:
+            errors["retake2_on"] = "Вторая пересдача — позже первой."
+    return errors
+
+
+def debt_outcome(debt):
+    """(status, cleared_on) that the retakes give."""
+    for held, result in ((debt.retake1_on, debt.retake1_result), (debt.retake2_on, debt.retake2_result)):
+        if result in PASSED:
+            return "cleared", held
+    if debt.retake2_result:
+        return "not_cleared", None
+    return "open", None
+
+
+@event.listens_for(Session, "before_flush")
+def _check_debts(session, flush_context, instances):
+    """Every door (register form, command, import) gets the same retake rules and the same outcome."""
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, AcademicDebt):
+            errors = debt_errors(arisen_on=obj.arisen_on, retake1_on=obj.retake1_on,
+                                 retake1_result=obj.retake1_result, retake2_on=obj.retake2_on,
+                                 retake2_result=obj.retake2_result)
+            if obj.origin not in DEBT_ORIGINS:
+                errors["origin"] = "Неизвестное основание задолженности."
+            if errors:
+                raise ArchiveRuleError(" ".join(errors.values()))
+            status, cleared_on = debt_outcome(obj)
+            if (obj.status, obj.cleared_on) != (status, cleared_on):
+                obj.status, obj.cleared_on = status, cleared_on
+
+
+def open_debts(session, student_ids, year_id):
+    """{student id: [open debts of that year]}."""
+    found = {}
+    for debt in session.scalars(select(AcademicDebt).where(AcademicDebt.student_id.in_(list(student_ids)),
+                                                           AcademicDebt.academic_year_id == year_id,
+                                                           AcademicDebt.status == "open")):
+        found.setdefault(debt.student_id, []).append(debt)
+    return found
+
+
+def year_debts(session, plan):
+    """The debts of the plan's pupils for its year, for the year-end page."""
+    ids = [s.student_id for s in plan.students]
+    return list(session.scalars(select(AcademicDebt).where(AcademicDebt.student_id.in_(ids),
+                                                           AcademicDebt.academic_year_id == plan.year.id)
+                                .order_by(AcademicDebt.id)))

@@ -11,7 +11,7 @@ from models import db
 from models.people import AcademicYear, SchoolClass, current_year
 from models.registers import MARK_VALUES, AnnualMark, AnnualMarkCorrection
 from models.year_end import (STATUSES, YearEndError, apply_year_marks, certify_correction, certify_year,
-                             correct_annual_mark, pending_corrections, preview_year_marks)
+                             correct_annual_mark, pending_corrections, preview_year_marks, year_debts)
 
 from .form_values import to_int
 from .page import PanelPage
@@ -63,7 +63,8 @@ class YearEndMarksPage(PanelPage):
         pending = pending_corrections(db.session, plan) if plan is not None else []
         return self.render("pages/year_end_marks.html", years=years, year=year, classes=classes, class_id=class_id,
                            plan=plan, error=error, statuses=STATUSES, can_change=self.allowed("create"),
-                           can_correct=self.allowed("edit"), pending=pending)
+                           can_correct=self.allowed("edit"), pending=pending,
+                           debts=year_debts(db.session, plan) if plan is not None else [])
 
     def _act(self, action):
         self.require("create")

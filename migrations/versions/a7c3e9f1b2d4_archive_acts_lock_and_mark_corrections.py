@@ -1,4 +1,5 @@
-"""archive leaves only by an act: carrier entry time (mistake window) and corrections of certified annual marks
+"""archive leaves only by an act: carrier entry time (mistake window), corrections of certified annual marks,
+academic debts with retakes and conditional promotion
 
 Revision ID: a7c3e9f1b2d4
 Revises: d4a9e6b2c7f1
@@ -39,9 +40,41 @@ def upgrade():
     with op.batch_alter_table('annual_mark_correction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_annual_mark_correction_annual_mark_id'), ['annual_mark_id'],
                               unique=False)
+    op.create_table(
+        'academic_debt',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('student_id', sa.Integer(), nullable=False),
+        sa.Column('academic_year_id', sa.Integer(), nullable=False),
+        sa.Column('subject_id', sa.Integer(), nullable=False),
+        sa.Column('origin', sa.String(length=16), nullable=False),
+        sa.Column('arisen_on', sa.Date(), nullable=False),
+        sa.Column('retake1_on', sa.Date(), nullable=True),
+        sa.Column('retake1_result', sa.String(length=12), nullable=True),
+        sa.Column('retake2_on', sa.Date(), nullable=True),
+        sa.Column('retake2_result', sa.String(length=12), nullable=True),
+        sa.Column('status', sa.String(length=12), nullable=False),
+        sa.Column('cleared_on', sa.Date(), nullable=True),
+        sa.Column('conditional_order_id', sa.Integer(), nullable=True),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['academic_year_id'], ['academic_year.id'], ),
+        sa.ForeignKeyConstraint(['conditional_order_id'], ['school_order.id'], ),
+        sa.ForeignKeyConstraint(['student_id'], ['student.id'], ),
+        sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], ),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('student_id', 'academic_year_id', 'subject_id'),
+    )
+    with op.batch_alter_table('academic_debt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_academic_debt_academic_year_id'), ['academic_year_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_academic_debt_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_academic_debt_student_id'), ['student_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('academic_debt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_academic_debt_student_id'))
+        batch_op.drop_index(batch_op.f('ix_academic_debt_status'))
+        batch_op.drop_index(batch_op.f('ix_academic_debt_academic_year_id'))
+    op.drop_table('academic_debt')
     with op.batch_alter_table('annual_mark_correction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_annual_mark_correction_annual_mark_id'))
     op.drop_table('annual_mark_correction')

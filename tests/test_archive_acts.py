@@ -1,0 +1,503 @@
+"""Nothing leaves the archive except by an act (001 §3.1.9; 002 §4.9), certified marks stay certified (000 §2.2.3),
+and scans leave no file behind: at the generated forms, at the ORM (imports, commands) and in the workflows."""
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+import factories
+from conftest import make_user
+from models import (AnnualCertification, AnnualMark, AnnualMarkCorrection, Carrier, CarrierKind, ExamProtocol, Mark,
+                    PersonalFile, Portfolio, PortfolioItem, SchoolClass, StoredCertificate, Student, Subject, db)
+from models.carriers import ArchiveRuleError
+from models.people import current_year
+from models.users import utcnow
+from models.year_end import YearEndError, apply_year_marks, certify_year, correct_annual_mark
+
+
+def kind(code):
+    return db.session.scalar(select(CarrierKind).where(CarrierKind.code == code))
+
+
+def _file(session, last_name="Студентов", number="С-1", **extra):
+    pupil = factories.student(last_name=last_name)
+    session.flush()
+    record = PersonalFile(kind=kind("personal_file"), number=number, student_id=pupil.id, created_on=date(2020, 9, 1),
+                          location="Приёмная, шкаф 1", **extra)
+    session.add(record)
+    session.commit()
+    return record
+
+
+def _edit(record, **fields):
+    data = {"kind": str(record.kind_id), "number": record.number or "", "student": str(record.student_id or ""),
+            "status": record.status, "location": record.location or "", "loaded_version": str(record.version)}
+    data.update(fields)
+    return data
+
+
+# --- 1. statuses that mean the carrier left the school -----------------------------------------------
+
+@pytest.mark.parametrize("status", ["destroyed", "handed_over"])
+def test_act_statuses_not_offered_nor_accepted_by_the_personal_file_form_001_p3_1_9(app, login_as, session, status):
+    record = _file(session)
+    panel = login_as("secretary")
+    page = panel.get(f"/admin/personal_file/edit/?id={record.id}").get_data(as_text=True)
+    options = re.search(r'<select[^>]*name="status"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert "хранится" in options and "в архиве" in options
+    assert "уничтожен" not in options and "передан" not in options
+    response = panel.post(f"/admin/personal_file/edit/?id={record.id}", _edit(record, status=status))
+    assert response.status_code == 200  # the form comes back with the error, nothing saved
+    session.expire_all()
+    assert session.get(PersonalFile, record.id).status == "kept"
+    assert session.get(PersonalFile, record.id).destroyed_on is None
+
+
+@pytest.mark.parametrize("endpoint,code,extra", [
+    ("gia_protocol", "gia_protocol", {"event_on": "20.05.2025", "exam": "oge"}),
+    ("paper_journal", "paper_journal", {"journal_kind": "club"}),
+    ("portfolio", "portfolio", {}),
+])
+def test_no_register_form_marks_a_carrier_destroyed(app, login_as, session, endpoint, code, extra):
+    year = current_year(session)
+    pupil = factories.student()
+    session.commit()
+    panel = login_as(["secretary", "deputy"])
+    data = {"kind": str(kind(code).id), "status": "destroyed", "academic_year": str(year.id),
+            "student": str(pupil.id), "title": "Кружок «Юный физик»", "created_on": "01.09.2025", **extra}
+    response = panel.post(f"/admin/{endpoint}/new/", data)
+    assert response.status_code == 200
+    session.expire_all()
+    assert session.scalar(select(func.count(Carrier.id)).where(Carrier.status == "destroyed")) == 0
+
+
+def test_the_orm_refuses_act_statuses_outside_the_workflows_so_imports_and_commands_cannot(session):
+    record = _file(session)
+    record.status = "destroyed"
+    with pytest.raises(ArchiveRuleError, match="только утверждённым актом о выделении к уничтожению"):
+        session.flush()
+    session.rollback()
+    record = session.get(PersonalFile, record.id)
+    record.destroyed_on = date(2026, 1, 1)
+    with pytest.raises(ArchiveRuleError, match="Дата и акт уничтожения"):
+        session.flush()
+    session.rollback()
+    session.add(PersonalFile(kind=kind("personal_file"), number="С-2", status="handed_over",
+                             created_on=date(2020, 9, 1)))
+    with pytest.raises(ArchiveRuleError, match="поступает на хранение"):
+        session.flush()
+    session.rollback()
+    assert session.get(PersonalFile, record.id).status == "kept"
+
+
+def test_stored_certificate_return_is_not_a_form_field_and_not_writable_001_p3_4_4(app, login_as, session):
+    pupil = factories.student()
+    session.flush()
+    cert = StoredCertificate(kind=kind("stored_certificate"), series_number="03224000012345", student_id=pupil.id,
+                             created_on=date(2024, 9, 1), location="сейф")
+    session.add(cert)
+    session.commit()
+    panel = login_as("officer")
+    page = panel.get(f"/admin/stored_certificate/edit/?id={cert.id}").get_data(as_text=True)
+    assert 'name="returned_on"' not in page and 'name="returned_to"' not in page
+    response = panel.post(f"/admin/stored_certificate/edit/?id={cert.id}", {
+        "kind": str(cert.kind_id), "series_number": "03224000012345", "student": str(pupil.id),
+        "created_on": "01.09.2024", "status": "kept", "location": "сейф", "returned_on": "01.06.2026",
+        "returned_to": "Соседка", "loaded_version": str(cert.version)})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(StoredCertificate, cert.id).returned_on is None
+    cert = session.get(StoredCertificate, cert.id)
+    cert.returned_on, cert.returned_to = date(2026, 6, 1), "Соседка"
+    with pytest.raises(ArchiveRuleError, match="актом приёма-передачи"):
+        session.flush()
+
+
+def test_a_destroyed_carrier_form_has_no_status_to_choose(app, login_as, session):
+    from models.carriers import act_workflow
+
+    record = _file(session)
+    with act_workflow(session):  # stands in for the approved act (test_retention approves real ones)
+        record.status, record.destroyed_on = "destroyed", date(2026, 1, 10)
+        session.commit()
+    panel = login_as("secretary")
+    page = panel.get(f"/admin/personal_file/edit/?id={record.id}").get_data(as_text=True)
+    assert 'name="status"' not in page
+    data = _edit(record, note="передано в муниципальный архив — нет")
+    data.pop("status")
+    assert panel.post(f"/admin/personal_file/edit/?id={record.id}", data).status_code == 302
+    session.expire_all()
+    assert session.get(PersonalFile, record.id).status == "destroyed"
+
+
+# --- 2. deleting is for an entry made by mistake only ---------------------------------------------------
+
+def test_a_fresh_mistaken_entry_is_deleted_but_an_old_one_is_refused_naming_the_review(app, login_as, session):
+    fresh = _file(session, number="С-1")
+    old = _file(session, last_name="Старов", number="С-2")
+    old.entered_at = utcnow() - timedelta(days=31)
+    session.commit()
+    fresh_id = fresh.id
+    panel = login_as("secretary")
+    page = panel.post("/admin/personal_file/delete/", {"id": str(old.id), "url": "/admin/personal_file/"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "не более 30 дн. назад" in page and "Экспертизу сроков хранения" in page
+    assert panel.post("/admin/personal_file/delete/", {"id": str(fresh.id)}).status_code == 302
+    session.expire_all()
+    assert session.get(PersonalFile, old.id) is not None and session.get(PersonalFile, fresh_id) is None
+
+
+def test_the_mistake_window_is_a_setting(app, login_as, session):
+    record = _file(session)
+    record.entered_at = utcnow() - timedelta(days=5)
+    session.commit()
+    app.config["CARRIER_MISTAKE_DAYS"] = 3
+    page = login_as("secretary").post("/admin/personal_file/delete/", {"id": str(record.id)},
+                                      follow_redirects=True).get_data(as_text=True)
+    assert "не более 3 дн. назад" in page
+    session.expire_all()
+    assert session.get(PersonalFile, record.id) is not None
+
+
+def test_a_moved_carrier_is_not_a_mistake(app, login_as, session):
+    record = _file(session)
+    record.location, record.movement_reason = "Архив, стеллаж 4", "передано в архив"
+    session.commit()
+    page = login_as("secretary").post("/admin/personal_file/delete/", {"id": str(record.id)},
+                                      follow_redirects=True).get_data(as_text=True)
+    assert "уже перемещался" in page
+    session.expire_all()
+    assert session.get(PersonalFile, record.id) is not None
+
+
+def test_deputy_cannot_delete_a_gia_protocol_once_signed_or_old_000_p2_2_4(app, login_as, session):
+    pupil = factories.student()
+    session.flush()
+    signed = ExamProtocol(kind=kind("gia_protocol"), number="ОГЭ-1", exam="oge", event_on=date(2026, 5, 20),
+                          created_on=date(2026, 5, 20))
+    essay = ExamProtocol(kind=kind("final_essay_protocol"), number="ИС-1", event_on=date(2025, 12, 3),
+                         created_on=date(2025, 12, 3), entered_at=utcnow() - timedelta(days=90))
+    mistake = ExamProtocol(kind=kind("oral_interview_protocol"), number="ИУС-1", event_on=date(2026, 2, 11),
+                           created_on=date(2026, 2, 11))
+    session.add_all([signed, essay, mistake])
+    session.flush()
+    from models import ExamResult
+
+    session.add(ExamResult(protocol_id=signed.id, student_id=pupil.id, mark="4", seen_on=date(2026, 6, 1)))
+    session.commit()
+    mistake_id = mistake.id
+    deputy = login_as("deputy")
+    page = deputy.post("/admin/gia_protocol/delete/", {"id": str(signed.id)}, follow_redirects=True)
+    assert "расписались в протоколе" in page.get_data(as_text=True)
+    page = deputy.post("/admin/essay_protocol/delete/", {"id": str(essay.id)}, follow_redirects=True)
+    assert "эта запись старше" in page.get_data(as_text=True)
+    assert deputy.post("/admin/essay_protocol/delete/", {"id": str(mistake.id)}).status_code == 302
+    session.expire_all()
+    assert session.get(ExamProtocol, signed.id) is not None and session.get(ExamProtocol, essay.id) is not None
+    assert session.get(ExamProtocol, mistake_id) is None
+
+
+# --- 3. certified annual marks ------------------------------------------------------------------------------
+
+def _certified(session):
+    """9А: Иванов with a personal file; his year marks imported, written into the file and certified."""
+    teacher = make_user("klass", "class_teacher", "Учителева Ольга Ивановна")
+    other_teacher = make_user("klass2", "class_teacher", "Другова Нина Петровна")
+    year = current_year(session)
+    klass = SchoolClass(academic_year=year, grade=9, letter="А", class_teacher_id=teacher.id)
+    algebra = Subject(name="Алгебра", position=1)
+    pupil = Student(last_name="Иванов", first_name="Иван", birth_date=date(2010, 1, 1), sex="male", school_class=klass)
+    session.add_all([klass, algebra, pupil])
+    session.flush()
+    record = PersonalFile(kind=kind("personal_file"), number="И-1", student=pupil, school_class=klass,
+                          created_on=year.starts_on)
+    session.add(record)
+    session.add(Mark(student_id=pupil.id, subject_id=algebra.id, school_class_id=klass.id, kind="year",
+                     marked_on=year.ends_on, value=4))
+    session.commit()
+    apply_year_marks(session, klass.id, year.id, teacher)
+    certify_year(session, klass.id, year.id, teacher, date.today())
+    session.commit()
+    mark = session.scalar(select(AnnualMark).where(AnnualMark.personal_file_id == record.id))
+    return {"file": record.id, "mark": mark.id, "year": year.id, "subject": algebra.id, "klass": klass.id,
+            "teacher": teacher.id, "other": other_teacher.id}
+
+
+def _inline(ids, record, value, **extra):
+    data = _edit(record, **{"annual_marks-0-id": str(ids["mark"]), "annual_marks-0-academic_year": str(ids["year"]),
+                            "annual_marks-0-subject": str(ids["subject"]), "annual_marks-0-grade": "9",
+                            "annual_marks-0-value": value,
+                            "certifications-0-id": str(session_cert(ids)), "certifications-0-academic_year":
+                            str(ids["year"]), "certifications-0-certified_by": str(ids["teacher"]),
+                            "certifications-0-certified_on": date.today().strftime("%d.%m.%Y")})
+    data.update(extra)
+    return data
+
+
+def session_cert(ids):
+    return db.session.scalar(select(AnnualCertification.id).where(AnnualCertification.personal_file_id == ids["file"]))
+
+
+@pytest.mark.parametrize("role", ["secretary", "class_teacher"])
+def test_certified_mark_not_changed_through_the_generated_form_000_p2_2_3(app, login_as, session, role):
+    ids = _certified(session)
+    record = session.get(PersonalFile, ids["file"])
+    panel = login_as("secretary") if role == "secretary" else _teacher_panel(app, "klass")
+    response = panel.post(f"/admin/personal_file/edit/?id={record.id}", _inline(ids, record, "2"))
+    assert response.status_code == 200
+    assert "заверенная отметка в форме не меняется" in response.get_data(as_text=True)
+    # deleting the row from the form is refused as well
+    response = panel.post(f"/admin/personal_file/edit/?id={record.id}",
+                          _inline(ids, record, "4", **{"del-annual_marks-0": "y"}), follow_redirects=True)
+    session.expire_all()
+    assert session.get(AnnualMark, ids["mark"]).value == "4"
+    assert session.get(AnnualCertification, session_cert(ids)) is not None
+
+
+def _teacher_panel(app, login):
+    from conftest import PanelClient
+
+    panel = PanelClient(app)
+    assert panel.login(login).status_code == 302
+    return panel
+
+
+def test_certified_mark_refused_below_the_forms(session):
+    ids = _certified(session)
+    session.get(AnnualMark, ids["mark"]).value = "2"
+    with pytest.raises(ArchiveRuleError, match="заверены классным руководителем"):
+        session.flush()
+    session.rollback()
+    session.delete(session.get(AnnualMark, ids["mark"]))
+    with pytest.raises(ArchiveRuleError):
+        session.flush()
+    session.rollback()
+    physics = Subject(name="Физика", position=2)
+    session.add(physics)
+    session.flush()
+    session.add(AnnualMark(personal_file_id=ids["file"], academic_year_id=ids["year"], subject_id=physics.id, grade=9,
+                           value="5"))
+    with pytest.raises(ArchiveRuleError, match="заверены классным руководителем"):
+        session.flush()
+    session.rollback()
+    session.delete(session.get(AnnualCertification, session_cert(ids)))
+    with pytest.raises(ArchiveRuleError, match="не удаляется"):
+        session.flush()
+    session.rollback()
+    page_file = session.get(PersonalFile, ids["file"])
+    session.delete(page_file)
+    with pytest.raises(ArchiveRuleError):
+        session.flush()
+    session.rollback()
+    assert session.get(AnnualMark, ids["mark"]).value == "4"
+
+
+def test_a_personal_file_with_certified_marks_is_not_deleted(app, login_as, session):
+    ids = _certified(session)
+    page = login_as("secretary").post("/admin/personal_file/delete/", {"id": str(ids["file"])},
+                                      follow_redirects=True).get_data(as_text=True)
+    assert "заверенные классным руководителем" in page
+    session.expire_all()
+    assert session.get(PersonalFile, ids["file"]) is not None
+    assert session.get(AnnualMark, ids["mark"]).value == "4"
+
+
+def test_correction_form_keeps_the_old_value_crossed_out_and_the_class_teacher_certifies_it(app, login_as, session):
+    ids = _certified(session)
+    secretary = login_as("secretary")
+    plan = secretary.get(f"/admin/year_end_marks/?year={ids['year']}&class_id={ids['klass']}").get_data(as_text=True)
+    assert f"/admin/year_end_marks/correct?mark_id={ids['mark']}" in plan
+    form = secretary.get(f"/admin/year_end_marks/correct?mark_id={ids['mark']}").get_data(as_text=True)
+    assert "Записано" in form and 'name="reason"' in form
+    refused = secretary.post("/admin/year_end_marks/correct", {"mark_id": ids["mark"], "new_value": "5", "reason": " "})
+    assert refused.status_code == 400 and "Укажите причину исправления" in refused.get_data(as_text=True)
+    refused = secretary.post("/admin/year_end_marks/correct", {"mark_id": ids["mark"], "new_value": "7",
+                                                               "reason": "ошибка"})
+    assert refused.status_code == 400 and "вне шкалы" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(AnnualMark, ids["mark"]).value == "4"
+
+    done = secretary.post("/admin/year_end_marks/correct", {"mark_id": ids["mark"], "new_value": "5",
+                                                            "reason": "ошибка переноса из журнала"})
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get(AnnualMark, ids["mark"]).value == "5"
+    correction = session.scalar(select(AnnualMarkCorrection))
+    assert (correction.old_value, correction.new_value, correction.certified_on) == ("4", "5", None)
+    details = secretary.get(f"/admin/personal_file/details/?id={ids['file']}").get_data(as_text=True)
+    assert "<s>4</s> 5 (исправленному верить" in details and "ошибка переноса из журнала" in details
+    assert "не заверено" in details
+
+    # Certified by the class teacher of the class only.
+    cert_url = "/admin/year_end_marks/correct/certify"
+    page = secretary.post(cert_url, {"correction_id": correction.id}, follow_redirects=True).get_data(as_text=True)
+    assert "заверяет классный руководитель" in page
+    assert _teacher_panel(app, "klass2").post(cert_url, {"correction_id": correction.id}).status_code == 403
+    assert _teacher_panel(app, "klass").post(cert_url, {"correction_id": correction.id}).status_code == 302
+    session.expire_all()
+    correction = session.get(AnnualMarkCorrection, correction.id)
+    assert correction.certified_on == date.today() and correction.certified_by_id == ids["teacher"]
+    details = secretary.get(f"/admin/personal_file/details/?id={ids['file']}").get_data(as_text=True)
+    assert "заверил(а) Учителева Ольга Ивановна" in details
+    # The correction itself is never deleted nor rewritten.
+    session.delete(correction)
+    with pytest.raises(ArchiveRuleError):
+        session.flush()
+    session.rollback()
+
+
+def test_correction_of_a_year_not_yet_certified_is_refused(session):
+    ids = _certified(session)
+    other = AnnualMark(personal_file_id=ids["file"], academic_year_id=factories.other_year().id,
+                       subject_id=ids["subject"], grade=8, value="3")
+    session.add(other)
+    session.commit()
+    with pytest.raises(YearEndError, match="ещё не заверены"):
+        correct_annual_mark(session, other.id, new_value="4", reason="ошибка", user=None)
+
+
+# --- 7. scans leave no file on disk -----------------------------------------------------------------------
+
+def test_replaced_and_deleted_scans_leave_no_file(app, login_as, session, tmp_path):
+    pupil = factories.student()
+    session.flush()
+    portfolio = Portfolio(kind=kind("portfolio"), student_id=pupil.id, created_on=date(2025, 9, 1))
+    session.add(portfolio)
+    session.commit()
+    panel = login_as("secretary")
+    folder = tmp_path / "instance" / "uploads" / "portfolio"
+    base = {"portfolio": str(portfolio.id), "item_kind": "olympiad", "title": "Олимпиада по физике",
+            "level": "regional", "result": "winner", "achieved_on": "12.02.2026"}
+    assert panel.post("/admin/portfolio_item/new/", {**base, "upload": (io.BytesIO(b"%PDF-1.4 one"), "Первая.pdf")},
+                      content_type="multipart/form-data").status_code == 302
+    item = session.scalar(select(PortfolioItem))
+    first = item.file_name
+    assert (folder / first).exists()
+    response = panel.post(f"/admin/portfolio_item/edit/?id={item.id}",
+                          {**base, "loaded_version": str(item.version),
+                           "upload": (io.BytesIO(b"%PDF-1.4 two"), "Вторая.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    session.expire_all()
+    item = session.get(PortfolioItem, item.id)
+    assert item.file_name != first and not (folder / first).exists()
+    assert (folder / item.file_name).read_bytes() == b"%PDF-1.4 two"
+    assert sorted(p.name for p in folder.iterdir()) == [item.file_name]
+    assert panel.post("/admin/portfolio_item/delete/", {"id": str(item.id)}).status_code == 302
+    assert list(folder.iterdir()) == []
+
+
+def test_a_scan_saved_for_a_change_that_rolls_back_is_removed(app, session, tmp_path):
+    from models.registers import portfolio_upload_dir
+
+    pupil = factories.student()
+    session.flush()
+    portfolio = Portfolio(kind=kind("portfolio"), student_id=pupil.id, created_on=date(2025, 9, 1))
+    session.add(portfolio)
+    session.commit()
+    (portfolio_upload_dir() / "abc.pdf").write_bytes(b"%PDF")
+    session.add(PortfolioItem(portfolio_id=portfolio.id, item_kind="gto", title="ГТО", file_name="abc.pdf"))
+    session.flush()
+    session.rollback()
+    assert not (portfolio_upload_dir() / "abc.pdf").exists()
+
+
+# --- 4. «н/а» and academic debt (273-ФЗ ст. 58 ч. 2, 5, 8) -------------------------------------------------
+
+def _class_with_na(session):
+    teacher = make_user("klass", "class_teacher", "Учителева Ольга Ивановна")
+    year = current_year(session)
+    klass = SchoolClass(academic_year=year, grade=7, letter="Б", class_teacher_id=teacher.id)
+    algebra = Subject(name="Алгебра", position=1)
+    pupils = [Student(last_name=name, first_name="Иван", birth_date=date(2012, 1, 1), sex="male", school_class=klass)
+              for name in ("Аттестованов", "Неаттестованов")]
+    session.add_all([klass, algebra, *pupils])
+    session.flush()
+    for n, (pupil, value, code) in enumerate(zip(pupils, (5, None), (None, "н/а")), start=1):
+        session.add(PersonalFile(kind=kind("personal_file"), number=f"А-{n}", student=pupil, school_class=klass,
+                                 created_on=year.starts_on))
+        session.add(Mark(student_id=pupil.id, subject_id=algebra.id, school_class_id=klass.id, kind="year",
+                         marked_on=year.ends_on, value=value, code=code))
+    session.commit()
+    return teacher, year, klass, pupils, algebra
+
+
+def test_not_attested_is_recorded_and_the_class_is_certified_for_everyone_58_ch2(session):
+    teacher, year, klass, pupils, algebra = _class_with_na(session)
+    apply_year_marks(session, klass.id, year.id, teacher)
+    assert certify_year(session, klass.id, year.id, teacher, date.today()) == 2
+    session.commit()
+    values = dict(session.execute(select(Student.last_name, AnnualMark.value).join(
+        PersonalFile, PersonalFile.id == AnnualMark.personal_file_id).join(Student, Student.id == PersonalFile.student_id)
+    ).all())
+    assert values == {"Аттестованов": "5", "Неаттестованов": "н/а"}
+    from models.year_end import AcademicDebt
+
+    debt = session.scalar(select(AcademicDebt))
+    assert (debt.student_id, debt.origin, debt.status) == (pupils[1].id, "not_attested", "open")
+
+
+def test_retakes_two_at_most_within_a_year_and_the_outcome_follows_58_ch5(app, login_as, session):
+    teacher, year, klass, pupils, algebra = _class_with_na(session)
+    apply_year_marks(session, klass.id, year.id, teacher)
+    certify_year(session, klass.id, year.id, teacher, date.today())
+    session.commit()
+    from models.year_end import AcademicDebt
+
+    debt = session.scalar(select(AcademicDebt))
+    deputy = login_as("deputy")
+    base = {"student": str(debt.student_id), "academic_year": str(year.id), "subject": str(algebra.id),
+            "origin": "not_attested", "arisen_on": debt.arisen_on.strftime("%d.%m.%Y"),
+            "loaded_version": str(debt.version)}
+    late = (debt.arisen_on + timedelta(days=400)).strftime("%d.%m.%Y")
+    page = deputy.post(f"/admin/academic_debt/edit/?id={debt.id}", {**base, "retake1_on": late,
+                                                                     "retake1_result": "2"}).get_data(as_text=True)
+    assert "в пределах одного года" in page
+    first = (debt.arisen_on + timedelta(days=20)).strftime("%d.%m.%Y")
+    second = (debt.arisen_on + timedelta(days=40)).strftime("%d.%m.%Y")
+    page = deputy.post(f"/admin/academic_debt/edit/?id={debt.id}", {
+        **base, "retake2_on": second, "retake2_result": "4"}).get_data(as_text=True)
+    assert "только после первой" in page
+    session.expire_all()
+    assert session.get(AcademicDebt, debt.id).retake1_on is None
+    assert deputy.post(f"/admin/academic_debt/edit/?id={debt.id}", {
+        **base, "retake1_on": first, "retake1_result": "absent", "retake2_on": second,
+        "retake2_result": "4"}).status_code == 302
+    session.expire_all()
+    debt = session.get(AcademicDebt, debt.id)
+    assert (debt.status, debt.cleared_on) == ("cleared", debt.arisen_on + timedelta(days=40))
+    # The same rule below the form.
+    debt.retake2_on = debt.arisen_on + timedelta(days=500)
+    with pytest.raises(ArchiveRuleError, match="ст. 58 ч. 5"):
+        session.flush()
+    session.rollback()
+
+
+def test_promotion_offers_conditional_with_its_order_58_ch8(app, login_as, session):
+    from models import AcademicYear, Order
+    from models.year_end import AcademicDebt
+
+    teacher, year, klass, pupils, algebra = _class_with_na(session)
+    apply_year_marks(session, klass.id, year.id, teacher)
+    certify_year(session, klass.id, year.id, teacher, date.today())
+    nxt = AcademicYear(name=f"{year.ends_on.year}/{year.ends_on.year + 1}", starts_on=date(year.ends_on.year, 9, 1),
+                       ends_on=date(year.ends_on.year + 1, 8, 31), is_current=False)
+    session.add(nxt)
+    session.commit()
+    nxt_id = nxt.id
+    director = login_as("secretary")  # the secretary moves the classes (leaving + classes rights)
+    page = director.get("/admin/leaving/promote").get_data(as_text=True)
+    assert "переведён условно" in page and "Приказ об условном переводе" in page
+    refused = director.post("/admin/leaving/promote", {"to_year": str(nxt_id)})
+    assert refused.status_code == 400 and "ст. 58 ч. 8" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Student, pupils[1].id).school_class_id == klass.id  # nothing moved
+    done = director.post("/admin/leaving/promote", {"to_year": str(nxt_id), "conditional_order_number": "45-у",
+                                                    "conditional_order_date": date.today().isoformat()})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    session.expire_all()
+    debt = session.scalar(select(AcademicDebt))
+    order = session.get(Order, debt.conditional_order_id)
+    assert (order.number, order.kind) == ("45-у", "transfer")
+    assert session.get(Student, pupils[1].id).school_class.grade == 8
