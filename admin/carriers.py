@@ -279,6 +279,7 @@ class PersonalFileView(CarrierView):
 
 
 class ExamProtocolView(CarrierView):
+    personal_data = True  # the protocols hold the pupils' results
     target = "exam_protocols"
     kind_codes = ("gia_protocol",)
     column_list = ("kind", "exam", "subject", "event_on", "number", "status", "location", "retention_end")
@@ -519,6 +520,7 @@ class CarrierKindView(SecureModelView):
 
 class CustodyMovementView(SecureModelView):
     target = "custody"
+    personal_data = True  # each movement names the pupil's carrier and its holders
     simple_list_pager = True
     column_list = ("moved_at", "carrier", "from_location", "to_location", "from_holder", "to_holder", "moved_by",
                    "reason")

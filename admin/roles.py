@@ -33,7 +33,8 @@ MATRIX = {
     "marks_import": {"deputy": "vc", "director": "v", "class_teacher": "vc"},
     "analysis": {"deputy": "vx", "director": "vx", "class_teacher": "v"},
     "progress_report": {"director": "vc", "deputy": "vc", "secretary": "vc", "class_teacher": "vc"},
-    "pd_disclosure": {"admin": "vx", "director": "vx", "deputy": "vx"},
+    # Releases outside the panel are entered by hand by those who answer requests (003 §7.5.4).
+    "pd_disclosure": {"admin": "vx", "director": "vcx", "deputy": "vcx", "secretary": "vc"},
     # Carrier registers (issue 3): DOMAIN.md «Roles» — the deputy reads and filters everything.
     "carrier_kinds": {"admin": "vcex", "director": "vx", "deputy": "vx", "secretary": "v", "officer": "v"},
     "personal_files": {"director": "vx", "deputy": "vx", "secretary": "vcedx", "officer": "v",

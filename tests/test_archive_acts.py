@@ -501,3 +501,50 @@ def test_promotion_offers_conditional_with_its_order_58_ch8(app, login_as, sessi
     order = session.get(Order, debt.conditional_order_id)
     assert (order.number, order.kind) == ("45-у", "transfer")
     assert session.get(Student, pupils[1].id).school_class.grade == 8
+
+
+# --- 6. the register of releases (003 §7.5.4; 152-ФЗ ст. 6, ст. 9) ----------------------------------------
+
+def test_audit_export_and_backup_download_are_recorded_as_releases(app, login_as, session):
+    from models.disclosure import PdDisclosure
+
+    director = login_as("director")
+    assert director.get("/admin/audit_log/export/csv/").status_code == 200
+    admin = login_as("admin")
+    assert admin.post("/backups/").status_code == 302
+    page = admin.get("/backups/").get_data(as_text=True)
+    name = re.search(r'href="/backups/([^"]+)"', page).group(1)
+    assert admin.get(f"/backups/{name}").status_code == 200
+    session.expire_all()
+    kinds = [e.document_kind for e in session.scalars(select(PdDisclosure).order_by(PdDisclosure.id))]
+    assert kinds == ["audit_export", "backup"]
+
+
+def test_a_release_outside_the_panel_is_entered_by_hand_with_basis_and_channel(app, login_as, session):
+    from models.disclosure import PdDisclosure
+
+    pupil = factories.student(last_name="Запросов")
+    session.commit()
+    deputy = login_as("deputy")
+    data = {"document_kind": "request_answer", "description": "Сведения об успеваемости и посещаемости",
+            "student": str(pupil.id), "recipient": "ОМВД России по району, инспектор ПДН",
+            "channel": "post", "purpose": "ответ на запрос", "legal_basis": " "}
+    refused = deputy.post("/admin/pd_disclosure/new/", data)
+    assert refused.status_code == 200 and "Укажите правовое основание" in refused.get_data(as_text=True)
+    assert session.scalar(select(func.count(PdDisclosure.id))) == 0
+    ok = deputy.post("/admin/pd_disclosure/new/", {**data, "legal_basis": "запрос № 12/345 от 01.12.2026"})
+    assert ok.status_code == 302
+    entry = session.scalar(select(PdDisclosure))
+    assert (entry.channel, entry.legal_basis, entry.student_id) == ("post", "запрос № 12/345 от 01.12.2026", pupil.id)
+    # Shown in the school's time zone (Europe/Moscow, UTC+3), not in UTC.
+    listing = deputy.get("/admin/pd_disclosure/").get_data(as_text=True)
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    local = entry.at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Europe/Moscow"))
+    assert local.strftime("%d.%m.%Y %H:%M") in listing and "Когда (UTC)" not in listing
+    # Never deleted, whoever asks.
+    session.delete(entry)
+    with pytest.raises(Exception, match="не удаляется"):
+        session.flush()
+    session.rollback()

@@ -1,5 +1,5 @@
 """archive leaves only by an act: carrier entry time (mistake window), corrections of certified annual marks,
-academic debts with retakes and conditional promotion
+academic debts with retakes and conditional promotion, the legal basis and channel of a personal-data release
 
 Revision ID: a7c3e9f1b2d4
 Revises: d4a9e6b2c7f1
@@ -40,6 +40,9 @@ def upgrade():
     with op.batch_alter_table('annual_mark_correction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_annual_mark_correction_annual_mark_id'), ['annual_mark_id'],
                               unique=False)
+    with op.batch_alter_table('pd_disclosure', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('legal_basis', sa.String(length=300), nullable=True))
+        batch_op.add_column(sa.Column('channel', sa.String(length=20), nullable=True))
     op.create_table(
         'academic_debt',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -75,6 +78,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_academic_debt_status'))
         batch_op.drop_index(batch_op.f('ix_academic_debt_academic_year_id'))
     op.drop_table('academic_debt')
+    with op.batch_alter_table('pd_disclosure', schema=None) as batch_op:
+        batch_op.drop_column('channel')
+        batch_op.drop_column('legal_basis')
     with op.batch_alter_table('annual_mark_correction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_annual_mark_correction_annual_mark_id'))
     op.drop_table('annual_mark_correction')
