@@ -28,6 +28,8 @@ ORDER_KINDS = {
     "issuance": "о выдаче документов об образовании",
     "other": "иной",
 }
+# The basis of processing personal data (152-ФЗ ст. 6 ч. 1 п. 1–2, ст. 9).
+PD_BASES = {"consent": "согласие субъекта (законного представителя)", "law": "требование закона"}
 GUARDIAN_KINDS = {"mother": "мать", "father": "отец", "guardian": "опекун (попечитель)", "other": "иной представитель"}
 TERM_KINDS = {"quarter": "четверть", "half": "полугодие"}
 
@@ -163,6 +165,12 @@ class Student(Versioned, db.Model):
     # The folded ФИО, kept by the mapper hooks below: a search is a plain LIKE on one column, without calling
     # a Unicode lower() from Python on every row (SQLite's own lower() folds only ASCII).
     search_name: Mapped[str] = mapped_column(String(320), default="", server_default="", info={"audit": False})
+    # The basis of processing the pupil's data (152-ФЗ ст. 6, ст. 9): consent with its date, or the law's article.
+    pd_basis: Mapped[str | None] = mapped_column(String(10))
+    pd_consent_on: Mapped[date | None] = mapped_column(Date)
+    pd_basis_note: Mapped[str | None] = mapped_column(String(300))
+    # Set when the personal file was destroyed by an act and the data depersonalised (152-ФЗ ст. 21 ч. 4).
+    depersonalised_on: Mapped[date | None] = mapped_column(Date)
     school_class = relationship("SchoolClass", back_populates="students")
     enrolment_order = relationship("Order", foreign_keys=[enrolment_order_id])
     leaving_order = relationship("Order", foreign_keys=[leaving_order_id])
@@ -186,6 +194,10 @@ class Guardian(Versioned, db.Model):
     phone: Mapped[str | None] = mapped_column(String(50))
     identity_document: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
+    pd_basis: Mapped[str | None] = mapped_column(String(10))
+    pd_consent_on: Mapped[date | None] = mapped_column(Date)
+    pd_basis_note: Mapped[str | None] = mapped_column(String(300))
+    depersonalised_on: Mapped[date | None] = mapped_column(Date)
     students = relationship("Student", secondary=student_guardian, back_populates="guardians")
 
     @property

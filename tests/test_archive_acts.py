@@ -548,3 +548,86 @@ def test_a_release_outside_the_panel_is_entered_by_hand_with_basis_and_channel(a
     with pytest.raises(Exception, match="не удаляется"):
         session.flush()
     session.rollback()
+
+
+# --- 5. personal data after the file's destruction (152-ФЗ ст. 5 ч. 7, ст. 21 ч. 4) ------------------------
+
+def test_approved_destruction_of_a_personal_file_depersonalises_the_pupil_in_the_same_transaction(
+        app, login_as, session):
+    from pypdf import PdfReader
+
+    from models import AuditLog, Guardian
+    from models.issuance import CertificateBookEntry  # noqa: F401  (its frozen ФИО is what the law keeps)
+    from models.retention import DestructionAct, draft_act, send_act, update_act
+
+    deputy_user = make_user("zam", "deputy", "Завучева Ольга Петровна")
+    director_user = make_user("dir", "director", "Директоров Павел Ильич")
+    secretary_user = make_user("sec", "secretary", "Секретарёва Нина Львовна")
+    # The pupil left in 2019, entered through the forms as a secretary would: the audit log has the values.
+    secretary = login_as("secretary", login="sec2")
+    assert secretary.post("/admin/guardian/new/", {"last_name": "Ушедшева", "first_name": "Мария", "kind": "mother",
+                                                   "phone": "+7 900 123-45-67",
+                                                   "identity_document": "паспорт 4510 123456",
+                                                   "address": "г. Energo, ул. Ленина, д. 1"}).status_code == 302
+    mother = session.scalar(select(Guardian))
+    pupil = Student(last_name="Ушедшев", first_name="Иван", middle_name="Петрович", birth_date=date(2005, 4, 17),
+                    sex="male", status="left", left_on=date(2019, 5, 31), guardians=[mother])
+    session.add(pupil)
+    session.flush()
+    record = PersonalFile(kind_id=kind("personal_file").id, number="У-1", student_id=pupil.id,
+                          created_on=date(2010, 9, 1))
+    portfolio = Portfolio(kind_id=kind("portfolio").id, student_id=pupil.id, created_on=date(2010, 9, 1))
+    session.add_all([record, portfolio])
+    session.commit()
+    from models.registers import portfolio_upload_dir
+
+    (portfolio_upload_dir() / "scan1.pdf").write_bytes(b"%PDF")
+    session.add(PortfolioItem(portfolio_id=portfolio.id, item_kind="gto", title="ГТО", file_name="scan1.pdf",
+                              original_name="Ушедшев ГТО.pdf"))
+    # The portfolio was handed over at leaving (the act-only status needs its workflow).
+    from models.carriers import act_workflow
+
+    with act_workflow(session):
+        portfolio.status = "handed_over"
+        session.commit()
+    pid, gid, fid = pupil.id, mother.id, record.id
+    act = draft_act(session, carrier_ids=[fid], user=deputy_user, act_date=date(2026, 2, 1))
+    update_act(session, act, number=act.number, act_date=act.act_date, basis=act.basis, expert_protocol=None,
+               chairman_id=deputy_user.id, member_ids=[secretary_user.id])
+    send_act(session, act, deputy_user)
+    session.commit()
+    act_id = act.id
+
+    director = login_as("director", login="dir")
+    assert director.post(f"/admin/retention_review/act/{act_id}/approve").status_code == 302
+    session.expire_all()
+    pupil, mother = session.get(Student, pid), session.get(Guardian, gid)
+    assert pupil.full_name == f"Обучающийся № {pid}" and pupil.birth_date == date(2005, 1, 1)
+    assert pupil.depersonalised_on is not None
+    assert (mother.phone, mother.identity_document, mother.address) == (None, None, None)
+    assert mother.full_name == f"Представитель № {gid}"
+    assert not (portfolio_upload_dir() / "scan1.pdf").exists()
+    log = " ".join(f"{e.record_repr} {e.changes}" for e in session.scalars(select(AuditLog)))
+    for secret in ("Ушедшев", "4510 123456", "+7 900 123-45-67", "Ленина", "2005-04-17"):
+        assert secret not in log, [(e.table_name, f"{e.record_repr} {e.changes}"[f"{e.record_repr} {e.changes}".find(secret) - 120:][:200]) for e in session.scalars(select(AuditLog)) if secret in f"{e.record_repr} {e.changes}"]
+    # The act's PDF says what was depersonalised, without the name.
+    pdf = director.get(f"/admin/retention_review/act/{act_id}/pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Обезличены персональные данные" in " ".join(text.split())
+    assert f"Обучающийся № {pid}" in text and "Ушедшев" not in text
+    assert session.get(DestructionAct, act_id).depersonalised.startswith(f"Обучающийся № {pid}: обезличены")
+
+
+def test_a_pupil_with_a_kept_carrier_is_not_depersonalised(session):
+    from models.pd_lifecycle import depersonalise_after_destruction
+
+    pupil = Student(last_name="Хранимов", first_name="Иван", birth_date=date(2005, 4, 17), sex="male", status="left",
+                    left_on=date(2019, 5, 31))
+    session.add(pupil)
+    session.flush()
+    session.add(StoredCertificate(kind_id=kind("stored_certificate").id, series_number="03224000012345",
+                                  student_id=pupil.id, created_on=date(2020, 9, 1)))
+    session.flush()
+    lines = depersonalise_after_destruction(session, {pupil.id}, date(2026, 2, 1))
+    assert lines == [f"Обучающийся № {pupil.id}: не обезличен — хранятся носители: Аттестат ООО, принятый на хранение."]
+    assert pupil.last_name == "Хранимов" and pupil.birth_date == date(2005, 4, 17)

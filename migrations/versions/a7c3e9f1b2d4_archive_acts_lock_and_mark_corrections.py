@@ -40,6 +40,14 @@ def upgrade():
     with op.batch_alter_table('annual_mark_correction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_annual_mark_correction_annual_mark_id'), ['annual_mark_id'],
                               unique=False)
+    for table in ('student', 'guardian'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('pd_basis', sa.String(length=10), nullable=True))
+            batch_op.add_column(sa.Column('pd_consent_on', sa.Date(), nullable=True))
+            batch_op.add_column(sa.Column('pd_basis_note', sa.String(length=300), nullable=True))
+            batch_op.add_column(sa.Column('depersonalised_on', sa.Date(), nullable=True))
+    with op.batch_alter_table('destruction_act', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('depersonalised', sa.Text(), nullable=True))
     with op.batch_alter_table('pd_disclosure', schema=None) as batch_op:
         batch_op.add_column(sa.Column('legal_basis', sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column('channel', sa.String(length=20), nullable=True))
@@ -81,6 +89,12 @@ def downgrade():
     with op.batch_alter_table('pd_disclosure', schema=None) as batch_op:
         batch_op.drop_column('channel')
         batch_op.drop_column('legal_basis')
+    with op.batch_alter_table('destruction_act', schema=None) as batch_op:
+        batch_op.drop_column('depersonalised')
+    for table in ('guardian', 'student'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for column in ('depersonalised_on', 'pd_basis_note', 'pd_consent_on', 'pd_basis'):
+                batch_op.drop_column(column)
     with op.batch_alter_table('annual_mark_correction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_annual_mark_correction_annual_mark_id'))
     op.drop_table('annual_mark_correction')
