@@ -6,12 +6,16 @@ from sqlalchemy.orm import joinedload
 from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
 from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, students_named,
                            student_errors)
-from models.people import order_errors, school_class_errors
+from models.people import PD_BASES, order_errors, pd_basis_errors, school_class_errors
 
 from .base import IntEqualFilter, SecureModelView, choices_formatter
 from .lookups import GuardianLookup, StudentLookup
 
-PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО"}
+PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО",
+                 "pd_basis": "Основание обработки персональных данных", "pd_consent_on": "Дата согласия",
+                 "pd_basis_note": "Статья закона / реквизиты согласия",
+                 "authority_document": "Документ о полномочиях (для иного представителя)",
+                 "depersonalised_on": "Обезличен"}
 
 
 def _own_class_ids(user):
@@ -93,8 +97,8 @@ class StudentView(SecureModelView):
     column_export_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class.name",
                           "status", "enrolled_on", "left_on")
     form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
-                    "enrolled_on", "enrolment_order")
-    form_choices = {"sex": _choices(SEXES)}
+                    "enrolled_on", "enrolment_order", "pd_basis", "pd_consent_on", "pd_basis_note")
+    form_choices = {"sex": _choices(SEXES), "pd_basis": [("", "—")] + _choices(PD_BASES)}
     # Guardians are looked up as you type: a large school has thousands of them.
     form_ajax_refs = {"guardians": GuardianLookup("guardians")}
     form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс",
@@ -111,10 +115,16 @@ class StudentView(SecureModelView):
         return query, count_query, joins, count_joins
 
     def domain_errors(self, form, model):
-        return student_errors(
+        errors = student_errors(
             self.session, last_name=form.last_name.data, first_name=form.first_name.data,
             birth_date=form.birth_date.data,
             school_class_id=form.school_class.data.id if form.school_class.data else None)
+        errors.update(pd_basis_errors(basis=form.pd_basis.data or None, consent_on=form.pd_consent_on.data,
+                                      note=form.pd_basis_note.data))
+        return errors
+
+    def on_model_change(self, form, model, is_created):
+        model.pd_basis = model.pd_basis or None
 
 
 class GuardianView(SecureModelView):
@@ -132,13 +142,17 @@ class GuardianView(SecureModelView):
     column_formatters = {"kind": choices_formatter(GUARDIAN_KINDS)}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters
-    form_columns = ("last_name", "first_name", "middle_name", "kind", "students", "phone", "identity_document",
-                    "address")
+    form_columns = ("last_name", "first_name", "middle_name", "kind", "authority_document", "students", "phone",
+                    "identity_document", "address", "pd_basis", "pd_consent_on", "pd_basis_note")
     form_ajax_refs = {"students": StudentLookup("students")}
-    form_choices = {"kind": _choices(GUARDIAN_KINDS)}
+    form_choices = {"kind": _choices(GUARDIAN_KINDS), "pd_basis": [("", "—")] + _choices(PD_BASES)}
+
+    def on_model_change(self, form, model, is_created):
+        model.pd_basis = model.pd_basis or None
 
     def domain_errors(self, form, model):
-        errors = {}
+        errors = pd_basis_errors(basis=form.pd_basis.data or None, consent_on=form.pd_consent_on.data,
+                                 note=form.pd_basis_note.data)
         if not (form.last_name.data or "").strip():
             errors["last_name"] = "Укажите фамилию законного представителя."
         if not (form.first_name.data or "").strip():

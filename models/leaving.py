@@ -130,8 +130,11 @@ def held_carriers(session, student_id):
 
 def recipients(student, on_day=None):
     """{key: (name, document on file)}: registered guardians, and the student when of age on that day."""
+    from .pd_lifecycle import is_legal_representative
+
+    # «Иной представитель» (a grandmother) is a legal representative only with the document that makes them one.
     found = {f"guardian:{g.id}": (g.full_name, g.identity_document or "") for g in
-             sorted(student.guardians, key=lambda g: (g.last_name, g.first_name, g.id))}
+             sorted(student.guardians, key=lambda g: (g.last_name, g.first_name, g.id)) if is_legal_representative(g)}
     if is_adult(student, on_day or date.today()):
         found["student"] = (f"{student.full_name} (обучающийся)", "")
     return found

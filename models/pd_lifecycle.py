@@ -123,3 +123,44 @@ def depersonalise_after_destruction(session, student_ids, today):
             continue
         lines.append(depersonalise_student(session, student, today))
     return lines
+
+
+# --- to whom a pupil's results may be released (002 §5.1; 152-ФЗ ст. 6, 9) -----------------------------------
+
+OWN_DOCUMENTS_AGE = 14  # a pupil of 14 receives their own documents (the acts; ГК РФ ст. 26)
+ADULT_AGE = 18
+
+
+def is_legal_representative(guardian):
+    """A registered mother, father or guardian; «иной представитель» only with the document that makes them one."""
+    return guardian.kind != "other" or bool((guardian.authority_document or "").strip())
+
+
+def release_recipients(student, on_day):
+    """{key: label} of those the pupil's results may be released to on that day (a proxy is added by the caller)."""
+    from .carriers import add_years
+
+    found = {}
+    for guardian in sorted(student.guardians, key=lambda g: (g.last_name, g.first_name, g.id)):
+        if is_legal_representative(guardian):
+            found[f"guardian:{guardian.id}"] = f"{guardian.full_name} (законный представитель)"
+    if student.birth_date is not None and add_years(student.birth_date, OWN_DOCUMENTS_AGE) <= on_day:
+        found["student"] = f"{student.full_name} (обучающийся, лично)"
+    return found
+
+
+def release_recipient(student, on_day, *, key, proxy_name=None, proxy_document=None):
+    """The recipient's text for the register, or raise ValueError with the Russian reason a release is refused."""
+    allowed = release_recipients(student, on_day)
+    if key == "proxy":
+        name, document = " ".join((proxy_name or "").split()), " ".join((proxy_document or "").split())
+        if not name or not document:
+            raise ValueError("Представителю по доверенности выдаётся только при записанной доверенности: укажите "
+                             "ФИО представителя и доверенность (номер, дата, кем выдана).")
+        return f"{name} (по доверенности: {document})"
+    if key not in allowed:
+        raise ValueError("Сведения об обучающемся выдаются только законному представителю, записанному в панели, "
+                         f"самому обучающемуся с {OWN_DOCUMENTS_AGE} лет или представителю по доверенности. "
+                         "Выберите получателя из списка; «иной представитель» — только с документом, "
+                         "подтверждающим его полномочия.")
+    return allowed[key]

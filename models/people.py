@@ -184,6 +184,18 @@ class Student(Versioned, db.Model):
         return self.full_name
 
 
+def pd_basis_errors(*, basis, consent_on, note):
+    """{field: message}: processing needs a basis — consent with its date, or the law's article (152-ФЗ ст. 6, 9)."""
+    errors = {}
+    if basis and basis not in PD_BASES:
+        errors["pd_basis"] = "Неизвестное основание обработки персональных данных."
+    if basis == "consent" and consent_on is None:
+        errors["pd_consent_on"] = "Укажите дату согласия на обработку персональных данных."
+    if basis == "law" and not (note or "").strip():
+        errors["pd_basis_note"] = "Укажите статью закона, на основании которой обрабатываются данные."
+    return errors
+
+
 class Guardian(Versioned, db.Model):
     __tablename__ = "guardian"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,6 +206,8 @@ class Guardian(Versioned, db.Model):
     phone: Mapped[str | None] = mapped_column(String(50))
     identity_document: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
+    # What makes «иной представитель» a legal representative (a guardianship decision, a court's ruling).
+    authority_document: Mapped[str | None] = mapped_column(String(300))
     pd_basis: Mapped[str | None] = mapped_column(String(10))
     pd_consent_on: Mapped[date | None] = mapped_column(Date)
     pd_basis_note: Mapped[str | None] = mapped_column(String(300))

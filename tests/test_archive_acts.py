@@ -631,3 +631,72 @@ def test_a_pupil_with_a_kept_carrier_is_not_depersonalised(session):
     lines = depersonalise_after_destruction(session, {pupil.id}, date(2026, 2, 1))
     assert lines == [f"Обучающийся № {pupil.id}: не обезличен — хранятся носители: Аттестат ООО, принятый на хранение."]
     assert pupil.last_name == "Хранимов" and pupil.birth_date == date(2005, 4, 17)
+
+
+def _pupil_for_report(session, birth_date):
+    from models import Guardian
+
+    klass = factories.school_class(grade=9, letter="В")
+    pupil = factories.student(last_name="Справкин", klass=klass, birth_date=birth_date)
+    mother = Guardian(last_name="Справкина", first_name="Анна", kind="mother", students=[pupil])
+    granny = Guardian(last_name="Бабушкина", first_name="Вера", kind="other", students=[pupil])
+    session.add_all([mother, granny])
+    session.commit()
+    return pupil, mother, granny
+
+
+def test_results_released_only_to_a_representative_the_pupil_or_a_proxy_002_p5_1(app, login_as, session):
+    from models.disclosure import PdDisclosure
+
+    year = current_year(session)
+    pupil, mother, granny = _pupil_for_report(session, date.today().replace(year=date.today().year - 15))
+    panel = login_as("deputy")
+    url = f"/marks/progress/{pupil.id}"
+    page = panel.get(url).get_data(as_text=True)
+    assert "Справкина Анна (законный представитель)" in page and "Бабушкина" not in page
+    base = {"year": str(year.id), "purpose": "по месту требования"}
+    for data in ({"recipient": "Соседка Иванова"}, {"recipient": f"guardian:{granny.id}"},
+                 {"recipient": "proxy", "proxy_name": "Доверенцев Пётр", "proxy_document": " "}):
+        refused = panel.post(url, {**base, **data})
+        assert refused.status_code == 400, data
+        assert "только законному представителю" in refused.get_data(as_text=True) or \
+            "записанной доверенности" in refused.get_data(as_text=True), data
+    assert session.scalar(select(func.count(PdDisclosure.id))) == 0
+    for data in ({"recipient": f"guardian:{mother.id}"}, {"recipient": "student"},
+                 {"recipient": "proxy", "proxy_name": "Доверенцев Пётр",
+                  "proxy_document": "доверенность 77 АА 1234567 от 01.09.2026"}):
+        assert panel.post(url, {**base, **data}).mimetype == "application/pdf", data
+    recipients = list(session.scalars(select(PdDisclosure.recipient).order_by(PdDisclosure.id)))
+    assert recipients == ["Справкина Анна (законный представитель)", "Справкин Пётр Сергеевич (обучающийся, лично)",
+                          "Доверенцев Пётр (по доверенности: доверенность 77 АА 1234567 от 01.09.2026)"]
+    # «Иной представитель» becomes one with the document that makes them one.
+    granny = session.get(type(granny), granny.id)
+    granny.authority_document = "постановление об опеке № 15 от 10.01.2020"
+    session.commit()
+    assert panel.post(url, {**base, "recipient": f"guardian:{granny.id}"}).mimetype == "application/pdf"
+
+
+def test_a_pupil_under_14_does_not_receive_results_personally(app, login_as, session):
+    year = current_year(session)
+    pupil, mother, granny = _pupil_for_report(session, date.today().replace(year=date.today().year - 12))
+    response = login_as("deputy").post(f"/marks/progress/{pupil.id}", {"year": str(year.id), "recipient": "student",
+                                                                       "purpose": "по месту требования"})
+    assert response.status_code == 400 and "с 14 лет" in response.get_data(as_text=True)
+
+
+def test_the_basis_of_processing_is_recorded_for_pupil_and_guardian_152_st9(app, login_as, session):
+    from models import Guardian
+
+    pupil = factories.student(last_name="Согласов")
+    session.commit()
+    secretary = login_as("secretary")
+    data = {"last_name": "Согласова", "first_name": "Ольга", "kind": "mother", "students": str(pupil.id),
+            "pd_basis": "consent"}
+    refused = secretary.post("/admin/guardian/new/", data)
+    assert "Укажите дату согласия" in refused.get_data(as_text=True)
+    assert secretary.post("/admin/guardian/new/", {**data, "pd_consent_on": "01.09.2025"}).status_code == 302
+    assert session.scalar(select(Guardian.pd_consent_on)) == date(2025, 9, 1)
+    edit = secretary.post(f"/admin/student/edit/?id={pupil.id}", {
+        "last_name": "Согласов", "first_name": pupil.first_name, "birth_date": pupil.birth_date.strftime("%d.%m.%Y"),
+        "sex": pupil.sex, "pd_basis": "law", "pd_basis_note": " ", "loaded_version": str(pupil.version)})
+    assert "Укажите статью закона" in edit.get_data(as_text=True)

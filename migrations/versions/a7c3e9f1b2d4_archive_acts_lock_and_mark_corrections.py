@@ -46,6 +46,8 @@ def upgrade():
             batch_op.add_column(sa.Column('pd_consent_on', sa.Date(), nullable=True))
             batch_op.add_column(sa.Column('pd_basis_note', sa.String(length=300), nullable=True))
             batch_op.add_column(sa.Column('depersonalised_on', sa.Date(), nullable=True))
+    with op.batch_alter_table('guardian', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('authority_document', sa.String(length=300), nullable=True))
     with op.batch_alter_table('destruction_act', schema=None) as batch_op:
         batch_op.add_column(sa.Column('depersonalised', sa.Text(), nullable=True))
     with op.batch_alter_table('pd_disclosure', schema=None) as batch_op:
@@ -91,6 +93,8 @@ def downgrade():
         batch_op.drop_column('legal_basis')
     with op.batch_alter_table('destruction_act', schema=None) as batch_op:
         batch_op.drop_column('depersonalised')
+    with op.batch_alter_table('guardian', schema=None) as batch_op:
+        batch_op.drop_column('authority_document')
     for table in ('guardian', 'student'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in ('depersonalised_on', 'pd_basis_note', 'pd_consent_on', 'pd_basis'):
