@@ -6,7 +6,8 @@ attached to the depersonalised pupil, and the acts keep their numbers."""
 import json
 from datetime import date
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import selectinload
 
 from .audit import AuditLog
 from .carriers import HELD_STATUSES, Carrier
@@ -30,7 +31,7 @@ def _mask_changes(text, fields, names):
     except ValueError:
         return text
     for key in fields:
-        if key in changes:
+        if key in changes and isinstance(changes[key], list):
             changes[key] = [MASK if v is not None else None for v in changes[key]]
     result = json.dumps(changes, ensure_ascii=False)
     for name, alias in names:
@@ -38,69 +39,114 @@ def _mask_changes(text, fields, names):
     return result
 
 
-def _mask_audit(session, targets, names):
-    """targets: {(table, record id): fields to mask}; names: [(old name, its alias)] replaced in those entries."""
-    if not targets:
-        return
-    targets = {(table, str(record_id)): fields for (table, record_id), fields in targets.items()}
+def _mask_audit(session, targets):
+    """targets: {(table, record id): (fields to mask, [(old name, alias)])}: the audit entries of those records lose
+    the fields' values and the names, in one read per table and one batched write."""
     by_table = {}
-    for (table, record_id) in targets:
+    for table, record_id in targets:
         by_table.setdefault(table, []).append(record_id)
-    condition = or_(*[(AuditLog.table_name == table) & AuditLog.record_id.in_(ids) for table, ids in by_table.items()])
-    rows = session.execute(select(AuditLog.id, AuditLog.table_name, AuditLog.record_id, AuditLog.changes,
-                                  AuditLog.record_repr).where(condition)).all()
-    for row in rows:
-        fields = targets.get((row.table_name, row.record_id), ())
-        repr_text = row.record_repr or ""
-        for name, alias in names:
-            repr_text = repr_text.replace(name, alias)
-        session.execute(update(AuditLog.__table__).where(AuditLog.__table__.c.id == row.id).values(
-            changes=_mask_changes(row.changes, fields, names), record_repr=repr_text[:300] or None))
+    table_ = AuditLog.__table__
+    changes = []
+    for table, ids in by_table.items():
+        for at in range(0, len(ids), CHUNK):
+            rows = session.execute(select(table_.c.id, table_.c.record_id, table_.c.changes, table_.c.record_repr)
+                                   .where(table_.c.table_name == table,
+                                          table_.c.record_id.in_(ids[at:at + CHUNK]))).all()
+            for row in rows:
+                fields, names = targets[(table, row.record_id)]
+                repr_text = row.record_repr or ""
+                for name, alias in names:
+                    repr_text = repr_text.replace(name, alias)
+                changes.append({"row_id": row.id, "new_changes": _mask_changes(row.changes, fields, names),
+                                "new_repr": repr_text[:300] or None})
+    if changes:
+        session.execute(update(table_).where(table_.c.id == bindparam("row_id"))
+                        .values(changes=bindparam("new_changes"), record_repr=bindparam("new_repr")), changes)
 
 
-def depersonalise_student(session, student, today):
-    """Depersonalise one pupil whose kept carriers are all gone; return the act's line, or a line saying why not."""
-    kept = session.scalars(select(Carrier).where(Carrier.student_id == student.id,
-                                                 Carrier.status.in_(HELD_STATUSES),
-                                                 Carrier.annulled.is_(False))).all()
-    alias = student_alias(student.id)
-    if kept:
-        kinds = sorted({c.kind.name for c in kept if c.kind is not None})
-        return f"{alias}: не обезличен — хранятся носители: {', '.join(kinds)}."
-    names = [(student.full_name, alias)]
-    carrier_ids = list(session.scalars(select(Carrier.id).where(Carrier.student_id == student.id)))
-    targets = {("student", student.id): STUDENT_FIELDS}
-    for cid in carrier_ids:
-        for table in ("carrier", "personal_file", "portfolio", "exam_protocol", "stored_certificate"):
-            targets[(table, cid)] = ()
-    # The act's lines list the carriers by their description (with the name) in their audit entries.
+CHUNK = 500
+
+
+def depersonalise_after_destruction(session, student_ids, today):
+    """For the pupils whose personal files an approved act destroyed: depersonalise those no kept carrier needs;
+    return the act's lines (one per pupil). Read and written in batches: a district's act lists thousands of files."""
+    from .carriers import CarrierKind
     from .retention import destruction_line_carrier
 
-    for line_id in set(session.scalars(select(destruction_line_carrier.c.line_id).where(
-            destruction_line_carrier.c.carrier_id.in_(carrier_ids)))):
-        targets[("destruction_act_line", line_id)] = ()
+    lines = []
+    ids = sorted(student_ids)
+    for at in range(0, len(ids), CHUNK):
+        chunk = ids[at:at + CHUNK]
+        students = session.scalars(
+            select(Student).where(Student.id.in_(chunk), Student.depersonalised_on.is_(None),
+                                  Student.status != "studying")
+            .options(selectinload(Student.guardians).selectinload(Guardian.students)).order_by(Student.id)).all()
+        if not students:
+            continue
+        kept = {}
+        for sid, name in session.execute(
+                select(Carrier.student_id, CarrierKind.name).join(CarrierKind, CarrierKind.id == Carrier.kind_id)
+                .where(Carrier.student_id.in_(chunk), Carrier.status.in_(HELD_STATUSES),
+                       Carrier.annulled.is_(False))):
+            kept.setdefault(sid, set()).add(name)
+        carriers_of = {}
+        for cid, sid in session.execute(select(Carrier.id, Carrier.student_id).where(Carrier.student_id.in_(chunk))):
+            carriers_of.setdefault(sid, []).append(cid)
+        all_carriers = [c for cs in carriers_of.values() for c in cs]
+        lines_of = {}
+        for part in range(0, len(all_carriers), CHUNK):
+            for line_id, cid in session.execute(
+                    select(destruction_line_carrier.c.line_id, destruction_line_carrier.c.carrier_id)
+                    .where(destruction_line_carrier.c.carrier_id.in_(all_carriers[part:part + CHUNK]))):
+                lines_of.setdefault(cid, set()).add(line_id)
+        items_of = {}
+        for item, sid in session.execute(select(PortfolioItem, Portfolio.student_id).join(Portfolio)
+                                         .where(Portfolio.student_id.in_(chunk))):
+            items_of.setdefault(sid, []).append(item)
+        targets = {}
+        for student in students:
+            alias = student_alias(student.id)
+            if student.id in kept:
+                lines.append(f"{alias}: не обезличен — хранятся носители: {', '.join(sorted(kept[student.id]))}.")
+                continue
+            lines.append(_depersonalise(student, alias, today, carriers_of.get(student.id, []), lines_of,
+                                        items_of.get(student.id, []), targets))
+        session.flush()  # the audit entries of these very changes are written now, and masked with the rest
+        _mask_audit(session, targets)
+    return lines
+
+
+def _depersonalise(student, alias, today, carrier_ids, lines_of, items, targets):
+    names = [(student.full_name, alias)]
+    own = [("student", student.id, STUDENT_FIELDS)]
+    for cid in carrier_ids:
+        for table in ("carrier", "personal_file", "portfolio", "exam_protocol", "stored_certificate"):
+            own.append((table, cid, ()))
+        # The act's lines list the carriers by their description (with the name) in their audit entries.
+        for line_id in lines_of.get(cid, ()):
+            own.append(("destruction_act_line", line_id, ()))
     done = ["ФИО", "дата рождения (оставлен год)"]
     student.last_name, student.first_name, student.middle_name = "Обучающийся", f"№ {student.id}", None
     student.birth_date = date(student.birth_date.year, 1, 1)
     student.leaving_note = None
     student.depersonalised_on = today
-    cleared_guardians = 0
-    for guardian in list(student.guardians):
-        targets[("guardian", guardian.id)] = GUARDIAN_CONTACTS
+    guardians = list(student.guardians)
+    for guardian in guardians:
+        fields = GUARDIAN_CONTACTS
         guardian.phone = guardian.identity_document = guardian.address = None
-        cleared_guardians += 1
-        if all(s.id == student.id or s.depersonalised_on is not None for s in guardian.students):
+        if guardian.depersonalised_on is None and all(
+                s.id == student.id or s.depersonalised_on is not None for s in guardian.students):
             # No other pupil of the school is theirs: the name goes too.
             names.append((guardian.full_name, f"Представитель № {guardian.id}"))
-            targets[("guardian", guardian.id)] = GUARDIAN_CONTACTS + GUARDIAN_NAME
+            fields = GUARDIAN_CONTACTS + GUARDIAN_NAME
             guardian.last_name, guardian.first_name, guardian.middle_name = "Представитель", f"№ {guardian.id}", None
             guardian.depersonalised_on = today
-    if cleared_guardians:
-        done.append(f"документы, телефоны и адреса законных представителей ({cleared_guardians})")
+        own.append(("guardian", guardian.id, fields))
+    if guardians:
+        done.append(f"документы, телефоны и адреса законных представителей ({len(guardians)})")
     scans = 0
-    items = session.scalars(select(PortfolioItem).join(Portfolio).where(Portfolio.student_id == student.id)).all()
     for item in items:
-        targets[("portfolio_item", item.id)] = ITEM_FIELDS
+        own.append(("portfolio_item", item.id, ITEM_FIELDS))
         if item.file_name:
             scans += 1
         # The file itself is removed from disk when this transaction commits (registers._track_scans).
@@ -108,21 +154,19 @@ def depersonalise_student(session, student, today):
         item.file_size = None
     if scans:
         done.append(f"сканы портфолио ({scans}) удалены с диска")
-    session.flush()  # the audit entries of these very changes are written now, and masked below with the rest
     # Longest first: «Ушедшева Мария» must not be half-replaced by the pupil's «Ушедшев …».
-    _mask_audit(session, targets, sorted(names, key=lambda pair: -len(pair[0])))
+    names = sorted((pair for pair in names if pair[0]), key=lambda pair: -len(pair[0]))
+    for table, record_id, fields in own:
+        key = (table, str(record_id))
+        old_fields, old_names = targets.get(key, ((), []))
+        targets[key] = (tuple(dict.fromkeys(old_fields + tuple(fields))), old_names + names)
     done.append("старые и новые значения этих полей в журнале аудита")
     return f"{alias}: обезличены — {'; '.join(done)}."
 
 
-def depersonalise_after_destruction(session, student_ids, today):
-    """For the pupils whose personal files an approved act destroyed: the act's lines on depersonalisation."""
-    lines = []
-    for student in session.scalars(select(Student).where(Student.id.in_(sorted(student_ids))).order_by(Student.id)):
-        if student.depersonalised_on is not None or student.status == "studying":
-            continue
-        lines.append(depersonalise_student(session, student, today))
-    return lines
+def depersonalise_student(session, student, today):
+    """One pupil (a command or a test): the same as for an act listing only this pupil's file."""
+    return depersonalise_after_destruction(session, {student.id}, today)
 
 
 # --- to whom a pupil's results may be released (002 §5.1; 152-ФЗ ст. 6, 9) -----------------------------------
