@@ -241,7 +241,8 @@ def certify_year(session, class_id, year_id, user, today):
 def correct_annual_mark(session, mark_id, *, new_value, reason, user):
     """Correct a certified annual mark: the old value is kept in the correction, crossed out on the page with
     «исправленному верить»; the class teacher certifies the correction afterwards (certify_correction)."""
-    mark = session.get(AnnualMark, mark_id) if mark_id else None
+    # The row is locked: two corrections of one mark at the same moment would both pass the checks below.
+    mark = session.get(AnnualMark, mark_id, with_for_update=True) if mark_id else None
     if mark is None:
         raise YearEndError("Годовая отметка не найдена.")
     certified = session.scalar(select(AnnualCertification.id).where(
@@ -282,7 +283,7 @@ def pending_corrections(session, plan):
 
 def certify_correction(session, correction_id, user, today):
     """The class teacher's certification (signature, seal) of a correction in the personal file."""
-    correction = session.get(AnnualMarkCorrection, correction_id) if correction_id else None
+    correction = session.get(AnnualMarkCorrection, correction_id, with_for_update=True) if correction_id else None
     if correction is None:
         raise YearEndError("Исправление не найдено.")
     if correction.certified_on is not None:
