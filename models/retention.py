@@ -129,6 +129,7 @@ def proposable_conditions():
     reads each set once (SQLite's list subquery, PostgreSQL's hashed subplan) instead of probing per row.
     """
     kinds = select(CarrierKind.id).where(CarrierKind.must_store.is_(True),
+                                         CarrierKind.needs_destruction_act.is_(True),
                                          CarrierKind.retention_kind.not_in(NOT_PROPOSED_KINDS))
     studying = select(Student.id).where(Student.status == "studying")
     return [
@@ -268,6 +269,9 @@ def _refusal_reason(session, carrier, cutoff, act, other_acts):
     kind = carrier.kind
     if kind is None or not kind.must_store or kind.retention_kind in NOT_PROPOSED_KINDS:
         return "этот вид носителя не уничтожается по акту."
+    if not kind.needs_destruction_act:
+        # The kind's own rule: it leaves the school by handover, never by a destruction act.
+        return f"у вида «{kind.name}» не отмечено «Уничтожение по акту»: он выбывает передачей, не актом."
     if carrier.student is not None and carrier.student.status == "studying":
         return "обучающийся ещё учится."
     if carrier.retention_end is None or carrier.retention_end >= cutoff:

@@ -700,3 +700,23 @@ def test_the_basis_of_processing_is_recorded_for_pupil_and_guardian_152_st9(app,
         "last_name": "Согласов", "first_name": pupil.first_name, "birth_date": pupil.birth_date.strftime("%d.%m.%Y"),
         "sex": pupil.sex, "pd_basis": "law", "pd_basis_note": " ", "loaded_version": str(pupil.version)})
     assert "Укажите статью закона" in edit.get_data(as_text=True)
+
+
+def test_a_kind_without_needs_destruction_act_is_never_put_into_an_act(app, session):
+    from models.retention import RetentionError, count_expired, draft_act
+
+    deputy = make_user("zam", "deputy")
+    pupil = Student(last_name="Давний", first_name="Иван", birth_date=date(2000, 1, 1), sex="male", status="left",
+                    left_on=date(2015, 5, 31))
+    session.add(pupil)
+    session.flush()
+    record = PersonalFile(kind_id=kind("personal_file").id, number="Д-1", student_id=pupil.id,
+                          created_on=date(2008, 9, 1))
+    session.add(record)
+    session.commit()
+    assert count_expired(session, date(2026, 1, 1)) == 1
+    kind("personal_file").needs_destruction_act = False  # the school's own rule in «Виды носителей»
+    session.commit()
+    assert count_expired(session, date(2026, 1, 1)) == 0
+    with pytest.raises(RetentionError, match="не отмечено «Уничтожение по акту»"):
+        draft_act(session, carrier_ids=[record.id], user=deputy, act_date=date(2026, 2, 1))
