@@ -14,9 +14,10 @@ from .carriers import HELD_STATUSES, Carrier
 from .people import Guardian, Student
 from .registers import Portfolio, PortfolioItem
 
-STUDENT_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "leaving_note")
+STUDENT_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "leaving_note", "pd_consent_file",
+                  "pd_consent_name")
 GUARDIAN_CONTACTS = ("phone", "identity_document", "address")
-GUARDIAN_NAME = ("last_name", "first_name", "middle_name")
+GUARDIAN_NAME = ("last_name", "first_name", "middle_name", "pd_consent_file", "pd_consent_name")
 ITEM_FIELDS = ("file_name", "original_name")
 MASK = "***"
 
@@ -129,6 +130,9 @@ def _depersonalise(student, alias, today, carrier_ids, lines_of, items, targets)
     student.last_name, student.first_name, student.middle_name = "Обучающийся", f"№ {student.id}", None
     student.birth_date = date(student.birth_date.year, 1, 1)
     student.leaving_note = None
+    if student.pd_consent_file:
+        done.append("скан согласия удалён с диска")
+    student.pd_consent_file = student.pd_consent_name = None
     student.depersonalised_on = today
     guardians = list(student.guardians)
     for guardian in guardians:
@@ -140,6 +144,7 @@ def _depersonalise(student, alias, today, carrier_ids, lines_of, items, targets)
             names.append((guardian.full_name, f"Представитель № {guardian.id}"))
             fields = GUARDIAN_CONTACTS + GUARDIAN_NAME
             guardian.last_name, guardian.first_name, guardian.middle_name = "Представитель", f"№ {guardian.id}", None
+            guardian.pd_consent_file = guardian.pd_consent_name = None  # the scan leaves the disk with the commit
             guardian.depersonalised_on = today
         own.append(("guardian", guardian.id, fields))
     if guardians:

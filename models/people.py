@@ -169,6 +169,9 @@ class Student(Versioned, db.Model):
     pd_basis: Mapped[str | None] = mapped_column(String(10))
     pd_consent_on: Mapped[date | None] = mapped_column(Date)
     pd_basis_note: Mapped[str | None] = mapped_column(String(300))
+    # The signed consent's scan: stored under a generated name in instance/uploads/consents, its own name beside.
+    pd_consent_file: Mapped[str | None] = mapped_column(String(80))
+    pd_consent_name: Mapped[str | None] = mapped_column(String(255))
     # Set when the personal file was destroyed by an act and the data depersonalised (152-ФЗ ст. 21 ч. 4).
     depersonalised_on: Mapped[date | None] = mapped_column(Date)
     school_class = relationship("SchoolClass", back_populates="students")
@@ -211,6 +214,9 @@ class Guardian(Versioned, db.Model):
     pd_basis: Mapped[str | None] = mapped_column(String(10))
     pd_consent_on: Mapped[date | None] = mapped_column(Date)
     pd_basis_note: Mapped[str | None] = mapped_column(String(300))
+    # The signed consent's scan: stored under a generated name in instance/uploads/consents, its own name beside.
+    pd_consent_file: Mapped[str | None] = mapped_column(String(80))
+    pd_consent_name: Mapped[str | None] = mapped_column(String(255))
     depersonalised_on: Mapped[date | None] = mapped_column(Date)
     students = relationship("Student", secondary=student_guardian, back_populates="guardians")
 

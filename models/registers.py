@@ -405,25 +405,35 @@ def _lock_certified_marks(session, flush_context, instances):
 
 # --- scans on disk follow their rows ----------------------------------------------------------------
 
-def portfolio_upload_dir():
-    """Where portfolio scans are kept: instance/uploads/portfolio of the running application."""
+def upload_dir(folder="portfolio"):
+    """Where scans are kept: instance/uploads/<folder> of the running application (portfolio, consents)."""
     from pathlib import Path
 
     from flask import current_app
 
-    path = Path(current_app.instance_path) / "uploads" / "portfolio"
+    path = Path(current_app.instance_path) / "uploads" / folder
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _remove_scans(names):
-    if not names:
-        return
-    try:
-        folder = portfolio_upload_dir()
-    except RuntimeError:  # no application: nothing was stored by this process
-        return
-    for name in names:
+def portfolio_upload_dir():
+    return upload_dir("portfolio")
+
+
+def _scan_columns():
+    """(model, column, folder) of every stored scan."""
+    from .people import Guardian, Student
+
+    return ((PortfolioItem, "file_name", "portfolio"), (Student, "pd_consent_file", "consents"),
+            (Guardian, "pd_consent_file", "consents"))
+
+
+def _remove_scans(scans):
+    for folder_name, name in scans or ():
+        try:
+            folder = upload_dir(folder_name)
+        except RuntimeError:  # no application: nothing was stored by this process
+            return
         path = (folder / name).resolve()
         if folder.resolve() in path.parents:
             path.unlink(missing_ok=True)
@@ -434,20 +444,21 @@ def _track_scans(session, flush_context, instances):
     """A replaced or deleted scan leaves no file: the old file goes when the change commits, and a file saved
     for a change that rolls back goes too."""
     gone, fresh = session.info.setdefault("scans_gone", set()), session.info.setdefault("scans_new", set())
-    for obj in session.new:
-        if isinstance(obj, PortfolioItem) and obj.file_name:
-            fresh.add(obj.file_name)
-    for obj in session.dirty:
-        if isinstance(obj, PortfolioItem):
-            history = inspect(obj).attrs["file_name"].history
-            if history.has_changes():
-                gone.update(n for n in history.deleted if n)
-                fresh.update(n for n in history.added if n)
-    for obj in session.deleted:
-        if isinstance(obj, PortfolioItem):
-            name = _old(obj, "file_name")
-            if name:
-                gone.add(name)
+    for model, column, folder in _scan_columns():
+        for obj in session.new:
+            if isinstance(obj, model) and getattr(obj, column):
+                fresh.add((folder, getattr(obj, column)))
+        for obj in session.dirty:
+            if isinstance(obj, model):
+                history = inspect(obj).attrs[column].history
+                if history.has_changes():
+                    gone.update((folder, n) for n in history.deleted if n)
+                    fresh.update((folder, n) for n in history.added if n)
+        for obj in session.deleted:
+            if isinstance(obj, model):
+                name = _old(obj, column)
+                if name:
+                    gone.add((folder, name))
 
 
 @event.listens_for(Session, "after_commit")

@@ -582,6 +582,10 @@ def test_approved_destruction_of_a_personal_file_depersonalises_the_pupil_in_the
     from models.registers import portfolio_upload_dir
 
     (portfolio_upload_dir() / "scan1.pdf").write_bytes(b"%PDF")
+    from models.registers import upload_dir
+
+    (upload_dir("consents") / "consent1.pdf").write_bytes(b"%PDF")
+    session.get(Student, pupil.id).pd_consent_file = "consent1.pdf"
     session.add(PortfolioItem(portfolio_id=portfolio.id, item_kind="gto", title="ГТО", file_name="scan1.pdf",
                               original_name="Ушедшев ГТО.pdf"))
     # The portfolio was handed over at leaving (the act-only status needs its workflow).
@@ -607,6 +611,7 @@ def test_approved_destruction_of_a_personal_file_depersonalises_the_pupil_in_the
     assert (mother.phone, mother.identity_document, mother.address) == (None, None, None)
     assert mother.full_name == f"Представитель № {gid}"
     assert not (portfolio_upload_dir() / "scan1.pdf").exists()
+    assert not (upload_dir("consents") / "consent1.pdf").exists() and pupil.pd_consent_file is None
     log = " ".join(f"{e.record_repr} {e.changes}" for e in session.scalars(select(AuditLog)))
     for secret in ("Ушедшев", "4510 123456", "+7 900 123-45-67", "Ленина", "2005-04-17"):
         assert secret not in log, [(e.table_name, f"{e.record_repr} {e.changes}"[f"{e.record_repr} {e.changes}".find(secret) - 120:][:200]) for e in session.scalars(select(AuditLog)) if secret in f"{e.record_repr} {e.changes}"]
@@ -720,3 +725,33 @@ def test_a_kind_without_needs_destruction_act_is_never_put_into_an_act(app, sess
     assert count_expired(session, date(2026, 1, 1)) == 0
     with pytest.raises(RetentionError, match="не отмечено «Уничтожение по акту»"):
         draft_act(session, carrier_ids=[record.id], user=deputy, act_date=date(2026, 2, 1))
+
+
+def test_a_consent_scan_is_kept_with_its_date_and_a_replaced_one_leaves_the_disk_152_st9(app, login_as, session,
+                                                                                       tmp_path):
+    from models import Guardian
+
+    pupil = factories.student(last_name="Согласов")
+    session.commit()
+    secretary = login_as("secretary")
+    folder = tmp_path / "instance" / "uploads" / "consents"
+    data = {"last_name": "Согласова", "first_name": "Ольга", "kind": "mother", "students": str(pupil.id),
+            "pd_basis": "consent", "pd_consent_on": "01.09.2025"}
+    fake = secretary.post("/admin/guardian/new/", {**data, "consent_upload": (io.BytesIO(b"MZ"), "Согласие.pdf")},
+                          content_type="multipart/form-data")
+    assert "не похоже на PDF" in fake.get_data(as_text=True)
+    assert secretary.post("/admin/guardian/new/", {**data, "consent_upload": (io.BytesIO(b"%PDF one"), "Согласие.pdf")},
+                          content_type="multipart/form-data").status_code == 302
+    guardian = session.scalar(select(Guardian))
+    first = guardian.pd_consent_file
+    assert (folder / first).read_bytes() == b"%PDF one" and guardian.pd_consent_name == "Согласие.pdf"
+    details = secretary.get(f"/admin/guardian/details/?id={guardian.id}").get_data(as_text=True)
+    assert f"/admin/guardian/consent/?id={guardian.id}" in details
+    assert secretary.get(f"/admin/guardian/consent/?id={guardian.id}").data == b"%PDF one"
+    assert secretary.post(f"/admin/guardian/edit/?id={guardian.id}", {
+        **data, "loaded_version": str(guardian.version),
+        "consent_upload": (io.BytesIO(b"%PDF two"), "Согласие новое.pdf")},
+        content_type="multipart/form-data").status_code == 302
+    session.expire_all()
+    guardian = session.get(Guardian, guardian.id)
+    assert sorted(p.name for p in folder.iterdir()) == [guardian.pd_consent_file] != [first]

@@ -45,6 +45,8 @@ def upgrade():
             batch_op.add_column(sa.Column('pd_basis', sa.String(length=10), nullable=True))
             batch_op.add_column(sa.Column('pd_consent_on', sa.Date(), nullable=True))
             batch_op.add_column(sa.Column('pd_basis_note', sa.String(length=300), nullable=True))
+            batch_op.add_column(sa.Column('pd_consent_file', sa.String(length=80), nullable=True))
+            batch_op.add_column(sa.Column('pd_consent_name', sa.String(length=255), nullable=True))
             batch_op.add_column(sa.Column('depersonalised_on', sa.Date(), nullable=True))
     with op.batch_alter_table('guardian', schema=None) as batch_op:
         batch_op.add_column(sa.Column('authority_document', sa.String(length=300), nullable=True))
@@ -97,7 +99,8 @@ def downgrade():
         batch_op.drop_column('authority_document')
     for table in ('guardian', 'student'):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            for column in ('depersonalised_on', 'pd_basis_note', 'pd_consent_on', 'pd_basis'):
+            for column in ('depersonalised_on', 'pd_consent_name', 'pd_consent_file', 'pd_basis_note', 'pd_consent_on',
+                           'pd_basis'):
                 batch_op.drop_column(column)
     with op.batch_alter_table('annual_mark_correction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_annual_mark_correction_annual_mark_id'))
