@@ -525,11 +525,21 @@ class CustodyMovementView(SecureModelView):
     column_list = ("moved_at", "carrier", "from_location", "to_location", "from_holder", "to_holder", "moved_by",
                    "reason")
     column_default_sort = ("id", True)
-    column_labels = {"moved_at": "Когда (UTC)", "carrier": "Носитель", "from_location": "Откуда",
+    # Stored in UTC, shown in the school's zone (setting TIMEZONE), like the audit log and the releases register.
+    column_formatters = {"moved_at": lambda v, c, m, n: _local_moment(m.moved_at)}
+    column_formatters_detail = column_formatters
+    column_formatters_export = column_formatters
+    column_labels = {"moved_at": "Когда", "carrier": "Носитель", "from_location": "Откуда",
                      "to_location": "Куда", "from_holder": "От кого", "to_holder": "Кому", "moved_by": "Кто внёс",
                      "reason": "Основание"}
     column_searchable_list = ("to_location", "from_location", "to_holder", "reason")
     column_filters = ("moved_at", "to_location", "to_holder", "moved_by", "carrier_id")
+
+
+def _local_moment(value):
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "dd.MM.yyyy HH:mm:ss") if value else ""
 
 
 def _file_formatter(view, context, model, name):

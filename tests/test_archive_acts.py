@@ -755,3 +755,16 @@ def test_a_consent_scan_is_kept_with_its_date_and_a_replaced_one_leaves_the_disk
     session.expire_all()
     guardian = session.get(Guardian, guardian.id)
     assert sorted(p.name for p in folder.iterdir()) == [guardian.pd_consent_file] != [first]
+
+
+def test_custody_times_are_shown_in_the_schools_zone(app, login_as, session):
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    from models import CustodyMovement
+
+    _file(session)
+    moved = session.scalar(select(CustodyMovement.moved_at))
+    page = login_as("director").get("/admin/custody/").get_data(as_text=True)
+    local = moved.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(app.config["TIMEZONE"]))
+    assert local.strftime("%d.%m.%Y %H:%M") in page and "(UTC)" not in page
