@@ -1,4 +1,5 @@
 """Carrier registers: one base for every kind (filters, custody, retention, annulment), one view per register."""
+import re
 
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual, FilterLike
@@ -247,6 +248,46 @@ class PersonalFileView(CarrierView):
             "column_labels": {"academic_year": "Учебный год", "certified_by": "Заверил (классный руководитель)",
                               "certified_on": "Дата заверения"}}),
     )
+
+    MARK_ROW_FIELDS = ("academic_year", "grade", "subject", "value")
+
+    def edit_form(self, obj=None):
+        from flask import request
+
+        form = super().edit_form(obj)
+        if obj is None or not hasattr(form, "annual_marks"):
+            return form
+        certified = certified_years(self.session, obj.id)
+        marks = {m.id: m for m in obj.annual_marks if m.academic_year_id in certified}
+        if not marks:
+            return form
+        if request.method == "POST":
+            # A certified row is shown disabled, so the browser does not send it: left as it was, it keeps its
+            # values. A value that is sent (a direct POST) is checked by register_errors and refused.
+            data, filled = request.form.copy(), False
+            for key in list(data.keys()):
+                found = re.fullmatch(r"annual_marks-(\d+)-id", key)
+                mark = marks.get(_int_or_none(data.get(key))) if found else None
+                if mark is None:
+                    continue
+                prefix = f"annual_marks-{found.group(1)}-"
+                values = {"academic_year": mark.academic_year_id, "grade": mark.grade, "subject": mark.subject_id,
+                          "value": mark.value}
+                for name, value in values.items():
+                    if prefix + name not in data:
+                        data[prefix + name] = "" if value is None else str(value)
+                        filled = True
+            if filled:
+                data.update(request.files)
+                form.process(formdata=data, obj=obj)
+            return form
+        for entry in form.annual_marks.entries:
+            if _int_or_none(entry.form.id.data) in marks:
+                for name in self.MARK_ROW_FIELDS:
+                    field = entry.form[name]
+                    field.render_kw = {**(field.render_kw or {}), "disabled": True,
+                                       "title": "Отметка заверена: исправление — на странице «Годовые отметки»"}
+        return form
 
     def register_errors(self, form, model):
         number = (form.number.data or "").strip()

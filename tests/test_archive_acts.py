@@ -768,3 +768,19 @@ def test_custody_times_are_shown_in_the_schools_zone(app, login_as, session):
     page = login_as("director").get("/admin/custody/").get_data(as_text=True)
     local = moved.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(app.config["TIMEZONE"]))
     assert local.strftime("%d.%m.%Y %H:%M") in page and "(UTC)" not in page
+
+
+def test_the_generated_form_shows_certified_marks_read_only_and_a_browser_save_keeps_them(app, login_as, session):
+    ids = _certified(session)
+    record = session.get(PersonalFile, ids["file"])
+    secretary = login_as("secretary")
+    page = secretary.get(f"/admin/personal_file/edit/?id={record.id}").get_data(as_text=True)
+    value_select = re.search(r'<select[^>]*name="annual_marks-0-value"[^>]*>', page).group(0)
+    assert "disabled" in value_select
+    # What a browser sends: the disabled row's fields are absent, its id is there; the location changes.
+    data = _edit(record, location="Архив, стеллаж 2", movement_reason="передано в архив",
+                 **{"annual_marks-0-id": str(ids["mark"])})
+    assert secretary.post(f"/admin/personal_file/edit/?id={record.id}", data).status_code == 302
+    session.expire_all()
+    assert session.get(PersonalFile, ids["file"]).location == "Архив, стеллаж 2"
+    assert session.get(AnnualMark, ids["mark"]).value == "4"
