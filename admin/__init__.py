@@ -24,6 +24,8 @@ from models.issuance import BlankReceipt, CertificateBookEntry
 from .retention import DestructionActView
 from models.disclosure import PdDisclosure
 from models.retention import DestructionAct
+from .debts import AcademicDebtView
+from models.year_end import AcademicDebt
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -78,6 +80,8 @@ def init_admin(app):
         DestructionActView(DestructionAct, name="Акты о выделении к уничтожению", category=ARCHIVE,
                            endpoint="destruction_act"),
         HandoverActView(HandoverAct, name="Акты приёма-передачи", category=STUDENTS, endpoint="handover_act"),
+        AcademicDebtView(AcademicDebt, name="Академические задолженности", category=STUDENTS,
+                         endpoint="academic_debt"),
     ]
     for view in views:
         admin.add_view(view)

@@ -473,7 +473,8 @@ class SecureModelView(MatrixAccess, ModelView):
             from models.disclosure import record_disclosure
 
             record_disclosure(
-                self.session, user_id=current_user.id, document_kind="register_export",
+                self.session, user_id=current_user.id,
+                document_kind="audit_export" if self.target == "audit_log" else "register_export",
                 description=f"Выгрузка списка «{self.name}» в {export_type.upper()}",
                 recipient=f"{current_user.full_name} (пользователь панели)",
                 purpose="выгрузка списка из панели для служебной работы")

@@ -1,5 +1,5 @@
 """Carrier registers: one base for every kind (filters, custody, retention, annulment), one view per register."""
-from pathlib import Path
+import re
 
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual, FilterLike
@@ -10,10 +10,11 @@ from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
                     SchoolClass, Student, User)
 from models.copies import PROBLEMS, problem_condition
 from models.people import alphabetical, carriers_of_students_named, like_literal
-from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, MEDIA, RETENTION_KINDS
+from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, HELD_STATUSES, LEFT_STATUSES, MEDIA, RETENTION_KINDS
 from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
                               PORTFOLIO_ITEM_KINDS, PORTFOLIO_LEVELS, PORTFOLIO_RESULTS, UPLOAD_TYPES, PortfolioItem,
-                              annual_mark_error, copy_completeness, personal_file_errors, stored_certificate_errors,
+                              portfolio_upload_dir,
+                              annual_mark_error, certified_years, copy_completeness, personal_file_errors, stored_certificate_errors,
                               stored_upload_name, suggest_personal_file_number, upload_error)
 
 from .base import SecureModelView, choices_formatter, request_rows
@@ -57,6 +58,10 @@ CARRIER_FORMATTERS = {"status": choices_formatter(CARRIER_STATUSES), "destructio
 
 def _choices(mapping):
     return list(mapping.items())
+
+
+# A form offers only the statuses of a carrier the school holds: «передан», «уничтожен» come from the acts.
+HELD_STATUS_CHOICES = [(key, CARRIER_STATUSES[key]) for key in HELD_STATUSES]
 
 
 def _own_class_carriers(query, user):
@@ -165,6 +170,13 @@ class CarrierView(SecureModelView):
             form.kind.data = self.session.scalar(select(CarrierKind).where(CarrierKind.code == self.kind_codes[0]))
         return form
 
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        # A carrier that left by an act shows its status on its page; the form has nothing to choose.
+        if obj is not None and obj.status in LEFT_STATUSES and "status" in form:
+            del form["status"]
+        return form
+
     def domain_errors(self, form, model):
         errors = {}
         if hasattr(form, "kind") and form.kind.data is None:
@@ -190,9 +202,34 @@ class CarrierView(SecureModelView):
 
 
 def _mark_rows_formatter(view, context, model, name):
+    from markupsafe import Markup, escape
+
     rows = sorted(model.annual_marks, key=lambda m: (m.academic_year.name if m.academic_year else "",
                                                      m.subject.position if m.subject else 0))
-    return "; ".join(f"{m.academic_year} {m.subject}: {m.value}" for m in rows)
+    parts = []
+    for m in rows:
+        text = escape(f"{m.academic_year} {m.subject}: ")
+        if m.corrections:
+            # As on paper: the first value crossed out, the right one beside it, «исправленному верить».
+            last = m.corrections[-1]
+            notes = "; ".join(
+                f"{c.old_value} → {c.new_value}: {c.reason}, исправил(а) {c.corrected_by.full_name if c.corrected_by else '—'} "
+                f"{c.corrected_at:%d.%m.%Y}, " + (f"заверил(а) {c.certified_by.full_name if c.certified_by else '—'} "
+                                                 f"{c.certified_on:%d.%m.%Y}" if c.certified_on else "не заверено")
+                for c in m.corrections)
+            text += Markup(f"<s>{escape(m.corrections[0].old_value)}</s> {escape(last.new_value)} "
+                           f"(исправленному верить; {escape(notes)})")
+        else:
+            text += escape(m.value)
+        parts.append(text)
+    return Markup("; ").join(parts)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class PersonalFileView(CarrierView):
@@ -209,10 +246,16 @@ class PersonalFileView(CarrierView):
                      "medical_card_location": "Где медицинская карта", "annual_marks": "Годовые отметки",
                      "certifications": "Заверение классным руководителем"}
     column_formatters_detail = {**CARRIER_FORMATTERS, "annual_marks": _mark_rows_formatter}
+    # The file's page shows its marks (with their corrections) and certifications, as the paper file does.
+    column_details_list = ("kind", "number", "student", "school_class", "created_on", "closed_on", "status",
+                           "location", "custodian", "retention_end", "destroyed_on", "destruction_act_id",
+                           "has_application", "has_birth_certificate_copy", "has_medical_policy_copy",
+                           "medical_card_location", "annual_marks", "certifications", "movements", "annulled",
+                           "annul_reason", "note")
     form_columns = ("kind", "number", "student", "school_class", "created_on", "closed_on", "status",
                     "has_application", "has_birth_certificate_copy", "has_medical_policy_copy",
                     "medical_card_location") + CarrierView.common_form
-    form_choices = {"status": _choices(CARRIER_STATUSES)}
+    form_choices = {"status": HELD_STATUS_CHOICES}
     form_widget_args = {"number": {"placeholder": "оставьте пустым — номер будет предложен, например «Б-15»"}}
     inline_models = (
         (__import__("models").AnnualMark, {
@@ -229,6 +272,46 @@ class PersonalFileView(CarrierView):
                               "certified_on": "Дата заверения"}}),
     )
 
+    MARK_ROW_FIELDS = ("academic_year", "grade", "subject", "value")
+
+    def edit_form(self, obj=None):
+        from flask import request
+
+        form = super().edit_form(obj)
+        if obj is None or not hasattr(form, "annual_marks"):
+            return form
+        certified = certified_years(self.session, obj.id)
+        marks = {m.id: m for m in obj.annual_marks if m.academic_year_id in certified}
+        if not marks:
+            return form
+        if request.method == "POST":
+            # A certified row is shown disabled, so the browser does not send it: left as it was, it keeps its
+            # values. A value that is sent (a direct POST) is checked by register_errors and refused.
+            data, filled = request.form.copy(), False
+            for key in list(data.keys()):
+                found = re.fullmatch(r"annual_marks-(\d+)-id", key)
+                mark = marks.get(_int_or_none(data.get(key))) if found else None
+                if mark is None:
+                    continue
+                prefix = f"annual_marks-{found.group(1)}-"
+                values = {"academic_year": mark.academic_year_id, "grade": mark.grade, "subject": mark.subject_id,
+                          "value": mark.value}
+                for name, value in values.items():
+                    if prefix + name not in data:
+                        data[prefix + name] = "" if value is None else str(value)
+                        filled = True
+            if filled:
+                data.update(request.files)
+                form.process(formdata=data, obj=obj)
+            return form
+        for entry in form.annual_marks.entries:
+            if _int_or_none(entry.form.id.data) in marks:
+                for name in self.MARK_ROW_FIELDS:
+                    field = entry.form[name]
+                    field.render_kw = {**(field.render_kw or {}), "disabled": True,
+                                       "title": "Отметка заверена: исправление — на странице «Годовые отметки»"}
+        return form
+
     def register_errors(self, form, model):
         number = (form.number.data or "").strip()
         student = form.student.data
@@ -239,14 +322,28 @@ class PersonalFileView(CarrierView):
                                       file_id=model.id if model else None)
         if form.school_class.data is None and student is not None:
             form.school_class.data = student.school_class  # filed with the student's class unless said otherwise
+        certified = certified_years(self.session, model.id) if model is not None else set()
+        existing = {m.id: m for m in model.annual_marks} if model is not None else {}
         for entry in getattr(form, "annual_marks", []):
             value = entry.form.value.data
             if value and annual_mark_error(value):
                 errors["annual_marks"] = annual_mark_error(value)
+            old = existing.get(_int_or_none(entry.form.id.data))
+            year = entry.form.academic_year.data
+            subject = entry.form.subject.data
+            changed = old is None or (old.value, old.academic_year_id, old.subject_id) != (
+                value, year.id if year else None, subject.id if subject else None)
+            if changed and ((old is not None and old.academic_year_id in certified)
+                            or (year is not None and year.id in certified)):
+                errors["annual_marks"] = (
+                    "Годовые отметки этого года заверены классным руководителем: заверенная отметка в форме не "
+                    "меняется. Исправление — на странице «Годовые отметки в личные дела» → «Исправить заверенную "
+                    "отметку».")
         return errors
 
 
 class ExamProtocolView(CarrierView):
+    personal_data = True  # the protocols hold the pupils' results
     target = "exam_protocols"
     kind_codes = ("gia_protocol",)
     column_list = ("kind", "exam", "subject", "event_on", "number", "status", "location", "retention_end")
@@ -258,7 +355,7 @@ class ExamProtocolView(CarrierView):
     column_searchable_list = ("number", "title")
     form_columns = ("kind", "exam", "subject", "event_on", "number", "title", "academic_year", "status") + \
         CarrierView.common_form
-    form_choices = {"exam": _choices(EXAMS), "status": _choices(CARRIER_STATUSES)}
+    form_choices = {"exam": _choices(EXAMS), "status": HELD_STATUS_CHOICES}
     inline_models = ((__import__("models").ExamResult, {
         "form_columns": ("id", "student", "primary_score", "mark", "seen_on"),
         "row_label": "Результат", "new_label": "Новый результат", "add_label": "Добавить результат обучающегося",
@@ -290,15 +387,17 @@ class StoredCertificateView(CarrierView):
     column_labels = {**CARRIER_LABELS, "series_number": "Серия и номер", "is_original": "Подлинник",
                      "created_on": "Принят на хранение", "returned_on": "Возвращён", "returned_to": "Кому возвращён",
                      "return_order": "Приказ (основание возврата)"}
-    form_columns = ("kind", "series_number", "is_original", "student", "created_on", "returned_on",
-                    "returned_to", "return_order", "status") + CarrierView.common_form
-    form_choices = {"status": _choices(CARRIER_STATUSES)}
+    # The return is written by the handover act at leaving (001 §3.4.4), shown in the list and on the page only.
+    form_columns = ("kind", "series_number", "is_original", "student", "created_on", "status") + \
+        CarrierView.common_form
+    form_choices = {"status": HELD_STATUS_CHOICES}
 
     def register_errors(self, form, model):
         errors = stored_certificate_errors(
             self.session, series_number=form.series_number.data,
-            student_id=form.student.data.id if form.student.data else None, returned_on=form.returned_on.data,
-            returned_to=form.returned_to.data, created_on=form.created_on.data,
+            student_id=form.student.data.id if form.student.data else None,
+            returned_on=model.returned_on if model else None, returned_to=model.returned_to if model else None,
+            created_on=form.created_on.data,
             certificate_id=model.id if model else None)
         if not form.created_on.data:
             errors["created_on"] = "Укажите дату приёма аттестата на хранение."
@@ -320,7 +419,7 @@ class RegisterBookView(CarrierView):
     column_searchable_list = ("number", "title")
     form_columns = ("kind", "level", "number", "title", "created_on", "closed_on", "status") + \
         CarrierView.common_form
-    form_choices = {"level": [("", "—")] + _choices(BOOK_LEVELS), "status": _choices(CARRIER_STATUSES)}
+    form_choices = {"level": [("", "—")] + _choices(BOOK_LEVELS), "status": HELD_STATUS_CHOICES}
 
     def register_errors(self, form, model):
         errors = {}
@@ -349,7 +448,7 @@ class PaperJournalView(CarrierView):
     extra_filters = (FilterEqual(PaperJournal.journal_kind, "Вид журнала", options=_choices(JOURNAL_KINDS)),)
     form_columns = ("kind", "journal_kind", "title", "academic_year", "group_name", "teacher", "created_on",
                     "closed_on", "status") + CarrierView.common_form
-    form_choices = {"journal_kind": _choices(JOURNAL_KINDS), "status": _choices(CARRIER_STATUSES)}
+    form_choices = {"journal_kind": _choices(JOURNAL_KINDS), "status": HELD_STATUS_CHOICES}
 
     def register_errors(self, form, model):
         return {} if form.academic_year.data else {"academic_year": "Укажите учебный год журнала."}
@@ -363,7 +462,7 @@ class ClassRecordView(CarrierView):
     column_searchable_list = ("number", "title")
     form_columns = ("kind", "school_class", "academic_year", "pages", "number", "title", "status") + \
         CarrierView.common_form
-    form_choices = {"status": _choices(CARRIER_STATUSES)}
+    form_choices = {"status": HELD_STATUS_CHOICES}
 
     def register_errors(self, form, model):
         return {} if form.academic_year.data else {"academic_year": "Укажите учебный год."}
@@ -411,7 +510,7 @@ class EjournalCopyView(CarrierView):
     extra_filters = (CopyProblemFilter(EjournalCopy.id, "Проблема копии", options=list(PROBLEMS.items())),)
     form_columns = ("kind", "school_class", "academic_year", "term", "file_format", "created_on", "made_by",
                     "status") + CarrierView.common_form
-    form_choices = {"file_format": _choices(COPY_FORMATS), "status": _choices(CARRIER_STATUSES)}
+    form_choices = {"file_format": _choices(COPY_FORMATS), "status": HELD_STATUS_CHOICES}
     inline_models = ((__import__("models").CopyMedium, {
         "form_columns": ("id", "medium_type", "location", "file_path", "sha256"),
         "row_label": "Носитель копии", "new_label": "Новый носитель копии", "add_label": "Добавить носитель копии",
@@ -445,7 +544,7 @@ class PortfolioView(CarrierView):
     column_details_list = ("student", "school_class", "created_on", "status", "location", "custodian", "items",
                            "movements")
     form_columns = ("kind", "student", "school_class", "created_on", "status") + CarrierView.common_form
-    form_choices = {"status": _choices(CARRIER_STATUSES)}
+    form_choices = {"status": HELD_STATUS_CHOICES}
 
     def register_errors(self, form, model):
         return {} if form.student.data else {"student": "Укажите обучающегося."}
@@ -487,6 +586,7 @@ class CarrierKindView(SecureModelView):
 
 class CustodyMovementView(SecureModelView):
     target = "custody"
+    personal_data = True  # each movement names the pupil's carrier and its holders
     simple_list_pager = True
     column_list = ("moved_at", "carrier", "from_location", "to_location", "from_holder", "to_holder", "moved_by",
                    "reason")
@@ -496,6 +596,12 @@ class CustodyMovementView(SecureModelView):
                      "reason": "Основание"}
     column_searchable_list = ("to_location", "from_location", "to_holder", "reason")
     column_filters = ("moved_at", "to_location", "to_holder", "moved_by", "carrier_id")
+
+
+def _local_moment(value):
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "dd.MM.yyyy HH:mm:ss") if value else ""
 
 
 def _file_formatter(view, context, model, name):
@@ -540,11 +646,7 @@ class PortfolioItemView(SecureModelView):
     form_ajax_refs = {"portfolio": PortfolioLookup("portfolio")}
 
     def _upload_dir(self):
-        from flask import current_app
-
-        path = Path(current_app.instance_path) / "uploads" / "portfolio"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return portfolio_upload_dir()
 
     def domain_errors(self, form, model):
         from flask import current_app

@@ -27,6 +27,7 @@ def _reversed(view, context, model, name):
 
 class HandoverActView(SecureModelView):
     target = "handover_acts"
+    personal_data = True
     strict = True  # acts are never deleted; a reversal is written on the act itself
     can_create = False
     can_edit = False

@@ -1,20 +1,88 @@
 """Registers of people: students, guardians, classes and orders."""
+from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField
+from wtforms import BooleanField, FileField
 
 from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
 from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, alphabetical,
                            students_named, student_errors)
-from models.people import namesakes, order_errors, school_class_errors
+from models.people import PD_BASES, namesakes, order_errors, pd_basis_errors, school_class_errors
 
 from .access import allowed
 from .base import IntEqualFilter, SecureModelView, choices_formatter
 from .lookups import GuardianLookup, StudentLookup
 
-PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО"}
+PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО",
+                 "pd_basis": "Основание обработки персональных данных", "pd_consent_on": "Дата согласия",
+                 "pd_basis_note": "Статья закона / реквизиты согласия",
+                 "authority_document": "Документ о полномочиях (для иного представителя)",
+                 "depersonalised_on": "Обезличен", "pd_consent_name": "Скан согласия"}
+
+
+class ConsentScan:
+    """The signed consent's scan on a person's form (152-ФЗ ст. 9): checked like a portfolio scan, stored under a
+    generated name; a replaced one leaves the disk when the change is saved (models/registers._track_scans)."""
+
+    def _consent_errors(self, form):
+        from flask import current_app
+
+        from models.registers import upload_error
+
+        upload = form.consent_upload.data
+        if upload is None or not getattr(upload, "filename", ""):
+            return {}
+        head = upload.stream.read(16)
+        upload.stream.seek(0, 2)
+        size = upload.stream.tell()
+        upload.stream.seek(0)
+        problem = upload_error(upload.filename, head, size, current_app.config["UPLOAD_MAX_BYTES"])
+        return {"consent_upload": problem} if problem else {}
+
+    def _save_consent(self, form, model):
+        from models.registers import stored_upload_name, upload_dir
+
+        model.pd_basis = model.pd_basis or None
+        upload = form.consent_upload.data
+        if upload is not None and getattr(upload, "filename", ""):
+            name = stored_upload_name(upload.filename)
+            upload.save(upload_dir("consents") / name)
+            model.pd_consent_file, model.pd_consent_name = name, upload.filename[:255]
+
+    @expose("/consent/")
+    def consent_scan(self):
+        from urllib.parse import quote
+
+        from flask import abort, request, send_file
+
+        from models.registers import upload_dir
+
+        person = self.get_one(request.args.get("id", ""))
+        if person is None or not person.pd_consent_file:
+            abort(404)
+        folder = upload_dir("consents").resolve()
+        path = (folder / person.pd_consent_file).resolve()
+        if folder not in path.parents or not path.exists():
+            abort(404)
+        response = send_file(path)
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=\"consent.{person.pd_consent_file.rsplit('.', 1)[1]}\"; "
+            f"filename*=UTF-8''{quote(person.pd_consent_name or person.pd_consent_file)}")
+        return response
+
+
+def _consent_formatter(view, context, model, name):
+    from flask import url_for
+    from markupsafe import Markup, escape
+
+    if not model.pd_consent_file:
+        return ""
+    return Markup(f'<a href="{url_for(".consent_scan", id=model.id)}">{escape(model.pd_consent_name or "скан")}</a>')
+
+
+CONSENT_UPLOAD = {"consent_upload": FileField("Скан согласия на обработку персональных данных (PDF, JPG, PNG)")}
 
 
 def _own_class_ids(user):
@@ -85,7 +153,7 @@ def _records(view, context, model, name):
                                   **student_records(view.session, model.id)))
 
 
-class StudentView(SecureModelView):
+class StudentView(ConsentScan, SecureModelView):
     personal_data = True
     target = "students"
     class_scope = staticmethod(_own_class_students)
@@ -112,20 +180,23 @@ class StudentView(SecureModelView):
                      "leaving": "Выбытие", "records": "Всё об обучающемся"}
     column_formatters = {"status": lambda v, c, model, n: model.status_label, "sex": choices_formatter(SEXES),
                          "leaving_reason": choices_formatter(LEAVING_REASONS)}
-    column_formatters_detail = {**column_formatters, "leaving": _leaving_link, "records": _records}
+    column_formatters_detail = {**column_formatters, "leaving": _leaving_link, "records": _records,
+                                "pd_consent_name": _consent_formatter, "pd_basis": choices_formatter(PD_BASES)}
     column_details_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "status",
                            "guardians", "enrolled_on", "enrolment_order", "left_on", "leaving_order",
-                           "leaving_reason", "leaving_note", "leaving", "records")
+                           "leaving_reason", "leaving_note", "leaving", "pd_basis", "pd_consent_on", "pd_basis_note",
+                           "pd_consent_name", "depersonalised_on", "records")
     column_formatters_export = {k: v for k, v in column_formatters.items()}
     column_export_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class.name",
                           "status", "enrolled_on", "left_on")
     form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
-                    "enrolled_on", "enrolment_order", "confirm_namesake")
-    form_extra_fields = {"confirm_namesake": BooleanField(  # noqa: RUF012 - Flask-Admin reads it once
+                    "enrolled_on", "enrolment_order", "pd_basis", "pd_consent_on", "pd_basis_note", "consent_upload",
+                    "confirm_namesake")
+    form_extra_fields = {**CONSENT_UPLOAD, "confirm_namesake": BooleanField(
         "Это другой обучающийся с теми же ФИО и датой рождения",
         description="Отметьте, только если панель предупредила о совпадении и вы проверили документы.")}
     # No default: a wrong sex would put wrong verbs («обучался») into every print.
-    form_choices = {"sex": [("", "— выберите —"), *_choices(SEXES)]}
+    form_choices = {"sex": [("", "— выберите —"), *_choices(SEXES)], "pd_basis": [("", "—")] + _choices(PD_BASES)}
     # Guardians are looked up as you type: a large school has thousands of them.
     form_ajax_refs = {"guardians": GuardianLookup("guardians")}
     form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс",
@@ -170,15 +241,19 @@ class StudentView(SecureModelView):
                 f"Обучающийся {found.full_name}, {found.birth_date.strftime('%d.%m.%Y')}{where}, уже есть в списке. "
                 "Если это тот же человек, не создавайте вторую запись; если другой — отметьте это поле и "
                 "сохраните ещё раз.")
+        errors.update(pd_basis_errors(basis=form.pd_basis.data or None, consent_on=form.pd_consent_on.data,
+                                      note=form.pd_basis_note.data))
+        errors.update(self._consent_errors(form))
         return errors
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         if hasattr(model, "confirm_namesake"):
             del model.confirm_namesake  # a form-only field populate_obj set on the model
+        self._save_consent(form, model)
 
 
-class GuardianView(SecureModelView):
+class GuardianView(ConsentScan, SecureModelView):
     personal_data = True
     target = "guardians"
     class_scope = staticmethod(_own_class_guardians)
@@ -191,15 +266,23 @@ class GuardianView(SecureModelView):
                      "identity_document": "Документ, удостоверяющий личность", "address": "Адрес",
                      "students": "Обучающиеся"}
     column_formatters = {"kind": choices_formatter(GUARDIAN_KINDS)}
-    column_formatters_detail = column_formatters
+    column_formatters_detail = {**column_formatters, "pd_consent_name": _consent_formatter,
+                                "pd_basis": choices_formatter(PD_BASES)}
+    column_details_exclude_list = ("version", "pd_consent_file")
     column_formatters_export = column_formatters
-    form_columns = ("last_name", "first_name", "middle_name", "kind", "students", "phone", "identity_document",
-                    "address")
+    form_columns = ("last_name", "first_name", "middle_name", "kind", "authority_document", "students", "phone",
+                    "identity_document", "address", "pd_basis", "pd_consent_on", "pd_basis_note", "consent_upload")
+    form_extra_fields = CONSENT_UPLOAD
     form_ajax_refs = {"students": StudentLookup("students")}
-    form_choices = {"kind": _choices(GUARDIAN_KINDS)}
+    form_choices = {"kind": _choices(GUARDIAN_KINDS), "pd_basis": [("", "—")] + _choices(PD_BASES)}
+
+    def on_model_change(self, form, model, is_created):
+        self._save_consent(form, model)
 
     def domain_errors(self, form, model):
-        errors = {}
+        errors = pd_basis_errors(basis=form.pd_basis.data or None, consent_on=form.pd_consent_on.data,
+                                 note=form.pd_basis_note.data)
+        errors.update(self._consent_errors(form))
         if not (form.last_name.data or "").strip():
             errors["last_name"] = "Укажите фамилию законного представителя."
         if not (form.first_name.data or "").strip():

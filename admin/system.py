@@ -24,6 +24,7 @@ def _roles_formatter(view, context, model, name):
 
 class UserView(SecureModelView):
     target = "users"
+    personal_data = True
     column_list = ("login", "full_name", "position", "roles_text", "active", "appointment_order")
     column_searchable_list = ("login", "full_name")
     column_sortable_list = ("login", ("full_name", alphabetical(User.full_name)), "position", "active")
@@ -93,6 +94,7 @@ def _local_time_formatter(view, context, model, name):
 
 class AuditLogView(SecureModelView):
     target = "audit_log"
+    personal_data = True  # old and new values hold names, documents, addresses: an export is a release
     simple_list_pager = True  # the log grows without bound; counting it on every page would slow the list
     column_list = ("at", "user_login", "action", "table_name", "record_id", "record_repr")
     column_details_list = ("at", "user_login", "action", "table_name", "record_id", "record_repr", "changes")

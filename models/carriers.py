@@ -1,8 +1,10 @@
 """Carrier kinds with their retention rules, the carriers of every register, and their custody log."""
 from calendar import isleap
-from datetime import date, datetime
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, event, inspect, select
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, event, func, inspect,
+                        select)
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 
 from .db import Versioned, db
@@ -26,6 +28,14 @@ CLOCK_STARTS = {
 }
 CARRIER_STATUSES = {"kept": "хранится", "handed_over": "передан (выдан)", "archived": "в архиве",
                     "destroyed": "уничтожен"}
+# The statuses a user may choose; the others mean the carrier left the school, which only an act records
+# (an approved destruction act, a handover act).
+HELD_STATUSES = ("kept", "archived")
+LEFT_STATUSES = ("handed_over", "destroyed")
+# Fields only the act workflows write, whatever page, import or command asks (see _lock_left_statuses).
+ACT_FIELDS = ("status", "destroyed_on", "destruction_act_id")
+# A carrier entered by mistake may be deleted within this many days of its entry (config CARRIER_MISTAKE_DAYS).
+DEFAULT_MISTAKE_DAYS = 30
 
 
 class CarrierKind(Versioned, db.Model):
@@ -180,6 +190,8 @@ class Carrier(Versioned, db.Model):
     hold_reason: Mapped[str | None] = mapped_column(String(300))
     destroyed_on: Mapped[date | None] = mapped_column(Date)
     destruction_act_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # When the entry was made in the panel (not the carrier's own date): the window for deleting a mistake.
+    entered_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
     annulled: Mapped[bool] = mapped_column(Boolean, default=False)
     annul_reason: Mapped[str | None] = mapped_column(String(300))
     annulled_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -239,6 +251,34 @@ RULE_FIELDS = ("must_store", "retention_kind", "retention_years", "clock_start")
 
 class StrictAccountabilityError(DomainError):
     """A register of strict accountability lost an entry: refused, whoever asked."""
+
+
+class ArchiveRuleError(StrictAccountabilityError):
+    """A carrier would leave the archive (or its certified content change) without the act that allows it."""
+
+
+@contextmanager
+def act_workflow(session):
+    """Inside: the workflow that has an act (handover, its reversal) may write the statuses locked elsewhere."""
+    session.info["act_workflow"] = session.info.get("act_workflow", 0) + 1
+    try:
+        yield
+    finally:
+        session.info["act_workflow"] -= 1
+
+
+def mistake_window_days():
+    try:
+        from flask import current_app
+
+        return int(current_app.config.get("CARRIER_MISTAKE_DAYS", DEFAULT_MISTAKE_DAYS))
+    except RuntimeError:  # outside an application (a script): the default
+        return DEFAULT_MISTAKE_DAYS
+
+
+RETENTION_HINT = ("Носитель выбывает из архива только по акту: истёкший срок хранения — через «Экспертизу сроков "
+                  "хранения» и утверждённый акт о выделении к уничтожению, передача — через акт приёма-передачи "
+                  "при выбытии.")
 
 
 class NeverDeleted:
@@ -322,6 +362,8 @@ def _carrier_bookkeeping(session, flush_context, instances):
                 raise StrictAccountabilityError("Аннулированная запись не восстанавливается: создайте новую.")
             if obj.annulled and obj.annulled_at is None:
                 obj.annulled_at = utcnow()
+            if not session.info.get("act_workflow"):
+                _lock_left_statuses(session, obj, is_new)
             refresh_retention(session, obj)
             _track_custody(session, obj, is_new)
         elif isinstance(obj, CarrierKind) and obj not in session.new and _changed(obj, *RULE_FIELDS):
@@ -336,6 +378,9 @@ def _carrier_bookkeeping(session, flush_context, instances):
             if kind is not None and kind.strict_accountability:
                 raise StrictAccountabilityError(
                     f"«{kind.name}» — документ строгой отчётности: запись не удаляется, её можно только аннулировать.")
+            refusal = deletion_refusal(session, obj)
+            if refusal:
+                raise ArchiveRuleError(f"«{obj}» не удалена: {refusal} {RETENTION_HINT}")
     if kinds or students:
         # A rule or a leaving date changed: every carrier it governs gets its end recomputed.
         with session.no_autoflush:
@@ -343,6 +388,71 @@ def _carrier_bookkeeping(session, flush_context, instances):
                 (Carrier.kind_id.in_(kinds)) | (Carrier.student_id.in_(students)))
             for carrier in session.scalars(query):
                 refresh_retention(session, carrier)
+
+
+def _lock_left_statuses(session, carrier, is_new):
+    """«Уничтожен», «передан», «возвращён» are written by the act workflows alone (001 §3.1.9: destruction by an
+    approved act; 002 §4.9, 001 §3.4.4: handover and return by an act), never by a form, an import or a command."""
+    state = inspect(carrier)
+    with session.no_autoflush:
+        kind = carrier.kind or (session.get(CarrierKind, carrier.kind_id) if carrier.kind_id else None)
+    act_text = "утверждённым актом о выделении к уничтожению" if kind is None or kind.needs_destruction_act \
+        else "актом"
+    if is_new:
+        if (carrier.status or "kept") not in HELD_STATUSES or carrier.destroyed_on or carrier.destruction_act_id:
+            raise ArchiveRuleError(
+                f"Новая запись не может быть сразу «{CARRIER_STATUSES.get(carrier.status, carrier.status)}»: "
+                f"носитель поступает на хранение со статусом «хранится» или «в архиве». {RETENTION_HINT}")
+        if getattr(carrier, "returned_on", None) or getattr(carrier, "returned_to", None):
+            raise ArchiveRuleError("Возврат аттестата записывается только актом приёма-передачи при выбытии.")
+        return
+    history = state.attrs["status"].history
+    if history.has_changes():
+        old = history.deleted[0] if history.deleted else None
+        new = carrier.status
+        if old in LEFT_STATUSES or new in LEFT_STATUSES:
+            if new == "destroyed":
+                raise ArchiveRuleError(f"Статус «уничтожен» ставится только {act_text}. {RETENTION_HINT}")
+            if new == "handed_over":
+                raise ArchiveRuleError(f"Статус «передан (выдан)» ставится только актом приёма-передачи. "
+                                       f"{RETENTION_HINT}")
+            raise ArchiveRuleError(
+                f"Носитель «{CARRIER_STATUSES.get(old, old)}» по акту: его статус в форме не меняется.")
+    if _changed(carrier, "destroyed_on", "destruction_act_id"):
+        raise ArchiveRuleError(f"Дата и акт уничтожения записываются только {act_text}.")
+    if "returned_on" in state.attrs and _changed(carrier, "returned_on", "returned_to", "return_order_id"):
+        raise ArchiveRuleError("Возврат аттестата, принятого на хранение, записывается только актом "
+                               "приёма-передачи при выбытии обучающегося.")
+
+
+def deletion_refusal(session, carrier):
+    """Why this carrier may not be deleted, or None: only an entry made by mistake goes, and only soon after."""
+    from .leaving import HandoverActItem
+    from .registers import AnnualCertification, ExamResult
+    from .retention import destruction_line_carrier
+
+    with session.no_autoflush:
+        if carrier.status not in HELD_STATUSES or carrier.destruction_act_id:
+            return "носитель уже выбыл из архива по акту."
+        if carrier.entered_at is None or carrier.entered_at < utcnow() - timedelta(days=mistake_window_days()):
+            return (f"удалить можно только запись, внесённую по ошибке не более {mistake_window_days()} дн. назад; "
+                    "эта запись старше.")
+        if session.scalar(select(AnnualCertification.id).where(
+                AnnualCertification.personal_file_id == carrier.id).limit(1)) is not None:
+            return "в личном деле есть годовые отметки, заверенные классным руководителем."
+        if carrier.type == "exam_protocol" and session.scalar(select(ExamResult.id).where(
+                ExamResult.protocol_id == carrier.id, ExamResult.seen_on.is_not(None)).limit(1)) is not None:
+            return "обучающиеся уже расписались в протоколе об ознакомлении с результатами."
+        moves = session.scalar(select(func.count(CustodyMovement.id)).where(CustodyMovement.carrier_id == carrier.id))
+        if moves > 1:
+            return "носитель уже перемещался (журнал хранения), это не ошибочная запись."
+        if session.scalar(select(HandoverActItem.id).where(HandoverActItem.carrier_id == carrier.id).limit(1)) \
+                is not None:
+            return "носитель вписан в акт приёма-передачи."
+        if session.scalar(select(destruction_line_carrier.c.carrier_id).where(
+                destruction_line_carrier.c.carrier_id == carrier.id).limit(1)) is not None:
+            return "носитель вписан в акт о выделении к уничтожению."
+    return None
 
 
 def kind_errors(*, retention_kind, retention_years, clock_start, must_store, name):

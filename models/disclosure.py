@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .carriers import NeverDeleted
 from .db import db
 from .users import utcnow
 from .errors import DomainError
@@ -17,16 +18,23 @@ DOCUMENT_KINDS = {
     "certificate_appendix": "приложение к аттестату (для сверки)",
     "certificate_receipt": "расписка в получении аттестата",
     "handover": "передача носителя при выбытии",
+    "audit_export": "выгрузка журнала аудита",
+    "backup": "резервная копия базы данных (скачивание)",
+    "request_answer": "ответ на запрос (полиция, органы опеки и соцзащиты, принимающая школа)",
     "other": "иной документ",
 }
+# How the data left (recorded for manual entries; the panel's own releases are «выгрузка из панели»).
+CHANNELS = {"panel": "выгрузка или печать из панели", "in_person": "лично под подпись", "post": "почтой",
+            "email": "электронной почтой", "interagency": "межведомственный запрос (СМЭВ)", "other": "иное"}
 
 
 class DisclosureError(DomainError):
     """A disclosure that must not be recorded; the message is Russian and shown to the user."""
 
 
-class PdDisclosure(db.Model):
+class PdDisclosure(NeverDeleted, db.Model):
     __tablename__ = "pd_disclosure"
+    deletion_message = "Запись журнала передачи персональных данных не удаляется."
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
@@ -35,6 +43,9 @@ class PdDisclosure(db.Model):
     student_id: Mapped[int | None] = mapped_column(ForeignKey("student.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(300))
     purpose: Mapped[str] = mapped_column(String(500))
+    # The legal basis of the release (a law's article, the request's number, consent) and its channel.
+    legal_basis: Mapped[str | None] = mapped_column(String(300))
+    channel: Mapped[str | None] = mapped_column(String(20))
     user = relationship("User")
     student = relationship("Student")
 
@@ -42,9 +53,16 @@ class PdDisclosure(db.Model):
         return f"{DOCUMENT_KINDS.get(self.document_kind, self.document_kind)}: {self.recipient}"
 
 
-def disclosure_errors(*, document_kind, recipient, purpose):
+def disclosure_errors(*, document_kind, recipient, purpose, legal_basis=None, channel=None, manual=False):
     """Return {field: Russian message} for a disclosure that cannot be recorded."""
     errors = {}
+    if manual:
+        # A release outside the panel is recorded by hand: with its basis and channel (003 §7.5.4).
+        if not (legal_basis or "").strip():
+            errors["legal_basis"] = ("Укажите правовое основание передачи (например, «запрос ОМВД № 12/345 от "
+                                     "01.12.2026, ст. 13 Закона о полиции» или «согласие законного представителя»).")
+        if channel not in CHANNELS:
+            errors["channel"] = "Укажите, каким способом переданы сведения."
     if document_kind not in DOCUMENT_KINDS:
         errors["document_kind"] = "Неизвестный вид документа."
     if not (recipient or "").strip():
@@ -55,7 +73,7 @@ def disclosure_errors(*, document_kind, recipient, purpose):
 
 
 def record_disclosure(session, *, user_id, document_kind, description, recipient, purpose, student_id=None,
-                      flush=True):
+                      flush=True, legal_basis=None, channel="panel"):
     """Add one register entry in the caller's transaction; raise DisclosureError when a field is missing.
 
     `flush=False` lets a caller recording a whole class flush once instead of once per student."""
@@ -63,7 +81,8 @@ def record_disclosure(session, *, user_id, document_kind, description, recipient
     if errors:
         raise DisclosureError(" ".join(errors.values()))
     entry = PdDisclosure(user_id=user_id, document_kind=document_kind, description=description.strip()[:500],
-                         student_id=student_id, recipient=recipient.strip()[:300], purpose=purpose.strip()[:500])
+                         student_id=student_id, recipient=recipient.strip()[:300], purpose=purpose.strip()[:500],
+                         legal_basis=(legal_basis or "").strip()[:300] or None, channel=channel)
     session.add(entry)
     if flush:
         session.flush()

@@ -1,10 +1,11 @@
 """Leaving the school: the handover act, what goes to whom, its reversal, returns and the year-end promotion."""
 from datetime import date, datetime
+from functools import wraps
 
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .carriers import CARRIER_STATUSES, Carrier, NeverDeleted, add_years
+from .carriers import CARRIER_STATUSES, Carrier, NeverDeleted, act_workflow, add_years
 from .db import db
 from .disclosure import record_disclosure
 from .people import LEAVING_REASONS, AcademicYear, Order, SchoolClass, Student, make_current_year, status_label
@@ -126,8 +127,11 @@ def held_carriers(session, student_id):
 
 def recipients(student, on_day=None):
     """{key: (name, document on file)}: registered guardians, and the student when of age on that day."""
+    from .pd_lifecycle import is_legal_representative
+
+    # «Иной представитель» (a grandmother) is a legal representative only with the document that makes them one.
     found = {f"guardian:{g.id}": (g.full_name, g.identity_document or "") for g in
-             sorted(student.guardians, key=lambda g: (g.last_name, g.first_name, g.id))}
+             sorted(student.guardians, key=lambda g: (g.last_name, g.first_name, g.id)) if is_legal_representative(g)}
     if is_adult(student, on_day or date.today()):
         found["student"] = (f"{student.full_name} (обучающийся)", "")
     return found
@@ -192,6 +196,16 @@ def _find_or_make_order(session, number, issued_on, reason, student, errors, tod
     return order
 
 
+def _under_act(function):
+    """The handover act is what may write «передан» and «возвращён» on carriers (see carriers.act_workflow)."""
+    @wraps(function)
+    def run(session, *args, **kwargs):
+        with act_workflow(session):
+            return function(session, *args, **kwargs)
+    return run
+
+
+@_under_act
 def leave_school(session, student_id, *, reason, left_on, order_number, order_date, destination=None,
                  application_on=None, applicant=None, items=None, documents=None, user_id=None, today=None):
     """Record a leaving in the caller's transaction and return its HandoverAct.
@@ -347,6 +361,7 @@ def reverse_leaving(session, act_id, *, reason, user_id=None):
     return [item for item in act.items if item.awaiting_return]
 
 
+@_under_act
 def record_return(session, item_id, *, user_id=None, location=None):
     """A handed item of a reversed leaving is back in the school: kept again where it was."""
     item = session.get(HandoverActItem, item_id)
@@ -401,12 +416,37 @@ def _class_in(session, year, grade, letter, teacher_id, made):
     return klass
 
 
-def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_after_9=(), order_number=None,
-                    order_date=None, left_on=None, user_id=None, today=None):
-    """Move every class to the next grade in the next year; graduates leave through leave_school.
+def _conditional_order(session, number, issued_on, today):
+    """The order on conditional promotion (273-ФЗ ст. 58 ч. 8): an order «о переводе», found or entered."""
+    number = (number or "").strip()
+    if not number or issued_on is None:
+        raise LeavingError({"conditional_order_number": (
+            "У обучающихся есть неликвидированная академическая задолженность: они переводятся в следующий класс "
+            "условно (273-ФЗ ст. 58 ч. 8). Укажите номер и дату приказа об условном переводе.")})
+    if issued_on > today:
+        raise LeavingError({"conditional_order_date": "Дата приказа не может быть в будущем."})
+    order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
+    if order is None:
+        order = Order(number=number, issued_on=issued_on, kind="transfer",
+                      title="Об условном переводе в следующий класс обучающихся, имеющих академическую задолженность")
+        session.add(order)
+        session.flush()
+    elif order.kind != "transfer":
+        raise LeavingError({"conditional_order_number": (
+            f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это не приказ о переводе.")})
+    return order
 
-    Returns {"promoted": n, "stayed": n, "graduated": [acts], "classes": [new classes]}.
+
+def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_after_9=(), order_number=None,
+                    order_date=None, left_on=None, user_id=None, today=None, conditional_order_number=None,
+                    conditional_order_date=None):
+    """Move every class to the next grade in the next year; graduates leave through leave_school; a pupil with
+    an open academic debt moves up «условно» by the order on conditional promotion.
+
+    Returns {"promoted": n, "stayed": n, "conditional": [students], "graduated": [acts], "classes": [new classes]}.
     """
+    from .year_end import open_debts
+
     today = today or date.today()
     from_year = session.get(AcademicYear, from_year_id) if from_year_id else None
     to_year = session.get(AcademicYear, to_year_id) if to_year_id else None
@@ -425,6 +465,14 @@ def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_af
                                             "с окончанием обучения."})
     if graduates and left_on is None:
         raise LeavingError({"left_on": "Укажите дату выбытия выпускников."})
+    debts = open_debts(session, [s.id for _, pupils in preview for s in pupils], from_year.id)
+    moving_up = [s for _, pupils in preview for s in pupils if s.id in debts and s.id not in stay_down
+                 and s not in graduates]
+    conditional_order = _conditional_order(session, conditional_order_number, conditional_order_date, today) \
+        if moving_up else None
+    for pupil in moving_up:
+        for debt in debts[pupil.id]:
+            debt.conditional_order_id = conditional_order.id
     made, counts, acts = {}, {"promoted": 0, "stayed": 0}, []
     for klass, pupils in preview:
         if klass.grade < LAST_GRADE:
@@ -451,4 +499,5 @@ def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_af
     to_year.is_current = True
     make_current_year(session, to_year)
     session.flush()
-    return {**counts, "graduated": acts, "classes": sorted(made.values(), key=lambda c: (c.grade, c.letter))}
+    return {**counts, "conditional": moving_up, "graduated": acts,
+            "classes": sorted(made.values(), key=lambda c: (c.grade, c.letter))}

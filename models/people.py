@@ -38,6 +38,8 @@ ORDER_KINDS = {
     "issuance": "о выдаче документов об образовании",
     "other": "иной",
 }
+# The basis of processing personal data (152-ФЗ ст. 6 ч. 1 п. 1–2, ст. 9).
+PD_BASES = {"consent": "согласие субъекта (законного представителя)", "law": "требование закона"}
 GUARDIAN_KINDS = {"mother": "мать", "father": "отец", "guardian": "опекун (попечитель)", "other": "иной представитель"}
 TERM_KINDS = {"quarter": "четверть", "half": "полугодие"}
 
@@ -187,6 +189,15 @@ class Student(Versioned, db.Model):
     # The folded ФИО, kept by the mapper hooks below: a search is a plain LIKE on one column, without calling
     # a Unicode lower() from Python on every row (SQLite's own lower() folds only ASCII).
     search_name: Mapped[str] = mapped_column(String(320), default="", server_default="", info={"audit": False})
+    # The basis of processing the pupil's data (152-ФЗ ст. 6, ст. 9): consent with its date, or the law's article.
+    pd_basis: Mapped[str | None] = mapped_column(String(10))
+    pd_consent_on: Mapped[date | None] = mapped_column(Date)
+    pd_basis_note: Mapped[str | None] = mapped_column(String(300))
+    # The signed consent's scan: stored under a generated name in instance/uploads/consents, its own name beside.
+    pd_consent_file: Mapped[str | None] = mapped_column(String(80))
+    pd_consent_name: Mapped[str | None] = mapped_column(String(255))
+    # Set when the personal file was destroyed by an act and the data depersonalised (152-ФЗ ст. 21 ч. 4).
+    depersonalised_on: Mapped[date | None] = mapped_column(Date)
     school_class = relationship("SchoolClass", back_populates="students")
     enrolment_order = relationship("Order", foreign_keys=[enrolment_order_id])
     leaving_order = relationship("Order", foreign_keys=[leaving_order_id])
@@ -205,6 +216,18 @@ class Student(Versioned, db.Model):
         return self.full_name
 
 
+def pd_basis_errors(*, basis, consent_on, note):
+    """{field: message}: processing needs a basis — consent with its date, or the law's article (152-ФЗ ст. 6, 9)."""
+    errors = {}
+    if basis and basis not in PD_BASES:
+        errors["pd_basis"] = "Неизвестное основание обработки персональных данных."
+    if basis == "consent" and consent_on is None:
+        errors["pd_consent_on"] = "Укажите дату согласия на обработку персональных данных."
+    if basis == "law" and not (note or "").strip():
+        errors["pd_basis_note"] = "Укажите статью закона, на основании которой обрабатываются данные."
+    return errors
+
+
 class Guardian(Versioned, db.Model):
     __tablename__ = "guardian"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,6 +238,15 @@ class Guardian(Versioned, db.Model):
     phone: Mapped[str | None] = mapped_column(String(50))
     identity_document: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
+    # What makes «иной представитель» a legal representative (a guardianship decision, a court's ruling).
+    authority_document: Mapped[str | None] = mapped_column(String(300))
+    pd_basis: Mapped[str | None] = mapped_column(String(10))
+    pd_consent_on: Mapped[date | None] = mapped_column(Date)
+    pd_basis_note: Mapped[str | None] = mapped_column(String(300))
+    # The signed consent's scan: stored under a generated name in instance/uploads/consents, its own name beside.
+    pd_consent_file: Mapped[str | None] = mapped_column(String(80))
+    pd_consent_name: Mapped[str | None] = mapped_column(String(255))
+    depersonalised_on: Mapped[date | None] = mapped_column(Date)
     students = relationship("Student", secondary=student_guardian, back_populates="guardians")
 
     @property

@@ -14,8 +14,8 @@ from .errors import DomainError
 # Every table's Russian name, in the plural, for messages («запись используется: …») and the audit log's
 # «Реестр» column; tests/test_layers.py fails when a table of the metadata has none.
 TABLE_LABELS = {
-    "academic_year": "учебные годы", "annual_certification": "заверения годовых отметок",
-    "annual_mark": "годовые отметки", "audit_log": "журнал аудита", "blank_receipt": "поступления бланков",
+    "academic_debt": "академические задолженности", "academic_year": "учебные годы", "annual_certification": "заверения годовых отметок",
+    "annual_mark": "годовые отметки", "annual_mark_correction": "исправления годовых отметок", "audit_log": "журнал аудита", "blank_receipt": "поступления бланков",
     "carrier": "носители (записи реестров)", "carrier_kind": "виды носителей",
     "certification_withdrawal": "отзывы заверений годовых отметок",
     "certificate_book_entry": "записи книги выдачи аттестатов", "certificate_mark": "отметки аттестатов",

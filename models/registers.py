@@ -2,10 +2,11 @@
 import re
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, inspect,
+                        select)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .carriers import Carrier, NeverDeleted
+from .carriers import ArchiveRuleError, Carrier, NeverDeleted
 from .db import Versioned, db
 from .users import utcnow
 
@@ -28,7 +29,9 @@ PORTFOLIO_LEVELS = {"school": "школьный", "municipal": "муниципа
                     "federal": "всероссийский", "international": "международный"}
 PORTFOLIO_RESULTS = {"winner": "победитель", "prize": "призёр", "participant": "участник"}
 MARK_VALUES = {"5": "5", "4": "4", "3": "3", "2": "2", "зачтено": "зачтено", "незачтено": "не зачтено",
-               "осв": "освобождён"}
+               "осв": "освобождён", "н/а": "не аттестован"}
+# Results of the intermediate assessment that make an academic debt (273-ФЗ ст. 58 ч. 2).
+DEBT_VALUES = {"2": "unsatisfactory", "незачтено": "unsatisfactory", "н/а": "not_attested"}
 
 
 class PersonalFile(Carrier):
@@ -58,6 +61,8 @@ class AnnualMark(db.Model):
     personal_file = relationship("PersonalFile", back_populates="annual_marks")
     academic_year = relationship("AcademicYear")
     subject = relationship("Subject")
+    corrections = relationship("AnnualMarkCorrection", back_populates="annual_mark",
+                               order_by="AnnualMarkCorrection.id")
 
     def __str__(self):
         return f"{self.subject}: {self.value}"
@@ -100,6 +105,28 @@ class CertificationWithdrawal(NeverDeleted, db.Model):
 
     def __str__(self):
         return f"Отзыв заверения: {self.school_class}, {self.academic_year}"
+class AnnualMarkCorrection(NeverDeleted, db.Model):
+    """A certified annual mark corrected: the old value stays (crossed out on the page), «исправленному верить»,
+    the reason, who and when, and the class teacher's certification of the correction (002 §4.9)."""
+
+    __tablename__ = "annual_mark_correction"
+    deletion_message = "Исправление годовой отметки «{obj}» — часть заверенного личного дела: оно не удаляется."
+    deletion_error = ArchiveRuleError
+    id: Mapped[int] = mapped_column(primary_key=True)
+    annual_mark_id: Mapped[int] = mapped_column(ForeignKey("annual_mark.id"), index=True)
+    old_value: Mapped[str] = mapped_column(String(12))
+    new_value: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(500))
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    corrected_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    certified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    certified_on: Mapped[date | None] = mapped_column(Date)
+    annual_mark = relationship("AnnualMark", back_populates="corrections")
+    corrected_by = relationship("User", foreign_keys=[corrected_by_id])
+    certified_by = relationship("User", foreign_keys=[certified_by_id])
+
+    def __str__(self):
+        return f"{self.old_value} → {self.new_value}"
 
 
 class ExamProtocol(Carrier):
@@ -269,9 +296,16 @@ def personal_file_errors(session, *, number, student_id, file_id=None):
     return errors
 
 
+def certified_years(session, file_id):
+    """Ids of the academic years whose marks in this personal file the class teacher has certified."""
+    return set(session.scalars(select(AnnualCertification.academic_year_id).where(
+        AnnualCertification.personal_file_id == file_id)))
+
+
 def annual_mark_error(value):
     if value not in MARK_VALUES:
-        return (f"Отметка «{value}» вне шкалы: допустимы 5, 4, 3, 2, «зачтено», «незачтено», «осв».")
+        return (f"Отметка «{value}» вне шкалы: допустимы 5, 4, 3, 2, «зачтено», «незачтено», «осв», "
+                "«н/а» (не аттестован).")
     return None
 
 
@@ -331,3 +365,131 @@ def stored_upload_name(original_name):
 
     ext = original_name.rsplit(".", 1)[-1].lower()
     return f"{uuid.uuid4().hex}.{ext}"
+
+
+# --- certified annual marks are locked ------------------------------------------------------------
+
+MARK_FIELDS = ("value", "subject_id", "academic_year_id", "personal_file_id", "grade")
+
+
+def _old(obj, key):
+    history = inspect(obj).attrs[key].history
+    if history.deleted:
+        return history.deleted[0]
+    return getattr(obj, key)
+
+
+@event.listens_for(Session, "before_flush")
+def _lock_certified_marks(session, flush_context, instances):
+    """A year certified by the class teacher is closed: its marks change only through a correction
+    (year_end.correct_annual_mark), whichever form, inline row, import or command tries otherwise."""
+    if session.info.get("mark_correction"):
+        return
+    touched = []
+    for obj in session.new:
+        if isinstance(obj, AnnualMark):
+            touched.append((obj.personal_file_id or (obj.personal_file.id if obj.personal_file else None),
+                            obj.academic_year_id or (obj.academic_year.id if obj.academic_year else None)))
+    for obj in session.dirty:
+        if isinstance(obj, AnnualMark) and any(inspect(obj).attrs[k].history.has_changes() for k in MARK_FIELDS):
+            touched.append((_old(obj, "personal_file_id"), _old(obj, "academic_year_id")))
+            touched.append((obj.personal_file_id, obj.academic_year_id))
+        elif isinstance(obj, AnnualCertification) and session.is_modified(obj):
+            raise ArchiveRuleError("Заверение годовых отметок не меняется: ошибочная отметка исправляется "
+                                   "отдельной записью об исправлении.")
+        elif isinstance(obj, AnnualMarkCorrection) and session.is_modified(obj) and any(
+                inspect(obj).attrs[k].history.has_changes() for k in ("old_value", "new_value", "reason",
+                                                                      "annual_mark_id")):
+            raise ArchiveRuleError("Запись об исправлении годовой отметки не меняется.")
+    for obj in session.deleted:
+        if isinstance(obj, AnnualMark):
+            touched.append((_old(obj, "personal_file_id"), _old(obj, "academic_year_id")))
+        elif isinstance(obj, AnnualCertification) and not session.info.get("certification_withdrawal"):
+            # Only the deputy's withdrawal of an empty or mistaken certification (year_end.withdraw_certification),
+            # which keeps its reason in a record of its own, takes a certification away.
+            raise ArchiveRuleError("Заверение годовых отметок классным руководителем не удаляется.")
+    keys = {key for key in touched if None not in key}
+    if not keys:
+        return
+    with session.no_autoflush:
+        for file_id, year_id in keys:
+            certified = session.scalar(select(AnnualCertification).where(
+                AnnualCertification.personal_file_id == file_id, AnnualCertification.academic_year_id == year_id))
+            if certified is not None and certified not in session.new:
+                when = f" {certified.certified_on:%d.%m.%Y}" if certified.certified_on else ""
+                raise ArchiveRuleError(
+                    f"Годовые отметки за {certified.academic_year} учебный год заверены классным руководителем{when}: "
+                    "изменить или удалить заверенную отметку нельзя. Ошибка исправляется на странице «Годовые "
+                    "отметки в личные дела» → «Исправить заверенную отметку»: новое значение, причина, "
+                    "«исправленному верить» и заверение исправления.")
+
+
+# --- scans on disk follow their rows ----------------------------------------------------------------
+
+def upload_dir(folder="portfolio"):
+    """Where scans are kept: instance/uploads/<folder> of the running application (portfolio, consents)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    path = Path(current_app.instance_path) / "uploads" / folder
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def portfolio_upload_dir():
+    return upload_dir("portfolio")
+
+
+def _scan_columns():
+    """(model, column, folder) of every stored scan."""
+    from .people import Guardian, Student
+
+    return ((PortfolioItem, "file_name", "portfolio"), (Student, "pd_consent_file", "consents"),
+            (Guardian, "pd_consent_file", "consents"))
+
+
+def _remove_scans(scans):
+    for folder_name, name in scans or ():
+        try:
+            folder = upload_dir(folder_name)
+        except RuntimeError:  # no application: nothing was stored by this process
+            return
+        path = (folder / name).resolve()
+        if folder.resolve() in path.parents:
+            path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "before_flush")
+def _track_scans(session, flush_context, instances):
+    """A replaced or deleted scan leaves no file: the old file goes when the change commits, and a file saved
+    for a change that rolls back goes too."""
+    gone, fresh = session.info.setdefault("scans_gone", set()), session.info.setdefault("scans_new", set())
+    for model, column, folder in _scan_columns():
+        for obj in session.new:
+            if isinstance(obj, model) and getattr(obj, column):
+                fresh.add((folder, getattr(obj, column)))
+        for obj in session.dirty:
+            if isinstance(obj, model):
+                history = inspect(obj).attrs[column].history
+                if history.has_changes():
+                    gone.update((folder, n) for n in history.deleted if n)
+                    fresh.update((folder, n) for n in history.added if n)
+        for obj in session.deleted:
+            if isinstance(obj, model):
+                name = _old(obj, column)
+                if name:
+                    gone.add((folder, name))
+
+
+@event.listens_for(Session, "after_commit")
+def _scans_after_commit(session):
+    gone = session.info.pop("scans_gone", set())
+    session.info.pop("scans_new", None)
+    _remove_scans(gone)
+
+
+@event.listens_for(Session, "after_rollback")
+def _scans_after_rollback(session):
+    session.info.pop("scans_gone", None)
+    _remove_scans(session.info.pop("scans_new", set()))

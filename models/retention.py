@@ -68,6 +68,8 @@ class DestructionAct(NeverDeleted, Versioned, db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     approved_on: Mapped[date | None] = mapped_column(Date)
     return_comment: Mapped[str | None] = mapped_column(Text)
+    # What the approval depersonalised (one line per pupil), printed in the act (152-ФЗ ст. 21 ч. 4).
+    depersonalised: Mapped[str | None] = mapped_column(Text)
 
     chairman = relationship("User", foreign_keys=[chairman_id])
     drafted_by = relationship("User", foreign_keys=[drafted_by_id])
@@ -130,6 +132,7 @@ def proposable_conditions():
     reads each set once (SQLite's list subquery, PostgreSQL's hashed subplan) instead of probing per row.
     """
     kinds = select(CarrierKind.id).where(CarrierKind.must_store.is_(True),
+                                         CarrierKind.needs_destruction_act.is_(True),
                                          CarrierKind.retention_kind.not_in(NOT_PROPOSED_KINDS))
     studying = select(Student.id).where(Student.status == "studying")
     return [
@@ -284,6 +287,9 @@ def _refusal_reason(session, carrier, cutoff, act, other_acts):
     kind = carrier.kind
     if kind is None or not kind.must_store or kind.retention_kind in NOT_PROPOSED_KINDS:
         return "этот вид носителя не уничтожается по акту."
+    if not kind.needs_destruction_act:
+        # The kind's own rule: it leaves the school by handover, never by a destruction act.
+        return f"у вида «{kind.name}» не отмечено «Уничтожение по акту»: он выбывает передачей, не актом."
     if carrier.student is not None and carrier.student.status == "studying":
         return "обучающийся ещё учится."
     if carrier.retention_end is None:
@@ -564,10 +570,18 @@ def approve_act(session, act, user, today, *, strict_year_start=True):
     if not carriers:
         raise RetentionError("В акте нет ни одной строки: утверждать нечего.")
     held = _check_carriers(session, carriers, act_cutoff(act.act_date, strict_year_start), act)
+    # Read before the carriers are marked (and expired): whose personal files this act destroys.
+    file_students = {c.student_id for c in carriers if c.type == "personal_file" and c.student_id}
     act.status, act.approved_by_id, act.approved_at, act.approved_on = "approved", user.id, utcnow(), today
     session.flush()
     _mark_destroyed(session, act, carriers, today)
     del held
+    # The purpose is achieved: the same transaction depersonalises what no kept carrier needs (152-ФЗ ст. 21 ч. 4).
+    from .pd_lifecycle import depersonalise_after_destruction
+
+    lines = depersonalise_after_destruction(session, file_students, today)
+    act.depersonalised = "\n".join(lines) or None
+    session.flush()
     return act
 
 

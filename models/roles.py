@@ -35,7 +35,8 @@ MATRIX = {
     "marks_import": {"deputy": "vc", "director": "v", "class_teacher": "vc"},
     "analysis": {"deputy": "vx", "director": "vx", "class_teacher": "v"},
     "progress_report": {"director": "vc", "deputy": "vc", "secretary": "vc", "class_teacher": "vc"},
-    "pd_disclosure": {"admin": "vx", "director": "vx", "deputy": "vx"},
+    # Releases outside the panel are entered by hand by those who answer requests (003 §7.5.4).
+    "pd_disclosure": {"admin": "vx", "director": "vcx", "deputy": "vcx", "secretary": "vc"},
     # Carrier registers (issue 3): DOMAIN.md «Roles» — the deputy reads and filters everything.
     "carrier_kinds": {"admin": "vcex", "director": "vx", "deputy": "vx", "secretary": "v", "officer": "v"},
     "personal_files": {"director": "vx", "deputy": "vx", "secretary": "vcedx", "officer": "v",
@@ -71,6 +72,8 @@ MATRIX = {
     "year_end_marks": {"class_teacher": "vce", "secretary": "vce", "deputy": "v", "director": "v"},
     # An empty or mistaken certification is withdrawn by the deputy alone, with a reason.
     "year_end_withdrawal": {"deputy": "vc"},
+    # Academic debt (273-ФЗ ст. 58): the deputy organises the retakes and records them; nothing is deleted.
+    "academic_debts": {"deputy": "vcex", "director": "vx", "secretary": "ve", "class_teacher": "v"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

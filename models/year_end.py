@@ -1,11 +1,17 @@
-"""Year end: the imported year marks of a class written into its personal files, then certified."""
+"""Year end: the imported year marks of a class written into its personal files, then certified; academic debts
+(273-ФЗ ст. 58) with their retakes."""
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, event, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from .carriers import ArchiveRuleError, add_years
+from .db import Versioned, db
 from .marks import Mark
 from .people import AcademicYear, SchoolClass, Student, Subject
-from .registers import MARK_VALUES, AnnualCertification, AnnualMark, CertificationWithdrawal, PersonalFile
+from .registers import (DEBT_VALUES, MARK_VALUES, AnnualCertification, AnnualMark, AnnualMarkCorrection,
+                        CertificationWithdrawal, PersonalFile)
 from .errors import DomainError
 
 STATUSES = {
@@ -18,7 +24,7 @@ STATUSES = {
     "file_only": "только в личном деле",
 }
 # A year mark as the e-journal stores it -> the value written into the personal file (MARK_VALUES).
-CODE_VALUES = {"зач": "зачтено", "осв": "осв"}
+CODE_VALUES = {"зач": "зачтено", "осв": "осв", "н/а": "н/а"}
 
 
 class YearEndError(DomainError):
@@ -33,6 +39,7 @@ class Row:
     value: str | None  # what would be written into the file, or None when nothing can be
     current: str | None  # what the personal file has now
     status: str
+    mark_id: int | None = None  # the personal file's mark, to correct once certified
 
     @property
     def status_label(self):
@@ -135,10 +142,11 @@ def preview_year_marks(session, class_id, year_id):
         files.setdefault(file.student_id, file)
     file_ids = [f.id for f in files.values()]
     student_of_file = {f.id: sid for sid, f in files.items()}
-    current = {}
+    current, mark_ids = {}, {}
     for mark in session.scalars(select(AnnualMark).where(AnnualMark.personal_file_id.in_(file_ids),
                                                          AnnualMark.academic_year_id == year.id)):
         current[(mark.personal_file_id, mark.subject_id)] = mark.value
+        mark_ids[(mark.personal_file_id, mark.subject_id)] = mark.id
         subjects_of[student_of_file[mark.personal_file_id]].add(mark.subject_id)
     names = {s.id: s for s in session.scalars(select(Subject).where(
         Subject.id.in_({x for v in subjects_of.values() for x in v})))}
@@ -163,7 +171,8 @@ def preview_year_marks(session, class_id, year_id):
                 status = "add"
             else:
                 status = "same" if now == value else "change"
-            entry.rows.append(Row(subject.id, subject.name, imported, value, now, status))
+            entry.rows.append(Row(subject.id, subject.name, imported, value, now, status,
+                                  mark_ids.get((file.id, subject.id)) if file else None))
         plan.students.append(entry)
     return plan
 
@@ -218,6 +227,14 @@ def certify_year(session, class_id, year_id, user, today):
     for student in plan.students:
         session.add(AnnualCertification(personal_file_id=student.file_id, academic_year_id=plan.year.id,
                                         certified_by_id=user.id if user is not None else None, certified_on=today))
+        # «2» and «н/а» are results, and each is an academic debt with its retakes (ст. 58 ч. 2, 5).
+        for row in student.rows:
+            origin = DEBT_VALUES.get(row.value or row.current or "")
+            if origin and session.scalar(select(AcademicDebt.id).where(
+                    AcademicDebt.student_id == student.student_id, AcademicDebt.academic_year_id == plan.year.id,
+                    AcademicDebt.subject_id == row.subject_id)) is None:
+                session.add(AcademicDebt(student_id=student.student_id, academic_year_id=plan.year.id,
+                                         subject_id=row.subject_id, origin=origin, arisen_on=today))
     session.flush()
     return len(plan.students)
 
@@ -241,7 +258,11 @@ def withdraw_certification(session, class_id, year_id, user, reason):
                                         reason=reason, withdrawn_by_id=user.id if user is not None else None))
     for certification in plan.certified:
         session.delete(certification)
-    session.flush()
+    session.info["certification_withdrawal"] = True
+    try:
+        session.flush()
+    finally:
+        session.info.pop("certification_withdrawal", None)
     return len(plan.certified)
 
 
@@ -249,3 +270,170 @@ def withdrawals(session, class_id, year_id):
     return list(session.scalars(select(CertificationWithdrawal).where(
         CertificationWithdrawal.school_class_id == class_id, CertificationWithdrawal.academic_year_id == year_id)
         .order_by(CertificationWithdrawal.withdrawn_at)))
+# --- a certified mark corrected ---------------------------------------------------------------------
+
+def correct_annual_mark(session, mark_id, *, new_value, reason, user):
+    """Correct a certified annual mark: the old value is kept in the correction, crossed out on the page with
+    «исправленному верить»; the class teacher certifies the correction afterwards (certify_correction)."""
+    # The row is locked: two corrections of one mark at the same moment would both pass the checks below.
+    mark = session.get(AnnualMark, mark_id, with_for_update=True) if mark_id else None
+    if mark is None:
+        raise YearEndError("Годовая отметка не найдена.")
+    certified = session.scalar(select(AnnualCertification.id).where(
+        AnnualCertification.personal_file_id == mark.personal_file_id,
+        AnnualCertification.academic_year_id == mark.academic_year_id))
+    if certified is None:
+        raise YearEndError("Отметки этого года ещё не заверены: исправьте отметку в личном деле обычным порядком.")
+    new_value = (new_value or "").strip()
+    if new_value not in MARK_VALUES:
+        raise YearEndError(f"Отметка «{new_value}» вне шкалы: допустимы {', '.join(MARK_VALUES.values())}.")
+    if new_value == mark.value:
+        raise YearEndError(f"Новая отметка совпадает с записанной («{mark.value}»): исправлять нечего.")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise YearEndError("Укажите причину исправления (например, «ошибка переноса из электронного журнала»).")
+    if any(c.certified_on is None for c in mark.corrections):
+        raise YearEndError("Предыдущее исправление этой отметки ещё не заверено классным руководителем.")
+    correction = AnnualMarkCorrection(annual_mark=mark, old_value=mark.value, new_value=new_value,
+                                      reason=reason[:500], corrected_by_id=user.id if user is not None else None)
+    session.add(correction)
+    session.info["mark_correction"] = True
+    try:
+        mark.value = new_value
+        session.flush()
+    finally:
+        session.info.pop("mark_correction", None)
+    return correction
+
+
+def pending_corrections(session, plan):
+    """Corrections of the plan's files and year still waiting for the class teacher's certification."""
+    file_ids = [s.file_id for s in plan.students if s.file_id]
+    return list(session.scalars(
+        select(AnnualMarkCorrection).join(AnnualMark)
+        .where(AnnualMark.personal_file_id.in_(file_ids), AnnualMark.academic_year_id == plan.year.id,
+               AnnualMarkCorrection.certified_on.is_(None)).order_by(AnnualMarkCorrection.id)))
+
+
+def certify_correction(session, correction_id, user, today):
+    """The class teacher's certification (signature, seal) of a correction in the personal file."""
+    correction = session.get(AnnualMarkCorrection, correction_id, with_for_update=True) if correction_id else None
+    if correction is None:
+        raise YearEndError("Исправление не найдено.")
+    if correction.certified_on is not None:
+        raise YearEndError(f"Исправление уже заверено {correction.certified_on:%d.%m.%Y}.")
+    file = correction.annual_mark.personal_file
+    teachers = {c.class_teacher_id for c in (file.school_class, file.student.school_class if file.student else None)
+                if c is not None}
+    if user is None or "class_teacher" not in (user.roles or []) or user.id not in teachers:
+        raise YearEndError("Исправление заверяет классный руководитель класса этого обучающегося.")
+    correction.certified_by_id = user.id
+    correction.certified_on = today
+    session.flush()
+    return correction
+
+
+# --- academic debt (273-ФЗ ст. 58 ч. 2, 5, 8, 9) ---------------------------------------------------------
+
+DEBT_ORIGINS = {"unsatisfactory": "неудовлетворительный результат", "not_attested": "не аттестован («н/а»)"}
+DEBT_STATUSES = {"open": "не ликвидирована", "cleared": "ликвидирована", "not_cleared": "не ликвидирована после двух пересдач"}
+RETAKE_RESULTS = {"5": "5", "4": "4", "3": "3", "зачтено": "зачтено", "2": "2", "незачтено": "не зачтено",
+                  "absent": "не явился"}
+PASSED = ("5", "4", "3", "зачтено")
+RETAKES_WITHIN_YEARS = 1  # ч. 5: no more than twice within one year of the debt's arising
+
+
+class AcademicDebt(Versioned, db.Model):
+    """One subject's academic debt of one pupil for a year: how it arose, two retakes at most, the outcome, and
+    the order on conditional promotion when the pupil moved up with it (ст. 58 ч. 8)."""
+
+    __tablename__ = "academic_debt"
+    __table_args__ = (UniqueConstraint("student_id", "academic_year_id", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    origin: Mapped[str] = mapped_column(String(16))
+    arisen_on: Mapped[date] = mapped_column(Date)
+    retake1_on: Mapped[date | None] = mapped_column(Date)
+    retake1_result: Mapped[str | None] = mapped_column(String(12))
+    retake2_on: Mapped[date | None] = mapped_column(Date)
+    retake2_result: Mapped[str | None] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    cleared_on: Mapped[date | None] = mapped_column(Date)
+    conditional_order_id: Mapped[int | None] = mapped_column(ForeignKey("school_order.id"))
+    student = relationship("Student")
+    academic_year = relationship("AcademicYear")
+    subject = relationship("Subject")
+    conditional_order = relationship("Order")
+
+    def __str__(self):
+        return f"{self.student}: {self.subject} ({self.academic_year})"
+
+
+def debt_errors(*, arisen_on, retake1_on, retake1_result, retake2_on, retake2_result):
+    """{field: Russian message} for retakes the law does not allow (ст. 58 ч. 5: two at most, within a year)."""
+    errors = {}
+    limit = add_years(arisen_on, RETAKES_WITHIN_YEARS) if arisen_on else None
+    for n, held, result in ((1, retake1_on, retake1_result), (2, retake2_on, retake2_result)):
+        if bool(held) != bool(result):
+            errors[f"retake{n}_result" if held else f"retake{n}_on"] = (
+                f"Для {n}-й пересдачи укажите и дату, и результат.")
+        if result and result not in RETAKE_RESULTS:
+            errors[f"retake{n}_result"] = "Неизвестный результат пересдачи."
+        if held and arisen_on and not (arisen_on <= held <= limit):
+            errors[f"retake{n}_on"] = (f"Пересдача проводится в пределах одного года с возникновения задолженности: "
+                                       f"с {arisen_on:%d.%m.%Y} по {limit:%d.%m.%Y} (273-ФЗ ст. 58 ч. 5).")
+    if retake2_on or retake2_result:
+        if not retake1_on:
+            errors["retake2_on"] = "Вторая пересдача возможна только после первой."
+        elif retake1_result in PASSED:
+            errors["retake2_on"] = "Задолженность ликвидирована на первой пересдаче: второй не бывает."
+        elif retake2_on and retake2_on <= retake1_on:
+            errors["retake2_on"] = "Вторая пересдача — позже первой."
+    return errors
+
+
+def debt_outcome(debt):
+    """(status, cleared_on) that the retakes give."""
+    for held, result in ((debt.retake1_on, debt.retake1_result), (debt.retake2_on, debt.retake2_result)):
+        if result in PASSED:
+            return "cleared", held
+    if debt.retake2_result:
+        return "not_cleared", None
+    return "open", None
+
+
+@event.listens_for(Session, "before_flush")
+def _check_debts(session, flush_context, instances):
+    """Every door (register form, command, import) gets the same retake rules and the same outcome."""
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, AcademicDebt):
+            errors = debt_errors(arisen_on=obj.arisen_on, retake1_on=obj.retake1_on,
+                                 retake1_result=obj.retake1_result, retake2_on=obj.retake2_on,
+                                 retake2_result=obj.retake2_result)
+            if obj.origin not in DEBT_ORIGINS:
+                errors["origin"] = "Неизвестное основание задолженности."
+            if errors:
+                raise ArchiveRuleError(" ".join(errors.values()))
+            status, cleared_on = debt_outcome(obj)
+            if (obj.status, obj.cleared_on) != (status, cleared_on):
+                obj.status, obj.cleared_on = status, cleared_on
+
+
+def open_debts(session, student_ids, year_id):
+    """{student id: [open debts of that year]}."""
+    found = {}
+    for debt in session.scalars(select(AcademicDebt).where(AcademicDebt.student_id.in_(list(student_ids)),
+                                                           AcademicDebt.academic_year_id == year_id,
+                                                           AcademicDebt.status == "open")):
+        found.setdefault(debt.student_id, []).append(debt)
+    return found
+
+
+def year_debts(session, plan):
+    """The debts of the plan's pupils for its year, for the year-end page."""
+    ids = [s.student_id for s in plan.students]
+    return list(session.scalars(select(AcademicDebt).where(AcademicDebt.student_id.in_(ids),
+                                                           AcademicDebt.academic_year_id == plan.year.id)
+                                .order_by(AcademicDebt.id)))

@@ -215,3 +215,21 @@ def _carriers(teacher):
 
 
 SEEDERS.append(_carriers)
+
+
+def _academic_debt(teacher):
+    from models.year_end import AcademicDebt
+
+    klass = db.session.scalar(select(SchoolClass).where(SchoolClass.class_teacher_id == teacher.id)) \
+        if teacher is not None else db.session.scalar(select(SchoolClass))
+    pupil = db.session.scalar(select(Student).where(Student.school_class_id == klass.id))
+    year = current_year(db.session)
+    debt = AcademicDebt(student_id=pupil.id, academic_year_id=year.id,
+                        subject_id=db.session.scalar(select(Subject.id)), origin="not_attested",
+                        arisen_on=year.ends_on)
+    db.session.add(debt)
+    db.session.flush()
+    return {AcademicDebt: debt}
+
+
+SEEDERS.append(_academic_debt)

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, send_file, url
 
 
 from admin.access import allowed
+from flask_login import current_user
 from models import db
 from models.backup import BackupError, backup_directory, list_backups, make_backup
 
@@ -54,9 +55,20 @@ def create():
 @bp.route("/<name>")
 @requires("backups", "view")
 def download(name):
+    from flask import g
+
+    g.writes = True  # this GET writes the register entry
     # Only a name from the listing: nothing else in or outside the directory can be fetched.
     found = {info.name: info for info in list_backups(_directory())}
     info = found.get(name)
     if info is None:
         abort(404)
+    # The whole database leaves the server: entered in the register of releases (003 §7.5.4).
+    from models.disclosure import record_disclosure
+
+    record_disclosure(db.session, user_id=current_user.id, document_kind="backup",
+                      description=f"Резервная копия базы данных {info.name}",
+                      recipient=f"{current_user.full_name} (пользователь панели)",
+                      purpose="резервное копирование: файл скачан с сервера")
+    db.session.commit()
     return send_file(info.path.resolve(), as_attachment=True, download_name=info.name)

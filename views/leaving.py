@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from admin.access import allowed, requires
 from models import db
+from models.year_end import open_debts
 from models.leaving import (ITEM_ACTIONS, HandoverAct, LeavingError, promote_classes, promotion_preview,
                             propose_handover, recipients, record_return, reverse_leaving, leave_school)
 from models.people import (LEAVING_REASONS, STUDENT_STATUSES, AcademicYear, School, SchoolClass, Student,
@@ -174,7 +175,7 @@ class LeavingPage(PanelPage):
         errors, form = {}, request.form
         year = current_year(session)
         if request.method == "POST":
-            dates = _dates(form, ("order_date", "left_on"), errors)
+            dates = _dates(form, ("order_date", "left_on", "conditional_order_date"), errors)
             stay = [n for k in form if k.startswith("stay_") and (n := to_int(k[5:])) is not None]
             leave9 = [n for k in form if k.startswith("leave9_") and (n := to_int(k[7:])) is not None]
             if not errors:
@@ -182,14 +183,17 @@ class LeavingPage(PanelPage):
                     result = promote_classes(session, year.id if year else None, to_int(form.get("to_year")),
                                              stay_down=stay, leave_after_9=leave9,
                                              order_number=form.get("order_number"), order_date=dates["order_date"],
-                                             left_on=dates["left_on"], user_id=current_user.id)
+                                             left_on=dates["left_on"], user_id=current_user.id,
+                                             conditional_order_number=form.get("conditional_order_number"),
+                                             conditional_order_date=dates["conditional_order_date"])
                     session.commit()
                 except LeavingError as exc:
                     session.rollback()
                     errors = exc.errors
                 else:
                     flash(f"Классы переведены: {result['promoted']} обучающихся переведены, "
-                          f"{result['stayed']} оставлены на повторное обучение, выпускников: "
+                          f"{result['stayed']} оставлены на повторное обучение, условно переведены "
+                          f"(академическая задолженность): {len(result['conditional'])}, выпускников: "
                           f"{len(result['graduated'])} (по акту на каждого). Текущий учебный год — "
                           f"{current_year(session)}.", "success")
                     return redirect(url_for(".index"))
@@ -197,5 +201,6 @@ class LeavingPage(PanelPage):
         years = session.scalars(select(AcademicYear).where(AcademicYear.starts_on > (year.starts_on if year else date.min))
                                 .order_by(AcademicYear.starts_on)).all()
         preview = promotion_preview(session, year) if year else []
+        debts = open_debts(session, [s.id for _, pupils in preview for s in pupils], year.id) if year else {}
         return self.render("pages/leaving_promote.html", year=year, years=years, preview=preview, errors=errors,
-                           form=form), (400 if errors else 200)
+                           form=form, debts=debts), (400 if errors else 200)

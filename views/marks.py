@@ -373,11 +373,22 @@ def progress_context(student, year):
 def progress_report(student_id):
     student = _student_for_report(student_id)
     year = _year_from(request.values.get("year"))
+    from models.pd_lifecycle import release_recipient, release_recipients
+
+    years = list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))
+    choices = release_recipients(student, date.today())
     if request.method == "GET":
-        return _render("pages/marks_progress.html", student=student, year=year,
-                       years=list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))))
-    recipient, purpose = request.form.get("recipient", ""), request.form.get("purpose", "")
+        return _render("pages/marks_progress.html", student=student, year=year, years=years, choices=choices,
+                       form={})
+    purpose = request.form.get("purpose", "")
     try:
+        try:
+            # A typed stranger is refused, not warned: only the registered representatives, the pupil, a proxy.
+            recipient = release_recipient(student, date.today(), key=request.form.get("recipient", ""),
+                                          proxy_name=request.form.get("proxy_name"),
+                                          proxy_document=request.form.get("proxy_document"))
+        except ValueError as exc:
+            raise DisclosureError(str(exc))
         record_disclosure(db.session, user_id=current_user.id, document_kind="progress_report",
                           description=f"Справка об успеваемости за {year} учебный год", student_id=student.id,
                           recipient=recipient, purpose=purpose)
@@ -388,8 +399,7 @@ def progress_report(student_id):
     except DisclosureError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return _render("pages/marks_progress.html", student=student, year=year, recipient=recipient,
-                       purpose=purpose,
-                       years=list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))), 400
+        return _render("pages/marks_progress.html", student=student, year=year, purpose=purpose, years=years,
+                       choices=choices, form=request.form), 400
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
                      download_name=f"Справка об успеваемости {student.last_name} {student.first_name}.pdf")

@@ -6,12 +6,14 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin.access import allowed
+from admin.access import allowed, requires
 from models.roles import own_class_only
 from models import db
 from models.people import AcademicYear, SchoolClass, current_year
-from models.year_end import (STATUSES, YearEndError, apply_year_marks, certify_year, preview_year_marks,
-                             withdraw_certification, withdrawals)
+from models.registers import MARK_VALUES, AnnualMark, AnnualMarkCorrection
+from models.year_end import (STATUSES, YearEndError, apply_year_marks, certify_correction, certify_year,
+                             correct_annual_mark, pending_corrections, preview_year_marks, withdraw_certification,
+                             withdrawals, year_debts)
 
 from .form_values import to_int
 from admin.page import PanelPage
@@ -61,9 +63,12 @@ class YearEndMarksPage(PanelPage):
                 error = str(exc)
         elif len(classes) == 1 and own_class_only(current_user, self.target):
             return redirect(url_for(".index", year=year.id, class_id=classes[0].id))
+        pending = pending_corrections(db.session, plan) if plan is not None else []
         return self.render("pages/year_end_marks.html", years=years, year=year, classes=classes, class_id=class_id,
                            plan=plan, error=error, statuses=STATUSES, can_change=self.allowed("create"),
-                           withdrawn=withdrawn, can_withdraw=allowed("year_end_withdrawal", "create"))
+                           withdrawn=withdrawn, can_withdraw=allowed("year_end_withdrawal", "create"),
+                           can_correct=self.allowed("edit"), pending=pending,
+                           debts=year_debts(db.session, plan) if plan is not None else [])
 
     def _act(self, action):
         """Run one action on the posted class; the route has checked the right first."""
@@ -116,3 +121,53 @@ class YearEndMarksPage(PanelPage):
                     f"год отозвано ({count} личных дел): отметки можно перенести и заверить снова.")
 
         return self._act(run)
+    # --- a certified mark corrected: its own small form ------------------------------------------------
+    def _mark_class(self, mark):
+        """The class the corrected mark's page belongs to (the file's class, else the pupil's), scope-checked."""
+        file = mark.personal_file
+        school_class = file.school_class or (file.student.school_class if file.student else None)
+        if school_class is None:
+            abort(404)
+        return self._check_class(school_class.id)
+
+    @expose("/correct", methods=("GET", "POST"))
+    @requires("year_end_marks", "edit")
+    def correct(self):
+        source = request.form if request.method == "POST" else request.args
+        mark_id = _int(source.get("mark_id"))
+        mark = db.session.get(AnnualMark, mark_id) if mark_id else None
+        if mark is None:
+            abort(404)
+        school_class = self._mark_class(mark)
+        error = None
+        if request.method == "POST":
+            try:
+                correct_annual_mark(db.session, mark.id, new_value=request.form.get("new_value"),
+                                    reason=request.form.get("reason"), user=current_user)
+                db.session.commit()
+                flash("Отметка исправлена: прежнее значение зачёркнуто, «исправленному верить». Исправление "
+                      "должен заверить классный руководитель.", "success")
+                return redirect(url_for(".index", year=mark.academic_year_id, class_id=school_class.id))
+            except YearEndError as exc:
+                db.session.rollback()
+                error = str(exc)
+        return self.render("pages/year_end_correct.html", mark=mark, values=MARK_VALUES, error=error,
+                           form=request.form, school_class=school_class), (400 if error else 200)
+
+    @expose("/correct/certify", methods=("POST",))
+    def certify_correction(self):
+        self.require("edit")
+        correction_id = _int(request.form.get("correction_id"))
+        correction = db.session.get(AnnualMarkCorrection, correction_id) if correction_id else None
+        if correction is None:
+            abort(404)
+        school_class = self._mark_class(correction.annual_mark)
+        year_id = correction.annual_mark.academic_year_id
+        try:
+            certify_correction(db.session, correction.id, current_user, date.today())
+            db.session.commit()
+            flash("Исправление заверено.", "success")
+        except YearEndError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        return redirect(url_for(".index", year=year_id, class_id=school_class.id))
