@@ -14,3 +14,4 @@ from .disclosure import PdDisclosure  # noqa: F401
 from .leaving import HandoverAct, HandoverActItem  # noqa: F401
 from .retention import DestructionAct, DestructionActLine  # noqa: F401
 from .issuance import BlankReceipt, CertificateBookEntry, CertificateMark, SpoiledBlank  # noqa: F401
+from .attestation import AwardCriterion, CurriculumSubject, GiaMinimum, MedalEntry  # noqa: F401

@@ -11,6 +11,7 @@ from .db import Versioned, db
 from .people import AcademicYear, Order, SchoolClass, Student, Subject, students_named
 from .registers import AnnualMark, PersonalFile, RegisterBook
 from .users import utcnow
+from .attestation import MEDAL_DEGREES, AwardCriterion, MedalEntry, apply_awards, class_results, curriculum_rows
 
 ENTRY_KINDS = {"certificate": "аттестат", "duplicate": "дубликат аттестата",
                "study_certificate": "справка об обучении"}
@@ -121,6 +122,10 @@ class CertificateBookEntry(NeverDeleted, Versioned, db.Model):
     duplicate_issued: Mapped[bool] = mapped_column(Boolean, default=False)
     studied_from: Mapped[date | None] = mapped_column(Date)
     studied_to: Mapped[date | None] = mapped_column(Date)
+    # ФИС ФРДО: СНИЛС and citizenship (ОКСМ code, 643 = Россия) of the recipient, and when the entry was submitted.
+    snils: Mapped[str | None] = mapped_column(String(14))
+    citizenship: Mapped[str | None] = mapped_column(String(3))
+    frdo_sent_on: Mapped[date | None] = mapped_column(Date)
     annulled: Mapped[bool] = mapped_column(Boolean, default=False)
     annul_reason: Mapped[str | None] = mapped_column(String(300))
     annulled_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -177,6 +182,10 @@ class CertificateMark(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     year_name: Mapped[str | None] = mapped_column(String(9))
     value: Mapped[str] = mapped_column(String(12))
+    # How the panel computed the mark (приказ № 546), and why the officer wrote another one, if so.
+    computed_value: Mapped[str | None] = mapped_column(String(12))
+    basis: Mapped[str | None] = mapped_column(String(200))
+    override_reason: Mapped[str | None] = mapped_column(String(300))
     entry = relationship("CertificateBookEntry", back_populates="marks")
 
     def __str__(self):
@@ -361,33 +370,39 @@ def graduates(session, school_class):
                                 .order_by(Student.last_name, Student.first_name, Student.middle_name)))
 
 
+def class_level(school_class):
+    return {9: "basic", 11: "secondary"}.get(school_class.grade) if school_class is not None else None
+
+
+def basic_attestat_marks(session, student_ids):
+    """{student_id: [final marks]} of the pupils' ООО attestats registered in this school (for the medal rule)."""
+    if not student_ids:
+        return {}
+    entries = session.scalars(select(CertificateBookEntry).options(selectinload(CertificateBookEntry.marks))
+                              .where(CertificateBookEntry.student_id.in_(student_ids),
+                                     CertificateBookEntry.level == "basic",
+                                     CertificateBookEntry.entry_kind == "certificate",
+                                     CertificateBookEntry.annulled.is_(False)))
+    return {e.student_id: [m.value for m in e.marks] for e in entries}
+
+
+def issuance_grid(session, school_class, level=None):
+    """(curriculum rows, [GraduateResult]) of a graduating class: final marks computed by № 546, ГИА, awards."""
+    level = level or class_level(school_class)
+    students = graduates(session, school_class)
+    basic = basic_attestat_marks(session, [s.id for s in students]) if level == "secondary" else None
+    return class_results(session, school_class, level, students, basic)
+
+
 def curriculum(session, school_class):
-    """Subjects with annual marks in the class's personal files for the year; all subjects if none."""
-    ids = select(Student.id).where(Student.school_class_id == school_class.id)
-    subjects = list(session.scalars(
-        select(Subject).where(Subject.id.in_(
-            select(AnnualMark.subject_id).join(PersonalFile, AnnualMark.personal_file_id == PersonalFile.id)
-            .where(PersonalFile.student_id.in_(ids), AnnualMark.academic_year_id == school_class.academic_year_id)))
-        .order_by(Subject.position, Subject.name)))
-    return subjects or list(session.scalars(select(Subject).order_by(Subject.position, Subject.name)))
-
-
-def annual_marks(session, student_id, academic_year_id=None):
-    """{(year_id, subject_id): value} from the student's personal files."""
-    query = (select(AnnualMark).join(PersonalFile, AnnualMark.personal_file_id == PersonalFile.id)
-             .where(PersonalFile.student_id == student_id))
-    if academic_year_id:
-        query = query.where(AnnualMark.academic_year_id == academic_year_id)
-    return {(m.academic_year_id, m.subject_id): m.value for m in session.scalars(query)}
+    """The subjects the class's attestat lists, in the appendix's order (the level's curriculum)."""
+    return [i.subject for i in curriculum_rows(session, class_level(school_class))]
 
 
 def prefill(session, school_class):
-    """{student_id: {subject_id: value}} of the year's final marks, for the form."""
-    result = {}
-    for student in graduates(session, school_class):
-        marks = annual_marks(session, student.id, school_class.academic_year_id)
-        result[student.id] = {subject: value for (_, subject), value in marks.items()}
-    return result
+    """{student_id: {subject_id: value}} of the computed final marks, for the form."""
+    _, results = issuance_grid(session, school_class)
+    return {r.student.id: {sid: (m.value or "") for sid, m in r.marks.items()} for r in results}
 
 
 # --- orders and recipients ---------------------------------------------------------------------------
@@ -467,8 +482,10 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
                    user_id=None):
     """Register the class's certificates in the book in one go, with consecutive numbers.
 
-    graduates_data: list of {student_id, marks {subject_id: value}, honours, blank_series, blank_number,
-    appendix_series, appendix_number, recipient {...}}. Raises IssuanceError (nothing added) on bad input.
+    graduates_data: list of {student_id, marks {subject_id: value}, reasons {subject_id: why the officer changed the
+    computed mark}, honours, medal (1, 2 or None), blank_series, blank_number, appendix_series, appendix_number,
+    recipient {...}}. A subject missing from marks takes the computed final mark. Raises IssuanceError (nothing
+    added) on bad input: a mark other than the computed one without a reason, a failed ГИА, an award not earned.
     """
     book = _book(session, book_id, "certificate_book")
     school_class = session.get(SchoolClass, class_id) if class_id else None
@@ -480,30 +497,70 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
     errors = _order_errors(order_number, order_date, issued_on)
     if not graduates_data:
         errors["graduates"] = "Не выбран ни один выпускник."
-    subjects = curriculum(session, school_class)
-    members = {s.id: s for s in graduates(session, school_class)}
+    items, results = issuance_grid(session, school_class, book.level)
+    if not items:
+        errors["curriculum"] = (f"Учебный план уровня «{LEVELS[book.level]}» не заполнен: заместитель директора "
+                                "заполняет его в разделе «Выдача → Учебный план (предметы аттестата)».")
+    by_student = {r.student.id: r for r in results}
+    criteria = {c.code: c for c in session.scalars(select(AwardCriterion))}
+    names = {i.subject.name: i.subject_id for i in items}
+    basic = basic_attestat_marks(session, list(by_student)) if book.level == "secondary" else {}
+    medal_book = None
     taken = set()
+    final = {}
     for row in graduates_data:
-        student = members.get(row.get("student_id"))
-        if student is None:
+        result = by_student.get(row.get("student_id"))
+        if result is None:
             errors[f"student_{row.get('student_id')}"] = "Обучающийся не относится к выбранному классу."
             continue
+        student = result.student
         key, who = f"student_{student.id}", f"{student.full_name}: "
         problems = []
-        if _existing_certificate(session, student.id, book.level) is not None:
-            problems.append(f"аттестат этого уровня уже выдан (запись № "
-                            f"{_existing_certificate(session, student.id, book.level).reg_number}); "
+        existing = _existing_certificate(session, student.id, book.level)
+        if existing is not None:
+            problems.append(f"аттестат этого уровня уже выдан (запись № {existing.reg_number}); "
                             "при утрате оформляется дубликат")
-        marks = row.get("marks") or {}
-        for subject in subjects:
-            value = (marks.get(subject.id) or "").strip()
+        if not result.gia_ok:
+            problems.append("ГИА не пройдена (" + "; ".join(result.gia_problems) + "): аттестат не выдаётся, "
+                            "выдаётся справка об обучении (ч. 12 ст. 60 273-ФЗ)")
+        marks, reasons = row.get("marks") or {}, row.get("reasons") or {}
+        values = {}
+        for item in items:
+            computed = result.marks[item.subject_id]
+            name = item.subject.name
+            value = (marks.get(item.subject_id) if item.subject_id in marks else computed.value) or ""
+            value = str(value).strip()
+            reason = (reasons.get(item.subject_id) or "").strip()
             if not value:
-                problems.append(f"нет итоговой отметки по предмету «{subject.name}»")
-            elif value not in CERTIFICATE_MARKS:
-                problems.append(f"отметка «{value}» по предмету «{subject.name}» вне шкалы аттестата "
-                                f"(допустимы 5, 4, 3, «зачтено»)")
-        if row.get("honours") and not honours_allowed([(marks.get(s.id) or "").strip() for s in subjects]):
-            problems.append("аттестат с отличием выдаётся только при итоговых отметках «5» по всем предметам")
+                problems.append(f"нет итоговой отметки по предмету «{name}»"
+                                + (f" ({computed.problem})" if computed.problem else ""))
+            elif value not in CERTIFICATE_MARKS + ("изучено",):
+                problems.append(f"отметка «{value}» по предмету «{name}» вне шкалы аттестата "
+                                f"(допустимы 5, 4, 3, «зачтено», «изучено»)")
+            elif value != (computed.value or "") and not reason:
+                how = computed.basis if computed.value else (computed.problem or "не рассчитана")
+                problems.append(f"по предмету «{name}» рассчитана отметка «{computed.value or '—'}» ({how}); "
+                                f"чтобы поставить «{value}», укажите причину исправления")
+            values[item.subject_id] = (value, reason if value != (computed.value or "") else None)
+        check = GraduateResultView(result)
+        apply_awards(check, book.level, [v for v, _ in values.values()], criteria, names.get("Русский язык"),
+                     names.get("Математика"), basic.get(student.id))
+        if row.get("honours") and not check.honours:
+            problems.append(f"аттестат с отличием не положен: {check.honours_reason}")
+        medal = row.get("medal") or None
+        if medal is not None:
+            if book.level != "secondary" or medal not in MEDAL_DEGREES:
+                problems.append("медаль выдаётся только выпускникам 11 класса, I или II степени")
+            elif check.medal is None or medal != check.medal:
+                problems.append(f"медаль {MEDAL_DEGREES[medal]} не положена: "
+                                f"{check.medal_reason or 'по критериям положена медаль ' + MEDAL_DEGREES[check.medal]}")
+            elif medal_book is None:
+                books = open_books(session, "medal_book")
+                if not books:
+                    errors["medal_book"] = ("Нет открытой книги учёта выдачи медалей: заведите её в разделе "
+                                            "«Носители → Книги регистрации».")
+                else:
+                    medal_book = books[0]
         for kind, series_key, number_key in (("certificate", "blank_series", "blank_number"),
                                              ("appendix", "appendix_series", "appendix_number")):
             message = blank_error(session, blank_kind=kind, level=book.level, series=row.get(series_key),
@@ -515,16 +572,18 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
             problems.append(message.rstrip("."))
         if problems:
             errors[key] = who + "; ".join(problems) + "."
+        final[student.id] = values
     if errors:
         raise IssuanceError(errors)
 
     lock_book(session, book.id)
     order = issuance_order(session, order_number, order_date)
     number = next_registration_number(session, book.id)
-    entries = []
-    for offset, row in enumerate(sorted(graduates_data, key=lambda r: (members[r["student_id"]].last_name,
-                                                                        members[r["student_id"]].first_name))):
-        student = members[row["student_id"]]
+    entries, medals = [], []
+    for offset, row in enumerate(sorted(graduates_data, key=lambda r: (by_student[r["student_id"]].student.last_name,
+                                                                        by_student[r["student_id"]].student.first_name))):
+        result = by_student[row["student_id"]]
+        student = result.student
         entry = CertificateBookEntry(book_id=book.id, reg_number=number + offset, entry_kind="certificate",
                                      level=book.level, school_class_id=school_class.id,
                                      academic_year_id=school_class.academic_year_id,
@@ -536,13 +595,44 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
                                      issued_on=issued_on, issued_by_id=user_id)
         _copy_person(entry, student)
         _apply_recipient(entry, row.get("recipient") or {})
-        for position, subject in enumerate(subjects):
-            entry.marks.append(CertificateMark(subject_id=subject.id, subject_name=subject.name, position=position,
-                                               value=row["marks"][subject.id].strip()))
+        for position, item in enumerate(items):
+            value, reason = final[student.id][item.subject_id]
+            computed = result.marks[item.subject_id]
+            entry.marks.append(CertificateMark(subject_id=item.subject_id, subject_name=item.subject.name,
+                                               position=position, value=value, computed_value=computed.value,
+                                               basis=(computed.basis or computed.problem or "")[:200] or None,
+                                               override_reason=reason[:300] if reason else None))
         session.add(entry)
         entries.append(entry)
+        if row.get("medal"):
+            medals.append((entry, student, row["medal"]))
     session.flush()
+    if medals:
+        lock_book(session, medal_book.id)
+        medal_number = next_medal_number(session, medal_book.id)
+        for offset, (entry, student, degree) in enumerate(medals):
+            session.add(MedalEntry(book_id=medal_book.id, reg_number=medal_number + offset, degree=degree,
+                                   student_id=student.id, certificate_entry_id=entry.id,
+                                   last_name=entry.last_name, first_name=entry.first_name,
+                                   middle_name=entry.middle_name, birth_date=entry.birth_date,
+                                   order_number=order.number, order_date=order.issued_on, awarded_on=issued_on,
+                                   basis=f"аттестат № {entry.blank_text}, рег. № {entry.reg_number}",
+                                   issued_by_id=user_id))
+        session.flush()
     return entries
+
+
+class GraduateResultView:
+    """A copy of a pupil's ГИА outcome to re-check awards against the marks actually written (after corrections)."""
+
+    def __init__(self, result):
+        self.gia_ok, self.exams = result.gia_ok, result.exams
+        self.honours, self.honours_reason, self.medal, self.medal_reason = False, "", None, ""
+
+
+def next_medal_number(session, book_id):
+    highest = session.scalar(select(func.max(MedalEntry.reg_number)).where(MedalEntry.book_id == book_id))
+    return (highest or 0) + 1
 
 
 def issue_duplicate(session, *, original_id, reason, blank_series, blank_number, appendix_series, appendix_number,

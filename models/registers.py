@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .carriers import Carrier
 from .db import Versioned, db
 
-EXAMS = {"oge": "ОГЭ", "ege": "ЕГЭ", "gve9": "ГВЭ-9", "gve11": "ГВЭ-11"}
+EXAMS = {"oge": "ОГЭ", "ege": "ЕГЭ", "ege_base": "ЕГЭ (математика, базовый уровень)", "gve9": "ГВЭ-9",
+         "gve11": "ГВЭ-11"}
 ESSAY_KINDS = {"final_essay_protocol": "итоговое сочинение (изложение)",
                "oral_interview_protocol": "итоговое собеседование по русскому языку"}
 ESSAY_RESULTS = {"pass": "зачёт", "fail": "незачёт", "absent": "не явился"}
