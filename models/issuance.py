@@ -337,6 +337,30 @@ def remaining_blanks(session):
     return report
 
 
+def free_blank_numbers(session, blank_kind, level, count):
+    """The first `count` free blanks of the level, as (series, number), to prefill the issuance grid."""
+    found = []
+    for row in remaining_blanks(session):
+        receipt = row["receipt"]
+        if receipt.blank_kind != blank_kind or receipt.level != level:
+            continue
+        for low, high in row["free_ranges"]:
+            for n in range(int(low), int(high) + 1):
+                if len(found) >= count:
+                    return found
+                found.append((receipt.series, str(n).zfill(len(low))))
+    return found
+
+
+def latest_issuance_order(session, academic_year):
+    """The year's latest order on issuance, offered in the form so that the officer need not retype it."""
+    if academic_year is None:
+        return None
+    return session.scalar(select(Order).where(Order.kind == "issuance", Order.issued_on >= academic_year.starts_on,
+                                              Order.issued_on <= academic_year.ends_on)
+                          .order_by(Order.issued_on.desc(), Order.id.desc()).limit(1))
+
+
 def record_spoiled_blank(session, *, blank_kind, level, series, number, spoiled_on, reason, user_id=None):
     series = _norm_series(series)
     errors = {}

@@ -11,9 +11,10 @@ from models import AcademicYear, School, SchoolClass, db
 from models.disclosure import DisclosureError, record_disclosure
 from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, ENTRY_KINDS, LEVEL_GRADE, LEVELS,
                              RECIPIENT_KINDS, CertificateBookEntry, IssuanceError, annul_entry, book_entries,
-                             curriculum, graduates, honours_allowed, issue_duplicate, issue_study_certificate,
-                             open_books, prefill, record_spoiled_blank, register_class, remaining_blanks,
-                             study_candidates, year_certificates, STUDY_CANDIDATES_SHOWN)
+                             free_blank_numbers, issuance_grid, issue_duplicate, issue_study_certificate,
+                             latest_issuance_order, open_books, record_spoiled_blank, register_class,
+                             remaining_blanks, study_candidates, year_certificates, STUDY_CANDIDATES_SHOWN)
+from models.attestation import MEDAL_DEGREES
 from models.people import current_year
 from models.registers import RegisterBook
 
@@ -53,18 +54,24 @@ class IssuancePage(PanelPage):
             classes = [c for c in classes if c.grade == LEVEL_GRADE[book.level]]
         school_class = session.get(SchoolClass, class_id) if class_id else None
         grid = None
-        if book is not None and school_class is not None:
-            subjects = curriculum(session, school_class)
-            marks = prefill(session, school_class)
-            issued = {e.student_id: e for e in book_entries(session, book.id, school_class.id)
-                      if e.entry_kind == "certificate" and not e.annulled}
-            rows = []
-            for student in graduates(session, school_class):
-                values = {s.id: marks.get(student.id, {}).get(s.id, "") for s in subjects}
-                rows.append({"student": student, "marks": values, "issued": issued.get(student.id),
-                             "honours": honours_allowed(values.values())})
-            grid = {"subjects": subjects, "rows": rows,
-                    "entries": book_entries(session, book.id, school_class.id)}
+        if book is not None and school_class is not None and book.level in LEVEL_GRADE \
+                and school_class.grade == LEVEL_GRADE[book.level]:
+            items, results = issuance_grid(session, school_class, book.level)
+            entries = book_entries(session, book.id, school_class.id)
+            issued = {e.student_id: e for e in entries if e.entry_kind == "certificate" and not e.annulled}
+            waiting = [r for r in results if r.gia_ok and r.student.id not in issued]
+            # The next free blanks go to the pupils in the book's order, so that nothing needs typing.
+            blanks = free_blank_numbers(session, "certificate", book.level, len(waiting))
+            appendices = free_blank_numbers(session, "appendix", book.level, len(waiting))
+            offered = {r.student.id: (blanks[i] if i < len(blanks) else ("", ""),
+                                      appendices[i] if i < len(appendices) else ("", ""))
+                       for i, r in enumerate(waiting)}
+            rows = [{"result": r, "student": r.student, "issued": issued.get(r.student.id),
+                     "blank": offered.get(r.student.id, (("", ""), ("", "")))[0],
+                     "appendix": offered.get(r.student.id, (("", ""), ("", "")))[1]} for r in results]
+            grid = {"plan": items, "rows": rows, "entries": entries, "level": book.level,
+                    "order": latest_issuance_order(session, school_class.academic_year),
+                    "waiting": bool(waiting)}
         return dict(books=books, study_books=study_books, book=book, classes=classes, school_class=school_class,
                     grid=grid, form=form or {}, errors=errors or {}, levels=LEVELS, recipient_kinds=RECIPIENT_KINDS,
                     duplicate_reasons=DUPLICATE_REASONS, blank_kinds=BLANK_KINDS, entry_kinds=ENTRY_KINDS,
@@ -72,7 +79,7 @@ class IssuancePage(PanelPage):
                     candidates=study_candidates(session, study_query), candidates_shown=STUDY_CANDIDATES_SHOWN,
                     study_entries=[e for b in study_books for e in book_entries(session, b.id)],
                     years=list(session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
-                    current_year=current_year(session), today=date.today(),
+                    current_year=current_year(session), today=date.today(), medal_degrees=MEDAL_DEGREES,
                     can_create=self.allowed("create"))
 
     @expose("/")
@@ -96,15 +103,16 @@ class IssuancePage(PanelPage):
         school_class = db.session.get(SchoolClass, class_id) if class_id else None
         rows = []
         if school_class is not None:
-            subjects = curriculum(db.session, school_class)
-            for student in graduates(db.session, school_class):
-                sid = student.id
+            for result in issuance_grid(db.session, school_class)[1]:
+                sid = result.student.id
                 if not form.get(f"pick_{sid}"):
                     continue
                 errors.update(_date_error(form, f"pd_{sid}"))
+                medal = _int(form.get(f"medal_{sid}"))
                 rows.append({"student_id": sid,
-                             "marks": {s.id: form.get(f"mark_{sid}_{s.id}", "") for s in subjects},
-                             "honours": bool(form.get(f"honours_{sid}")),
+                             "marks": {s: form.get(f"mark_{sid}_{s}", "") for s in result.marks},
+                             "reasons": {s: form.get(f"why_{sid}_{s}", "") for s in result.marks},
+                             "honours": bool(form.get(f"honours_{sid}")), "medal": medal or None,
                              "blank_series": form.get(f"bs_{sid}", ""), "blank_number": form.get(f"bn_{sid}", ""),
                              "appendix_series": form.get(f"as_{sid}", ""),
                              "appendix_number": form.get(f"an_{sid}", ""),
