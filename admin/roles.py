@@ -52,6 +52,10 @@ MATRIX = {
     "issuance": {"officer": "vce", "director": "v", "deputy": "v"},
     "blanks": {"officer": "vce", "director": "v", "deputy": "v"},
     "certificate_entries": {"officer": "vx", "director": "vx", "deputy": "vx"},
+    "curriculum": {"deputy": "vced", "director": "v", "officer": "v", "secretary": "v"},
+    "gia_minimums": {"deputy": "vced", "director": "v", "officer": "v"},
+    "award_criteria": {"deputy": "ve", "director": "v", "officer": "v"},
+    "medal_entries": {"officer": "vx", "director": "vx", "deputy": "vx"},
     "backups": {"admin": "vc"},
     # Retention review (issue 6): the deputy drafts destruction acts; approving is the director's alone,
     # setting a hold (запрет на уничтожение) is for both.

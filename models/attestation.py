@@ -514,5 +514,5 @@ def apply_awards(result, level, values, criteria, russian_id, math_id, basic_val
                 result.medal = degree
                 break
             reasons.append(f"{MEDAL_DEGREES[degree]}: {reason}")
-        if result.medal is None:
-            result.medal_reason = "; ".join(reasons)
+        # Kept even when the second degree is granted: the page says why not the first.
+        result.medal_reason = "; ".join(reasons)

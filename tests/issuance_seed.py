@@ -180,3 +180,72 @@ def everything():
     db.session.commit()
     return {"class": klass.id, "students": [s.id for s in students], "book": cert_book.id,
             "study_book": study_book.id}
+
+
+def half_terms(year):
+    from models import Term
+
+    terms = {}
+    for number, (start, end) in enumerate(((date(year.starts_on.year, 9, 1), date(year.starts_on.year, 12, 28)),
+                                           (date(year.ends_on.year, 1, 9), date(year.ends_on.year, 5, 26))), 1):
+        term = db.session.scalar(select(Term).where(Term.academic_year_id == year.id, Term.kind == "half",
+                                                    Term.number == number))
+        if term is None:
+            term = Term(academic_year_id=year.id, kind="half", number=number, starts_on=start, ends_on=end)
+            db.session.add(term)
+            db.session.flush()
+        terms[number] = term
+    return terms
+
+
+def secondary_class(pupils, letter="А"):
+    """An 11th class: per pupil {subject: ((h1, h2, year) of 10th, (h1, h2, year) of 11th)} in the personal file
+    (annual) and the e-journal (half-years), and the ЕГЭ results {(exam, subject): value}."""
+    from models import Mark
+
+    year, tenth_year = current_year(db.session), past_year(1)
+    subject = curriculum("secondary")
+    klass = factories.school_class(grade=11, letter=letter, year=year)
+    tenth = factories.school_class(grade=10, letter=letter, year=tenth_year)
+    exams = {}
+    students = []
+    for index, (last, first, marks, results) in enumerate(pupils, 1):
+        pupil = Student(last_name=last, first_name=first, middle_name=None, birth_date=date(2008, 5, 5),
+                        sex="male", school_class=klass, status="studying")
+        db.session.add(pupil)
+        db.session.flush()
+        pfile = personal_file(pupil, 11, letter, index, "s")
+        for name, years in marks.items():
+            for grade, the_year, the_class, (h1, h2, annual) in ((10, tenth_year, tenth, years[0]),
+                                                                 (11, year, klass, years[1])):
+                db.session.add(AnnualMark(personal_file_id=pfile.id, academic_year_id=the_year.id,
+                                          subject_id=subject[name].id, grade=grade, value=str(annual)))
+                for number, value in ((1, h1), (2, h2)):
+                    if value is None:
+                        continue
+                    term = half_terms(the_year)[number]
+                    db.session.add(Mark(student_id=pupil.id, subject_id=subject[name].id,
+                                        school_class_id=the_class.id, kind="term", marked_on=term.ends_on, slot=0,
+                                        term_id=term.id, value=int(value)))
+        for key, value in results.items():
+            exams.setdefault(key, {})[pupil] = value
+        students.append(pupil)
+    for (exam_kind, name), results in exams.items():
+        exam(exam_kind, subject[name], results)
+    db.session.flush()
+    return klass, students
+
+
+def basic_attestat(pupil, values, book_id, number=1):
+    """An ООО attestat registered earlier in the school's book (for the medal's condition on both attestats)."""
+    from models.issuance import CertificateBookEntry, CertificateMark
+
+    entry = CertificateBookEntry(book_id=book_id, reg_number=number, level="basic", student_id=pupil.id,
+                                 last_name=pupil.last_name, first_name=pupil.first_name,
+                                 birth_date=pupil.birth_date, blank_number=f"0322499{number:07d}",
+                                 issued_on=date(2024, 6, 25))
+    for position, value in enumerate(values):
+        entry.marks.append(CertificateMark(subject_name=f"Предмет {position}", position=position, value=value))
+    db.session.add(entry)
+    db.session.flush()
+    return entry

@@ -1,0 +1,327 @@
+"""Attestats by the law: final marks (приказ № 546 п. 5.3, 5.4), the ГИА (273-ФЗ ст. 60 ч. 12), honours (№ 546
+п. 3, 4) and medals (приказ № 730), through the rules, the workflow and the pages."""
+import re
+from datetime import date, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import func, select
+
+import issuance_seed as seed
+from models import AuditLog, SchoolClass, Student, db
+from models.attestation import (AwardCriterion, CurriculumSubject, FinalMark, award_check, curriculum_errors,
+                                round_half_up)
+from models.issuance import (CertificateBookEntry, CertificateMark, IssuanceError, issuance_grid, open_books,
+                             register_class)
+
+TODAY = date.today()
+ORDER = {"order_number": "45-в", "order_date": TODAY - timedelta(days=2), "issued_on": TODAY}
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def ids(app, session):
+    return seed.everything()
+
+
+def grid_of(class_id):
+    klass = db.session.get(SchoolClass, class_id)
+    items, results = issuance_grid(db.session, klass)
+    names = {i.subject_id: i.subject.name for i in items}
+    return {r.student.last_name: (r, {names[k]: v for k, v in r.marks.items()}) for r in results}
+
+
+@pytest.mark.parametrize("marks, expected", [
+    ([4, 5], 5),              # 4,5 → 5: x.5 goes up (Python's round(4.5) would give 4)
+    ([3, 4], 4),              # 3,5 → 4
+    ([2, 3], 3),              # 2,5 → 3
+    ([4, 4], 4),
+    ([5, 4, 4, 4, 5, 5], 5),  # СОО: 4,5 → 5
+    ([4, 4, 4, 5, 5, 4], 4),  # 4,33 → 4
+    ([3, 3, 4, 3, 3, 4], 3),  # 3,33 → 3
+])
+def test_rounding_by_the_rules_of_arithmetic_546_p5_3_p5_4(marks, expected):
+    assert round_half_up(marks) == expected
+
+
+def test_ooo_final_marks_mean_of_year_and_exam_546_p5_3(session, ids):
+    grid = grid_of(ids["class"])
+    for last_name, expected in seed.EXPECTED.items():
+        assert {k: v.value for k, v in grid[last_name][1].items()} == expected, last_name
+    ivanov = grid["Иванов"][1]
+    assert ivanov["Русский язык"].basis == "год 4, экзамен 5 → 5"
+    assert ivanov["История"].basis == "год 3, экзамен 4 → 4"       # 3,5 → 4
+    assert ivanov["Биология"].basis == "год 4, экзамен 3 → 4"      # 3,5 → 4
+
+
+def test_subject_ended_in_7th_grade_takes_that_years_mark_546_p5_3(session, ids):
+    grid = grid_of(ids["class"])
+    izo = grid["Иванов"][1]["Изобразительное искусство"]
+    assert (izo.value, izo.basis) == ("4", "год (7 кл.) 4")
+    # Without the 7th grade's mark in the personal file the cell is empty and says why.
+    klass, pupils = seed.graduating_class(letter="Б", file_prefix="b", pupils=[
+        ("Безизо", "Ян", None, date(2010, 1, 1), dict(seed.PUPILS[0][4]), dict(seed.PUPILS[0][5]), None)])
+    cell = grid_of(klass.id)["Безизо"][1]["Изобразительное искусство"]
+    assert cell.value is None and cell.problem == "нет годовой отметки за 7 класс в личном деле"
+
+
+def test_primary_subjects_and_grades_outside_the_level_never_enter_the_curriculum(session, ids):
+    subject = seed.subjects()["Русский язык"]
+    assert "уровень" in curriculum_errors(session, level="primary", subject_id=subject.id, last_grade=4,
+                                          result_kind="mark")["level"].lower()
+    assert "от 5 до 9" in curriculum_errors(session, level="basic", subject_id=subject.id, last_grade=4,
+                                            result_kind="mark")["last_grade"]
+    assert "уже есть" in curriculum_errors(session, level="basic", subject_id=subject.id, last_grade=9,
+                                           result_kind="mark")["subject"]
+
+
+def test_curriculum_register_refuses_a_4th_grade_subject_posted_directly(app, ids, login_as):
+    deputy = login_as("deputy")
+    with app.app_context():
+        subject_id = seed.subjects()["Биология"].id
+        before = count(CurriculumSubject)
+        db.session.commit()
+    response = deputy.post("/admin/curriculum_subject/new/", data={
+        "level": "basic", "position": "30", "subject": str(subject_id), "last_grade": "4", "result_kind": "mark"})
+    assert response.status_code == 200
+    assert "Класс окончания изучения для ООО — от 5 до 9" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(CurriculumSubject) == before
+    assert login_as("officer").post("/admin/curriculum_subject/new/", data={}).status_code == 403
+
+
+def test_zachteno_and_izucheno_are_printed_as_such_546(session, ids):
+    subjects = seed.subjects()
+    row = session.scalar(select(CurriculumSubject).where(CurriculumSubject.subject_id == subjects["Биология"].id,
+                                                         CurriculumSubject.level == "basic"))
+    row.result_kind = "pass"
+    izo = session.scalar(select(CurriculumSubject).where(
+        CurriculumSubject.subject_id == subjects["Изобразительное искусство"].id))
+    izo.result_kind = "studied"
+    klass, pupils = seed.graduating_class(letter="З", file_prefix="z", pupils=[
+        ("Зачётов", "Ян", None, date(2010, 1, 1), {**seed.PUPILS[0][4], "Биология": "зачтено"},
+         dict(seed.PUPILS[0][5]), "5")])
+    cells = grid_of(klass.id)["Зачётов"][1]
+    assert cells["Биология"].value == "зачтено" and cells["Изобразительное искусство"].value == "изучено"
+    # Among the others, the first pupil's «5» in biology is not «зачтено»: the cell says so.
+    assert "а не «зачтено»" in grid_of(ids["class"])["Ёлкина"][1]["Биология"].problem
+
+
+@pytest.mark.parametrize("case, exams, problem", [
+    ("mathematics below the minimum", {"Математика": "2"}, "ОГЭ математика — 2 (минимум 3)"),
+    ("a chosen exam failed", {"Биология": "2"}, "ОГЭ биология — 2 (минимум 3)"),
+    ("no Russian exam", {"Русский язык": None}, "нет результата ГИА по предмету «Русский язык»"),
+    ("one chosen exam only", {"Биология": None}, "сдано предметов по выбору: 1 из 2"),
+])
+def test_failed_gia_gets_a_study_certificate_not_an_attestat_273fz_st60_ch12(app, ids, login_as, case, exams,
+                                                                             problem):
+    with app.app_context():
+        results = {k: v for k, v in {**seed.PUPILS[0][5], **exams}.items() if v is not None}
+        klass, pupils = seed.graduating_class(letter="Н", file_prefix="n", pupils=[
+            ("Несдавшая", "Оля", None, date(2010, 1, 1), dict(seed.PUPILS[0][4]), results, "5")])
+        db.session.commit()
+        result = grid_of(klass.id)["Несдавшая"][0]
+        assert not result.gia_ok and problem in "; ".join(result.gia_problems)
+        with pytest.raises(IssuanceError) as error:
+            register_class(db.session, book_id=ids["book"], class_id=klass.id, **ORDER, graduates_data=[{
+                "student_id": pupils[0].id, "blank_number": seed.blank(30), "appendix_number": seed.blank(30, "03225"),
+                "recipient": {"kind": "graduate"}}])
+        assert "ГИА не пройдена" in str(error.value) and "справка об обучении" in str(error.value)
+        db.session.rollback()
+        assert count(CertificateBookEntry) == 0
+        class_id = klass.id
+    page = login_as("officer").get(f"/admin/issuance/?book_id={ids['book']}&class_id={class_id}")
+    text = page.get_data(as_text=True)
+    assert "ГИА не пройдена" in text and problem in text and "справка об обучении" in text
+
+
+def test_honours_refused_by_one_four_and_granted_to_all_fives_546_p3(session, ids):
+    grid = grid_of(ids["class"])
+    assert grid["Ёлкина"][0].honours
+    assert not grid["Иванов"][0].honours and "итоговых отметок «4»: 3" in grid["Иванов"][0].honours_reason
+    criterion = session.scalar(select(AwardCriterion).where(AwardCriterion.code == "honours_basic"))
+    assert award_check(criterion, ["5", "5", "зачтено"], True) == (True, "")
+    assert award_check(criterion, ["5", "5", "4"], True)[0] is False
+    assert award_check(criterion, ["5", "5", "5"], False) == (False, "ГИА не пройдена")
+    klass = session.get(SchoolClass, ids["class"])
+    rows = seed.rows(klass, [session.get(Student, i) for i in ids["students"]], honours={ids["students"][1]})
+    with pytest.raises(IssuanceError) as error:
+        register_class(session, book_id=ids["book"], class_id=ids["class"], **ORDER, graduates_data=rows)
+    assert "аттестат с отличием не положен: итоговых отметок «4»: 3" in str(error.value)
+
+
+def test_a_changed_mark_needs_a_reason_which_is_kept_and_audited(session, ids):
+    klass = session.get(SchoolClass, ids["class"])
+    pupils = [session.get(Student, i) for i in ids["students"]]
+    rows = seed.rows(klass, pupils)
+    history = seed.subjects()["История"].id
+    rows[1]["marks"][history] = "5"   # computed «4» (год 3, экзамен 4 → 4)
+    with pytest.raises(IssuanceError) as error:
+        register_class(session, book_id=ids["book"], class_id=ids["class"], **ORDER, graduates_data=rows)
+    assert "по предмету «История» рассчитана отметка «4» (год 3, экзамен 4 → 4)" in str(error.value)
+    assert "укажите причину исправления" in str(error.value)
+    session.rollback()
+    rows = seed.rows(klass, pupils)
+    rows[1]["marks"][history] = "5"
+    rows[1]["reasons"] = {history: "апелляция: экзаменационная отметка изменена на «5», протокол № 12"}
+    register_class(session, book_id=ids["book"], class_id=ids["class"], **ORDER, graduates_data=rows)
+    session.commit()
+    mark = session.scalar(select(CertificateMark).join(CertificateBookEntry).where(
+        CertificateBookEntry.last_name == "Иванов", CertificateMark.subject_id == history))
+    assert (mark.value, mark.computed_value, mark.basis) == ("5", "4", "год 3, экзамен 4 → 4")
+    assert mark.override_reason.startswith("апелляция")
+    assert session.scalar(select(func.count(AuditLog.id)).where(AuditLog.table_name == "certificate_mark")) >= 1
+
+
+def _medal_class(session, ids):
+    five = ((5, 5, 5), (5, 5, 5))
+    pupils = [
+        ("Золотов", "Антон", {"Русский язык": five, "Математика": five, "История": five, "Биология": five},
+         {("ege", "Русский язык"): 80, ("ege", "Математика"): 72, ("ege", "История"): 75}),
+        ("Серебров", "Борис", {"Русский язык": five, "Математика": five, "История": ((4, 4, 4), (5, 5, 4)),
+                               "Биология": ((4, 4, 4), (4, 5, 5))},
+         {("ege", "Русский язык"): 65, ("ege", "Математика"): 62}),
+        ("Баллов", "Вадим", {"Русский язык": five, "Математика": five, "История": five,
+                             "Биология": ((5, 4, 4), (4, 5, 5))},
+         {("ege", "Русский язык"): 65, ("ege", "История"): 90, ("ege", "Математика"): 80}),
+        ("Базов", "Глеб", {"Русский язык": five, "Математика": five, "История": five, "Биология": five},
+         {("ege", "Русский язык"): 75, ("ege_base", "Математика"): 5}),
+        ("Недобор", "Дмитрий", {"Русский язык": five, "Математика": five, "История": five, "Биология": five},
+         {("ege", "Русский язык"): 75, ("ege", "Математика"): 20}),
+    ]
+    klass, students = seed.secondary_class(pupils)
+    basic_book = ids["book"]
+    for number, pupil in enumerate(students[:4], 1):
+        seed.basic_attestat(pupil, ["5"] * 8, basic_book, number=100 + number)
+    return klass, students
+
+
+@pytest.mark.parametrize("last_name, medal, note", [
+    ("Золотов", 1, ""),
+    ("Серебров", 2, "I степени: итоговых отметок «4»: 2"),
+    ("Баллов", 2, "I степени: ЕГЭ по русскому языку 65 (нужно ≥ 70)"),
+    ("Базов", 1, ""),                                  # Russian and base mathematics «5» only
+    ("Недобор", None, "ГИА не пройдена"),
+])
+def test_medal_I_vs_II_by_prikaz_730(session, ids, last_name, medal, note):
+    klass, _ = _medal_class(session, ids)
+    result, marks = grid_of(klass.id)[last_name]
+    assert result.medal == medal, result.medal_reason
+    assert note in result.medal_reason
+
+
+def test_soo_final_marks_average_half_years_and_years_546_p5_4(session, ids):
+    klass, _ = _medal_class(session, ids)
+    grid = grid_of(klass.id)
+    biology = grid["Баллов"][1]["Биология"]
+    assert (biology.value, biology.basis) == ("5", "10 кл.: 5, 4, год 4; 11 кл.: 4, 5, год 5 → 5")
+    history = grid["Серебров"][1]["История"]
+    assert (history.value, history.basis) == ("4", "10 кл.: 4, 4, год 4; 11 кл.: 5, 5, год 4 → 4")
+
+
+def test_medal_without_the_ooo_attestat_with_honours_is_not_first_degree(session, ids):
+    klass, students = _medal_class(session, ids)
+    entry = session.scalar(select(CertificateBookEntry).where(CertificateBookEntry.student_id == students[0].id))
+    entry.marks[0].value = "4"
+    session.flush()
+    result = grid_of(klass.id)["Золотов"][0]
+    assert result.medal == 2 and "итоговые отметки аттестата ООО не отвечают условию" in result.medal_reason
+
+
+def test_medals_are_numbered_in_the_medal_book_and_a_wrong_degree_is_refused_730(session, ids):
+    from models.attestation import MedalEntry
+    from models.issuance import BlankReceipt
+
+    klass, students = _medal_class(session, ids)
+    soo_book = seed.book(level="secondary", number="СОО-1")
+    for kind, low in (("certificate", "03226000000001"), ("appendix", "03227000000001")):
+        session.add(BlankReceipt(blank_kind=kind, level="secondary", series="", number_from=low,
+                                 number_to=low[:-2] + "40", received_on=date(2024, 5, 1), received_from="РУО"))
+    session.commit()
+    class_id, pupils = klass.id, [s.id for s in students]
+
+    def row(index, medal, honours=False):
+        return {"student_id": pupils[index], "medal": medal, "honours": honours,
+                "blank_number": f"032260000000{index + 1:02d}", "appendix_number": f"032270000000{index + 1:02d}",
+                "recipient": {"kind": "graduate"}}
+
+    args = dict(ORDER, book_id=soo_book.id, class_id=class_id)
+    with pytest.raises(IssuanceError) as error:
+        register_class(session, **args, graduates_data=[row(0, 1)])
+    assert "Нет открытой книги учёта выдачи медалей" in str(error.value)
+    session.rollback()
+    seed.book(level=None, number="М-1", code="medal_book")
+    session.commit()
+    with pytest.raises(IssuanceError) as error:
+        register_class(session, **args, graduates_data=[row(1, 1)])
+    assert "медаль I степени не положена: I степени: итоговых отметок «4»: 2" in str(error.value)
+    session.rollback()
+    register_class(session, **args, graduates_data=[row(0, 1, honours=True), row(1, 2)])
+    session.commit()
+    medals = session.scalars(select(MedalEntry).order_by(MedalEntry.reg_number)).all()
+    assert [(m.reg_number, m.last_name, m.degree) for m in medals] == [(1, "Золотов", 1), (2, "Серебров", 2)]
+    assert medals[0].certificate_entry.honours and medals[0].student.medals == [medals[0]]
+
+
+def _form_inputs(html):
+    """The register form's fields as a browser would send them untouched."""
+
+    class Form(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inside, self.data, self.select = False, [], None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form":
+                self.inside = attrs.get("data-testid") == "register-form"
+            if not self.inside:
+                return
+            if tag == "input" and attrs.get("name"):
+                if attrs.get("type") == "checkbox":
+                    if "checked" in attrs:
+                        self.data.append((attrs["name"], attrs.get("value", "on")))
+                else:
+                    self.data.append((attrs["name"], attrs.get("value", "")))
+            elif tag == "select":
+                self.select = [attrs.get("name"), None, None]
+            elif tag == "option" and self.select is not None:
+                if self.select[2] is None:
+                    self.select[2] = attrs.get("value", "")
+                if "selected" in attrs:
+                    self.select[1] = attrs.get("value", "")
+
+        def handle_endtag(self, tag):
+            if tag == "select" and self.select is not None:
+                name, chosen, first = self.select
+                self.data.append((name, chosen if chosen is not None else first))
+                self.select = None
+            if tag == "form":
+                self.inside = False
+
+    parser = Form()
+    parser.feed(html)
+    return parser.data
+
+
+def test_officer_issues_a_class_without_typing_anything(app, ids, login_as):
+    officer = login_as("officer")
+    with app.app_context():
+        from models import Order
+        db.session.add(Order(number="77-о", issued_on=TODAY - timedelta(days=1), kind="issuance",
+                             title="О выдаче аттестатов"))
+        db.session.commit()
+    page = officer.get(f"/admin/issuance/?book_id={ids['book']}&class_id={ids['class']}").get_data(as_text=True)
+    assert "год 4, экзамен 5 → 5" in page and "год (7 кл.) 4" in page
+    data = _form_inputs(page)
+    assert ("order_number", "77-о") in data and ("bn_%d" % ids["students"][0], seed.blank(1)) in data
+    response = officer.post("/admin/issuance/register", data=data)
+    assert response.status_code == 302, re.findall(r"<li>(.*?)</li>", response.get_data(as_text=True))
+    with app.app_context():
+        entries = db.session.scalars(select(CertificateBookEntry).order_by(CertificateBookEntry.reg_number)).all()
+        assert [(e.last_name, e.honours, e.order_number) for e in entries] == [
+            ("Ёлкина", True, "77-о"), ("Иванов", False, "77-о"), ("Щукин", False, "77-о")]
+        assert {m.subject_name: m.value for m in entries[1].marks} == seed.EXPECTED["Иванов"]
