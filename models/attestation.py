@@ -405,11 +405,14 @@ def gia_check(level, exams, items, minimums, chosen_needed):
     problems, shown = [], []
     passed_subjects, failed = set(), False
     exams = [e for e in exams if e[0] in LEVEL_EXAMS[level]]
+    required_ids = {i.subject_id for i in items if i.gia_required}
     for exam, subject_id, name, value in exams:
         rule = _minimum_for(minimums, exam, subject_id)
         label = f"{EXAMS.get(exam, exam)} {name.lower()} — {value or 'нет результата'}"
         shown.append(label)
         number = int(value) if value.isdigit() else None
+        if subject_id not in required_ids and not chosen_needed:
+            continue  # ЕГЭ by choice: it serves admission to universities, the attestat does not depend on it
         if rule is None:
             problems.append(f"{label}: не задан минимальный результат (раздел «Минимальные результаты ГИА»)")
             failed = True
