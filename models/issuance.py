@@ -22,7 +22,8 @@ CERTIFICATE_NAMES = {"basic": "Аттестат об основном общем
                      "secondary": "Аттестат о среднем общем образовании"}
 RECIPIENT_KINDS = {"graduate": "лично выпускник", "guardian": "законный представитель",
                    "proxy": "иное лицо по доверенности", "post": "почтовым отправлением"}
-DUPLICATE_REASONS = {"lost": "утрата", "damaged": "повреждение (порча)", "name_change": "смена фамилии (имени, отчества)"}
+DUPLICATE_REASONS = {"lost": "утрата", "damaged": "повреждение (порча)", "name_change": "смена фамилии (имени, отчества)",
+                     "error": "ошибка в документе, обнаруженная после выдачи"}
 # The certificate's scale: a graduate with «2» does not get a certificate, so «2» is outside it.
 CERTIFICATE_MARKS = ("5", "4", "3", "зачтено")
 STUDY_MARKS = ("5", "4", "3", "2", "зачтено", "незачтено", "осв")
@@ -199,6 +200,77 @@ def honours_allowed(marks):
     values = [str(v).strip() for v in marks]
     numeric = [v for v in values if v not in ("зачтено",)]
     return bool(numeric) and all(v == "5" for v in numeric)
+
+
+def snils_error(value):
+    """Why a СНИЛС is wrong (Russian), or None: 11 digits whose last two are the checksum of the first nine."""
+    digits = re.sub(r"[\s-]", "", value or "")
+    if not re.fullmatch(r"\d{11}", digits):
+        return f"СНИЛС — 11 цифр, например 112-233-445 95 (указано «{value or ''}»)."
+    body, check = digits[:9], int(digits[9:])
+    if int(body) > 1001998:  # the checksum applies to numbers above 001-001-998
+        total = sum(int(d) * (9 - i) for i, d in enumerate(body))
+        expected = total if total < 100 else (0 if total in (100, 101) else total % 101 % 100)
+        if check != expected:
+            return f"СНИЛС {value} не проходит проверку контрольного числа: проверьте цифры."
+    return None
+
+
+def format_snils(value):
+    digits = re.sub(r"[\s-]", "", value or "")
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
+
+
+CITIZENSHIP = re.compile(r"^\d{3}$")
+
+
+def frdo_details(session, *, entry_id, snils, citizenship):
+    """СНИЛС and citizenship (ОКСМ code) of an entry for ФИС ФРДО; the change is audited like any other."""
+    entry = session.get(CertificateBookEntry, entry_id) if entry_id else None
+    if entry is None or entry.entry_kind == "study_certificate":
+        raise IssuanceError({"entry": "Запись книги не найдена."})
+    errors = {}
+    snils = (snils or "").strip()
+    if snils and snils_error(snils):
+        errors["snils"] = snils_error(snils)
+    citizenship = (citizenship or "").strip()
+    if citizenship and not CITIZENSHIP.match(citizenship):
+        errors["citizenship"] = "Гражданство — трёхзначный код по ОКСМ (643 — Российская Федерация)."
+    if errors:
+        raise IssuanceError(errors)
+    entry.snils = format_snils(snils) if snils else None
+    entry.citizenship = citizenship or None
+    session.flush()
+    return entry
+
+
+def mark_frdo_sent(session, *, entry_ids, sent_on):
+    """Record that these entries were submitted to ФИС ФРДО on that date (those already sent keep their date)."""
+    if sent_on is None or sent_on > date.today():
+        raise IssuanceError({"sent_on": "Укажите дату передачи в ФИС ФРДО (не в будущем)."})
+    entries = [e for e in session.scalars(select(CertificateBookEntry).where(CertificateBookEntry.id.in_(entry_ids)))
+               if e.frdo_sent_on is None]
+    for entry in entries:
+        entry.frdo_sent_on = sent_on
+    session.flush()
+    return entries
+
+
+def original_of(entry):
+    """The first issued attestat a chain of duplicates goes back to."""
+    seen = set()
+    while entry.duplicate_of is not None and entry.id not in seen:
+        seen.add(entry.id)
+        entry = entry.duplicate_of
+    return entry
+
+
+def graduation_year(entry):
+    """«Год окончания» for ФИС ФРДО: the year the original attestat was issued for, whatever the duplicate's date."""
+    original = original_of(entry)
+    if original.academic_year is not None:
+        return original.academic_year.ends_on.year
+    return original.issued_on.year
 
 
 def blank_number_error(number, label="бланка"):
@@ -669,7 +741,8 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
     if original.annulled:
         errors["original"] = f"Запись № {original.reg_number} аннулирована: дубликат по ней не выдаётся."
     if reason not in DUPLICATE_REASONS:
-        errors["reason"] = "Укажите причину выдачи дубликата: утрата, повреждение или смена фамилии."
+        errors["reason"] = ("Укажите причину выдачи дубликата: утрата, повреждение, смена фамилии или ошибка "
+                            "в документе.")
     if reason == "name_change" and not (new_names or {}).get("last_name"):
         errors["last_name"] = "При смене фамилии укажите новую фамилию."
     try:

@@ -325,3 +325,69 @@ def test_officer_issues_a_class_without_typing_anything(app, ids, login_as):
         assert [(e.last_name, e.honours, e.order_number) for e in entries] == [
             ("Ёлкина", True, "77-о"), ("Иванов", False, "77-о"), ("Щукин", False, "77-о")]
         assert {m.subject_name: m.value for m in entries[1].marks} == seed.EXPECTED["Иванов"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("112-233-445 95", None),
+    ("11223344595", None),
+    ("001-001-998 00", None),           # at or below 001-001-998 no checksum applies
+    ("112-233-445 96", "контрольного числа"),
+    ("112-233-44", "11 цифр"),
+    ("СНИЛС", "11 цифр"),
+])
+def test_snils_checksum_for_frdo(value, message):
+    from models.issuance import snils_error
+
+    error = snils_error(value)
+    assert (error is None) if message is None else (message in error), error
+
+
+def test_frdo_duplicate_of_a_2015_attestat_says_2015_with_snils_state_and_disclosure(app, ids, login_as):
+    from openpyxl import load_workbook
+
+    from models import PdDisclosure
+    from models.issuance import issue_duplicate
+
+    with app.app_context():
+        old_year = seed.past_year(TODAY.year - 2014 if TODAY.month >= 9 else TODAY.year - 2015)
+        assert old_year.name == "2014/2015"
+        pupil = db.session.get(Student, ids["students"][1])
+        original = CertificateBookEntry(book_id=ids["book"], reg_number=1, level="basic", student_id=pupil.id,
+                                        academic_year_id=old_year.id, last_name="Иванов", first_name="Пётр",
+                                        birth_date=pupil.birth_date, blank_number="03224000009001",
+                                        issued_on=date(2015, 6, 25))
+        db.session.add(original)
+        db.session.flush()
+        duplicate = issue_duplicate(db.session, original_id=original.id, reason="error", blank_series="",
+                                    blank_number=seed.blank(5), appendix_series="",
+                                    appendix_number=seed.blank(5, "03225"), **ORDER, recipient={"kind": "graduate"})
+        db.session.commit()
+        entry_id = duplicate.id
+    officer = login_as("officer")
+    bad = officer.post("/admin/issuance/frdo/details", data={"entry_id": entry_id, "snils": "112-233-445 96",
+                                                             "citizenship": "643"})
+    assert bad.status_code == 200 and "контрольного числа" in bad.get_data(as_text=True)
+    assert officer.post("/admin/issuance/frdo/details", data={"entry_id": entry_id, "snils": "11223344595",
+                                                              "citizenship": "643"}).status_code == 302
+    assert login_as("director").get("/admin/issuance/frdo.xlsx").status_code == 403
+    response = officer.get("/admin/issuance/frdo.xlsx")
+    rows = list(load_workbook(io_bytes(response.data)).active.iter_rows(values_only=True))
+    line = dict(zip(rows[0], rows[1]))
+    assert (line["Вид документа"], line["Год окончания"], line["Номер оригинала"]) == ("Дубликат", "2015",
+                                                                                        "03224000009001")
+    assert (line["СНИЛС"], line["Гражданство (код ОКСМ)"], line["Подтверждение обмена"]) == (
+        "112-233-445 95", "643", "Да")
+    assert line["Передано в ФИС ФРДО"] == "не передано"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PdDisclosure.id)).where(
+            PdDisclosure.document_kind == "frdo_export")) == 1
+    assert officer.post("/admin/issuance/frdo/sent", data={"sent_on": TODAY.isoformat()}).status_code == 302
+    rows = list(load_workbook(io_bytes(officer.get("/admin/issuance/frdo.xlsx").data)).active.iter_rows(
+        values_only=True))
+    assert dict(zip(rows[0], rows[1]))["Передано в ФИС ФРДО"] == f"передано {TODAY:%d.%m.%Y}"
+
+
+def io_bytes(data):
+    import io
+
+    return io.BytesIO(data)

@@ -15,6 +15,7 @@ from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, 
                              latest_issuance_order, open_books, record_spoiled_blank, register_class,
                              remaining_blanks, study_candidates, year_certificates, STUDY_CANDIDATES_SHOWN)
 from models.attestation import MEDAL_DEGREES
+from models.issuance import frdo_details, graduation_year, mark_frdo_sent, original_of
 from models.people import current_year
 from models.registers import RegisterBook
 
@@ -292,10 +293,46 @@ class IssuancePage(PanelPage):
                          "study_certificate", "справка об обучении", years=years)
 
     # --- ФИС ФРДО -------------------------------------------------------------------------------------
+    @expose("/frdo/details", methods=["POST"])
+    def frdo_details(self):
+        self.require("edit")
+        form = request.form
+        back = dict(book_id=_int(form.get("book_id")), class_id=_int(form.get("class_id")))
+        try:
+            entry = frdo_details(db.session, entry_id=_int(form.get("entry_id")), snils=form.get("snils"),
+                                 citizenship=form.get("citizenship"))
+        except IssuanceError as exc:
+            db.session.rollback()
+            return self._refused(exc.errors, **back)
+        db.session.commit()
+        flash(f"Сведения для ФИС ФРДО записи № {entry.reg_number} сохранены.", "success")
+        return redirect(url_for(".index", **back))
+
+    @expose("/frdo/sent", methods=["POST"])
+    def frdo_sent(self):
+        self.require("edit")
+        form = request.form
+        errors = _date_error(form, "sent_on")
+        if errors:
+            return self._refused(errors)
+        year_id = _int(form.get("year_id"))
+        year = (db.session.get(AcademicYear, year_id) if year_id else None) or current_year(db.session)
+        entries = year_certificates(db.session, year.id if year else None)
+        try:
+            sent = mark_frdo_sent(db.session, entry_ids=[e.id for e in entries],
+                                  sent_on=parse_date(form.get("sent_on")))
+        except IssuanceError as exc:
+            db.session.rollback()
+            return self._refused(exc.errors)
+        db.session.commit()
+        flash(f"Отмечено переданными в ФИС ФРДО: {len(sent)} записей.", "success")
+        return redirect(url_for(".index"))
+
     @expose("/frdo.xlsx")
     def frdo(self):
         from openpyxl import Workbook
 
+        self.require("export")
         session = db.session
         year_id = _int(request.args.get("year_id"))
         year = (session.get(AcademicYear, year_id) if year_id else None) or current_year(session)
@@ -304,10 +341,24 @@ class IssuancePage(PanelPage):
         sheet = book.active
         sheet.title = "Аттестаты"
         sheet.append(FRDO_COLUMNS)
-        for entry in year_certificates(session, year.id if year else None):
+        entries = year_certificates(session, year.id if year else None)
+        for entry in entries:
             sheet.append(frdo_row(entry, school, year))
         out = io.BytesIO()
         book.save(out)
+        # The largest release of personal data there is: every line goes into the disclosure register.
+        try:
+            for entry in entries:
+                record_disclosure(session, user_id=current_user.id, document_kind="frdo_export",
+                                  description=f"выгрузка для ФИС ФРДО: {entry.full_name}, рег. № {entry.reg_number}",
+                                  recipient="ФИС ФРДО (Рособрнадзор)", purpose="ст. 98 Федерального закона № 273-ФЗ",
+                                  student_id=entry.student_id, flush=False)
+            session.flush()
+        except DisclosureError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".index"))
+        session.commit()
         from urllib.parse import quote
 
         response = Response(out.getvalue(),
@@ -330,21 +381,23 @@ FRDO_COLUMNS = ["Название документа", "Вид документ�
                 "Подтверждение обмена", "Уровень образования", "Серия документа", "Номер документа", "Дата выдачи",
                 "Регистрационный номер", "Наименование образовательной организации", "Год окончания",
                 "Фамилия получателя", "Имя получателя", "Отчество получателя", "Дата рождения получателя",
-                "Пол получателя", "С отличием", "Серия оригинала", "Номер оригинала", "Регистрационный N оригинала",
-                "Дата выдачи оригинала", "Фамилия получателя в оригинале"]
+                "Пол получателя", "СНИЛС", "Гражданство (код ОКСМ)", "С отличием", "Серия оригинала", "Номер оригинала", "Регистрационный N оригинала",
+                "Дата выдачи оригинала", "Фамилия получателя в оригинале", "Передано в ФИС ФРДО"]
 
 
 def frdo_row(entry, school, year):
-    original = entry.duplicate_of
+    original = original_of(entry) if entry.entry_kind == "duplicate" else None
     sex = {"male": "Муж", "female": "Жен"}.get(entry.student.sex if entry.student else "", "")
     return [CERTIFICATE_NAMES.get(entry.level, ""), "Дубликат" if entry.entry_kind == "duplicate" else "Оригинал",
             "Выдан", "Да" if entry.duplicate_reason == "lost" else "Нет",
-            "Да" if entry.duplicate_reason in ("damaged", "name_change") else "Нет",
+            "Да" if entry.duplicate_reason in ("damaged", "name_change", "error") else "Нет",
             "Основное общее образование" if entry.level == "basic" else "Среднее общее образование",
             entry.blank_series or "", entry.blank_number or "", entry.issued_on.strftime("%d.%m.%Y"),
             str(entry.reg_number), school.full_name if school else "",
-            str(year.ends_on.year) if year else str(entry.issued_on.year), entry.last_name, entry.first_name,
-            entry.middle_name or "", entry.birth_date.strftime("%d.%m.%Y"), sex, "Да" if entry.honours else "Нет",
+            str(graduation_year(entry)), entry.last_name, entry.first_name,
+            entry.middle_name or "", entry.birth_date.strftime("%d.%m.%Y"), sex, entry.snils or "",
+            entry.citizenship or "", "Да" if entry.honours else "Нет",
             original.blank_series or "" if original else "", original.blank_number or "" if original else "",
             str(original.reg_number) if original else "",
-            original.issued_on.strftime("%d.%m.%Y") if original else "", original.last_name if original else ""]
+            original.issued_on.strftime("%d.%m.%Y") if original else "", original.last_name if original else "",
+            f"передано {entry.frdo_sent_on:%d.%m.%Y}" if entry.frdo_sent_on else "не передано"]
