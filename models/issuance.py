@@ -181,7 +181,8 @@ class CertificateMark(db.Model):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subject.id"))
     subject_name: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    year_name: Mapped[str | None] = mapped_column(String(9))
+    # «2025/2026», or for the current year of a pupil leaving mid-year «2026/2027, 1 четверть».
+    year_name: Mapped[str | None] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(12))
     # How the panel computed the mark (приказ № 546), and why the officer wrote another one, if so.
     computed_value: Mapped[str | None] = mapped_column(String(12))
@@ -823,6 +824,26 @@ def study_marks(session, student_id):
     return marks
 
 
+def current_term_marks(session, student, annual):
+    """[(«2026/2027, 1 четверть», subject, value)]: the current year's term marks of a pupil leaving before the
+    year's annual marks exist, so that the справка covers the year up to the leaving."""
+    from .marks import Mark
+    from .people import TERM_KINDS, Term
+
+    klass = student.school_class
+    if klass is None or any(m.academic_year_id == klass.academic_year_id for m in annual):
+        return []
+    rows = session.execute(select(Term, Subject, Mark.value, Mark.code).join(Mark, Mark.term_id == Term.id)
+                           .join(Subject, Mark.subject_id == Subject.id)
+                           .where(Mark.student_id == student.id, Mark.kind == "term",
+                                  Term.academic_year_id == klass.academic_year_id, Mark.slot == 0)
+                           .order_by(Term.starts_on, Subject.position, Subject.name))
+    year = klass.academic_year
+    return [(f"{year.name}, {term.number} {TERM_KINDS.get(term.kind, term.kind)}", subject,
+             str(value) if value is not None else (code or ""))
+            for term, subject, value, code in rows]
+
+
 def issue_study_certificate(session, *, book_id, student_id, issued_on, studied_from, studied_to, recipient,
                             user_id=None):
     """A study certificate: the marks so far per year and subject, numbered in the study-certificate book."""
@@ -844,7 +865,8 @@ def issue_study_certificate(session, *, book_id, student_id, issued_on, studied_
         errors["studied_to"] = "Период обучения не может заканчиваться раньше, чем начинается."
     errors.update(recipient_errors(recipient or {}))
     marks = study_marks(session, student.id) if student is not None else []
-    if student is not None and not marks:
+    current = current_term_marks(session, student, marks) if student is not None else []
+    if student is not None and not marks and not current:
         errors["student"] = f"В личном деле {student.full_name} нет годовых отметок: справке нечего содержать."
     for mark in marks:
         if mark.value not in STUDY_MARKS:
@@ -863,6 +885,9 @@ def issue_study_certificate(session, *, book_id, student_id, issued_on, studied_
         entry.marks.append(CertificateMark(subject_id=mark.subject_id, subject_name=mark.subject.name,
                                            position=mark.subject.position or position, year_name=mark.academic_year.name,
                                            value=mark.value))
+    for position, (year_name, subject, value) in enumerate(current):
+        entry.marks.append(CertificateMark(subject_id=subject.id, subject_name=subject.name,
+                                           position=subject.position or position, year_name=year_name, value=value))
     session.add(entry)
     session.flush()
     return entry

@@ -391,3 +391,43 @@ def io_bytes(data):
     import io
 
     return io.BytesIO(data)
+
+
+def test_secretary_issues_a_study_certificate_with_the_current_years_term_marks_273fz_st60_ch12(app, ids,
+                                                                                                  login_as):
+    from pypdf import PdfReader
+
+    from models import Mark, Term
+    from models.people import current_year
+
+    with app.app_context():
+        year = current_year(db.session)
+        pupil = db.session.get(Student, ids["students"][2])
+        klass = factories_class = pupil.school_class
+        # A pupil of the 8th grade leaving in November: no annual mark of this year yet, the 1st quarter's only.
+        from models.registers import AnnualMark
+        db.session.execute(AnnualMark.__table__.delete().where(AnnualMark.academic_year_id == year.id))
+        term = Term(academic_year_id=year.id, kind="quarter", number=1, starts_on=year.starts_on,
+                    ends_on=year.starts_on + timedelta(days=55))
+        db.session.add(term)
+        db.session.flush()
+        subject = seed.subjects()["История"]
+        db.session.add(Mark(student_id=pupil.id, subject_id=subject.id, school_class_id=factories_class.id,
+                            kind="term", marked_on=term.ends_on, slot=0, term_id=term.id, value=4))
+        db.session.commit()
+        pupil_id, year_name = pupil.id, year.name
+    secretary = login_as("secretary")
+    response = secretary.post("/admin/issuance/study", data={
+        "study_book_id": ids["study_book"], "student_id": pupil_id, "studied_from": "2016-09-01",
+        "studied_to": TODAY.isoformat(), "issued_on": TODAY.isoformat(), "rk": "guardian", "rn": "Щукина Мария"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with app.app_context():
+        entry = db.session.scalar(select(CertificateBookEntry).where(
+            CertificateBookEntry.entry_kind == "study_certificate"))
+        entry_id = entry.id
+        assert [(m.year_name, m.subject_name, m.value) for m in entry.marks if m.year_name.startswith(year_name)] == [
+            (f"{year_name}, 1 четверть", "История", "4")]
+    pdf = secretary.get(f"/admin/issuance/study.pdf?entry_id={entry_id}")
+    text = "".join(page.extract_text() for page in PdfReader(io_bytes(pdf.data)).pages)
+    assert "1 четверть" in text and "текущий учебный год" in text and "История" in text
+    assert "Изобразительное искусство" in text  # the 7th grade's annual mark from the personal file

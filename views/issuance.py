@@ -2,7 +2,7 @@
 import io
 from datetime import date
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, 
                              free_blank_numbers, issuance_grid, issue_duplicate, issue_study_certificate,
                              latest_issuance_order, open_books, record_spoiled_blank, register_class,
                              remaining_blanks, study_candidates, year_certificates, STUDY_CANDIDATES_SHOWN)
+from admin.roles import can
 from models.attestation import MEDAL_DEGREES
 from models.issuance import frdo_details, graduation_year, mark_frdo_sent, original_of
 from models.people import current_year
@@ -81,7 +82,8 @@ class IssuancePage(PanelPage):
                     study_entries=[e for b in study_books for e in book_entries(session, b.id)],
                     years=list(session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
                     current_year=current_year(session), today=date.today(), medal_degrees=MEDAL_DEGREES,
-                    can_create=self.allowed("create"))
+                    can_create=self.allowed("create"),
+                    can_study=can(current_user, "study_certificates", "create"))
 
     @expose("/")
     def index(self):
@@ -196,7 +198,8 @@ class IssuancePage(PanelPage):
 
     @expose("/study", methods=["POST"])
     def study(self):
-        self.require("create")
+        if not can(current_user, "study_certificates", "create"):
+            abort(403)
         form = request.form
         errors = _date_error(form, "issued_on", "studied_from", "studied_to", "pd")
         if errors:

@@ -98,6 +98,8 @@ def upgrade():
         batch_op.add_column(sa.Column('computed_value', sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column('basis', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('override_reason', sa.String(length=300), nullable=True))
+        batch_op.alter_column('year_name', existing_type=sa.String(length=9), type_=sa.String(length=40),
+                              existing_nullable=True)
 
     with op.batch_alter_table('level', schema=None) as batch_op:
         batch_op.add_column(sa.Column('gia_chosen_exams', sa.Integer(), server_default='0', nullable=False))
@@ -113,6 +115,8 @@ def downgrade():
         batch_op.drop_column('gia_chosen_exams')
 
     with op.batch_alter_table('certificate_mark', schema=None) as batch_op:
+        batch_op.alter_column('year_name', existing_type=sa.String(length=40), type_=sa.String(length=9),
+                              existing_nullable=True)
         batch_op.drop_column('override_reason')
         batch_op.drop_column('basis')
         batch_op.drop_column('computed_value')
