@@ -431,3 +431,32 @@ def test_secretary_issues_a_study_certificate_with_the_current_years_term_marks_
     text = "".join(page.extract_text() for page in PdfReader(io_bytes(pdf.data)).pages)
     assert "1 четверть" in text and "текущий учебный год" in text and "История" in text
     assert "Изобразительное искусство" in text  # the 7th grade's annual mark from the personal file
+
+
+def test_book_pages_close_each_class_with_a_certification_and_number_continuously(app, ids, login_as):
+    from pypdf import PdfReader
+
+    with app.app_context():
+        klass = db.session.get(SchoolClass, ids["class"])
+        teacher = seed.factories.user("ktr", ["class_teacher"], full_name="Классная Ирина Петровна")
+        klass.class_teacher = teacher
+        register_class(db.session, book_id=ids["book"], class_id=ids["class"], **ORDER,
+                       graduates_data=seed.rows(klass, [db.session.get(Student, i) for i in ids["students"]]))
+        other, pupils = seed.graduating_class(letter="Б", file_prefix="b")
+        register_class(db.session, book_id=ids["book"], class_id=other.id, **ORDER,
+                       graduates_data=seed.rows(other, pupils, start=4))
+        db.session.commit()
+        other_id = other.id
+    officer = login_as("officer")
+
+    def text_of(class_id):
+        data = officer.get(f"/admin/issuance/book.pdf?book_id={ids['book']}&class_id={class_id}").data
+        return [page.extract_text() for page in PdfReader(io_bytes(data)).pages]
+
+    first = text_of(ids["class"])
+    assert len(first) == 1 and "стр. 1" in first[0]
+    assert "Записи № 1–3 (класс 9А" in first[0] and "Классный руководитель" in first[0]
+    assert "Классная Ирина Петровна" in first[0] and "Директор" in first[0] and "М.П." in first[0]
+    second = text_of(other_id)
+    # The second class starts on the book's 2nd page, not on «стр. 1» of its own print.
+    assert "стр. 2" in second[0] and "стр. 1" not in second[0] and "Записи № 4–6 (класс 9Б" in second[0]

@@ -22,7 +22,7 @@ from models.registers import RegisterBook
 
 from .form_values import parse_date, to_int as _int
 from .page import PanelPage
-from .certificate_book_pdf import render_certificate_book
+from .certificate_book_pdf import book_page_offset, render_certificate_book
 from .pdf import pdf_response, render_pdf
 
 
@@ -261,10 +261,14 @@ class IssuancePage(PanelPage):
         if not entries:
             flash("В книге нет записей для печати.", "error")
             return redirect(url_for(".index", book_id=book.id))
+        earlier = [e for e in book_entries(db.session, book.id) if e.reg_number < entries[0].reg_number] \
+            if entries[0].reg_number > 1 else []
+        first_page = book_page_offset(school=db.session.scalar(select(School)), book=book, earlier_entries=earlier,
+                                      levels=LEVELS)
         return self._pdf(render_certificate_book, f"Книга выдачи аттестатов № {book.number}.pdf", entries,
                          "certificate_book", "страницы книги регистрации выданных аттестатов",
                          recipient="книга регистрации (хранится в школе)", purpose="ведение книги регистрации",
-                         book=book)
+                         book=book, first_page=first_page)
 
     @expose("/appendix.pdf")
     def appendix_pdf(self):
