@@ -231,7 +231,7 @@ def test_medal_without_the_ooo_attestat_with_honours_is_not_first_degree(session
     assert result.medal == 2 and "итоговые отметки аттестата ООО не отвечают условию" in result.medal_reason
 
 
-def test_medals_are_numbered_in_the_medal_book_and_a_wrong_degree_is_refused_730(session, ids):
+def test_medals_are_numbered_in_the_medal_book_and_a_wrong_degree_is_refused_730(session, ids, login_as):
     from models.attestation import MedalEntry
     from models.issuance import BlankReceipt
 
@@ -264,6 +264,12 @@ def test_medals_are_numbered_in_the_medal_book_and_a_wrong_degree_is_refused_730
     medals = session.scalars(select(MedalEntry).order_by(MedalEntry.reg_number)).all()
     assert [(m.reg_number, m.last_name, m.degree) for m in medals] == [(1, "Золотов", 1), (2, "Серебров", 2)]
     assert medals[0].certificate_entry.honours and medals[0].student.medals == [medals[0]]
+    book_id = medals[0].book_id
+    from pypdf import PdfReader
+    pdf = login_as("officer").get(f"/admin/issuance/medal_book.pdf?book_id={book_id}")
+    text = "".join(page.extract_text() for page in PdfReader(io_bytes(pdf.data)).pages)
+    assert "Книга учёта выдачи медалей" in text and "Золотов Антон" in text and "I степени" in text
+    assert "Серебров Борис" in text and "II степени" in text
 
 
 def _form_inputs(html):

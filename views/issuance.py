@@ -49,6 +49,7 @@ class IssuancePage(PanelPage):
         study_query = " ".join((request.values.get("study_query") or "").split())[:100]
         books = open_books(session, "certificate_book")
         study_books = open_books(session, "study_certificate_book")
+        medal_books = open_books(session, "medal_book")
         book = session.get(RegisterBook, book_id) if book_id else None
         classes = list(session.scalars(select(SchoolClass).where(SchoolClass.grade.in_(LEVEL_GRADE.values()))
                                        .order_by(SchoolClass.academic_year_id.desc(), SchoolClass.name)))
@@ -74,7 +75,7 @@ class IssuancePage(PanelPage):
             grid = {"plan": items, "rows": rows, "entries": entries, "level": book.level,
                     "order": latest_issuance_order(session, school_class.academic_year),
                     "waiting": bool(waiting)}
-        return dict(books=books, study_books=study_books, book=book, classes=classes, school_class=school_class,
+        return dict(books=books, study_books=study_books, medal_books=medal_books, book=book, classes=classes, school_class=school_class,
                     grid=grid, form=form or {}, errors=errors or {}, levels=LEVELS, recipient_kinds=RECIPIENT_KINDS,
                     duplicate_reasons=DUPLICATE_REASONS, blank_kinds=BLANK_KINDS, entry_kinds=ENTRY_KINDS,
                     blanks=remaining_blanks(session), study_query=study_query,
@@ -269,6 +270,38 @@ class IssuancePage(PanelPage):
                          "certificate_book", "страницы книги регистрации выданных аттестатов",
                          recipient="книга регистрации (хранится в школе)", purpose="ведение книги регистрации",
                          book=book, first_page=first_page)
+
+    @expose("/medal_book.pdf")
+    def medal_book_pdf(self):
+        from models.attestation import MedalEntry
+
+        book_id = _int(request.args.get("book_id"))
+        book = db.session.get(RegisterBook, book_id) if book_id is not None else None
+        if book is None or book.kind is None or book.kind.code != "medal_book":
+            flash("Выберите книгу учёта выдачи медалей.", "error")
+            return redirect(url_for(".index"))
+        medals = list(db.session.scalars(select(MedalEntry).where(MedalEntry.book_id == book.id)
+                                         .order_by(MedalEntry.reg_number)))
+        if not medals:
+            flash("В книге учёта выдачи медалей нет записей.", "error")
+            return redirect(url_for(".index"))
+        school = db.session.scalar(select(School))
+        data = render_pdf("pdf/medal_book.html", school=school, book=book, medals=medals,
+                          degrees={1: "I степени", 2: "II степени"}, today=date.today())
+        try:
+            for medal in medals:
+                record_disclosure(db.session, user_id=current_user.id, document_kind="medal_book",
+                                  description=f"книга учёта выдачи медалей: {medal.full_name}, рег. № {medal.reg_number}",
+                                  recipient="книга учёта выдачи медалей (хранится в школе)",
+                                  purpose="ведение книги учёта выдачи медалей", student_id=medal.student_id,
+                                  flush=False)
+            db.session.flush()
+        except DisclosureError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".index"))
+        db.session.commit()
+        return pdf_response(data, f"Книга учёта выдачи медалей № {book.number}.pdf")
 
     @expose("/appendix.pdf")
     def appendix_pdf(self):
