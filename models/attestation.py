@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, or_, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from .carriers import NeverDeleted
 from .db import Versioned, db
@@ -293,7 +293,8 @@ class GraduateResult:
 
 
 def curriculum_rows(session, level):
-    return list(session.scalars(select(CurriculumSubject).where(CurriculumSubject.level == level,
+    return list(session.scalars(select(CurriculumSubject).options(joinedload(CurriculumSubject.subject))
+                                .where(CurriculumSubject.level == level,
                                                                 CurriculumSubject.active.is_(True))
                                 .order_by(CurriculumSubject.position, CurriculumSubject.id)))
 

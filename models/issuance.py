@@ -410,10 +410,11 @@ def remaining_blanks(session):
     return report
 
 
-def free_blank_numbers(session, blank_kind, level, count):
-    """The first `count` free blanks of the level, as (series, number), to prefill the issuance grid."""
+def free_blank_numbers(session, blank_kind, level, count, report=None):
+    """The first `count` free blanks of the level, as (series, number), to prefill the issuance grid.
+    `report`: remaining_blanks() already computed for the same page."""
     found = []
-    for row in remaining_blanks(session):
+    for row in report if report is not None else remaining_blanks(session):
         receipt = row["receipt"]
         if receipt.blank_kind != blank_kind or receipt.level != level:
             continue

@@ -159,9 +159,9 @@ def _table(doc, entries):
 def render_certificate_book(*, school, book, entries, levels, first_page=1, pages=None):
     """PDF bytes of the book's pages for `entries`: landscape A4, header row repeated on every page.
 
-    Each class starts a new page and ends with its certification block, so a class printed alone has the same
-    pages as in the whole book; `first_page` continues the book's numbering (see book_page_offset). When `pages`
-    is a list, the number of pages drawn is appended to it."""
+    Each class starts a new page under the book's heading and ends with its certification block, so a class
+    printed alone has exactly its pages in the whole book; `first_page` continues the book's numbering (see
+    book_page_offset). When `pages` is a list, the number of pages drawn is appended to it."""
     _register_fonts()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=2 * cm, rightMargin=1.5 * cm,
@@ -180,25 +180,36 @@ def render_certificate_book(*, school, book, entries, levels, first_page=1, page
         canvas.restoreState()
 
     level = levels.get(book.level, "")
-    story = [
-        Paragraph(escape(school.full_name if school is not None else ""), STYLES["school"]),
-        Paragraph(f"Книга регистрации выданных документов об образовании № {escape(str(book.number))}"
-                  + (f"<br/>({escape(level)})" if level else ""), STYLES["title"]),
-    ]
+    story = []
     for index, group in enumerate(_groups(entries)):
         if index:
             story.append(PageBreak())
-        story += [_table(doc, group), _certification(group, school)]
+        story += [
+            Paragraph(escape(school.full_name if school is not None else ""), STYLES["school"]),
+            Paragraph(f"Книга регистрации выданных документов об образовании № {escape(str(book.number))}"
+                      + (f"<br/>({escape(level)})" if level else ""), STYLES["title"]),
+            _table(doc, group), _certification(group, school)]
     doc.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
     if pages is not None:
         pages.append(drawn[0])
     return out.getvalue()
 
 
+# Pages taken by each class's run of entries, by the entries' ids and versions: a run already laid out is not
+# laid out again to number the pages of the classes after it. Any change to an entry changes the key.
+_GROUP_PAGES = {}
+
+
 def book_page_offset(*, school, book, earlier_entries, levels):
     """The page on which a print starting after `earlier_entries` begins in the whole book."""
-    if not earlier_entries:
-        return 1
-    pages = []
-    render_certificate_book(school=school, book=book, entries=earlier_entries, levels=levels, pages=pages)
-    return pages[0] + 1
+    total = 0
+    for group in _groups(earlier_entries):
+        key = (book.id, book.number, tuple((e.id, e.version, len(e.marks)) for e in group))
+        if key not in _GROUP_PAGES:
+            pages = []
+            render_certificate_book(school=school, book=book, entries=group, levels=levels, pages=pages)
+            if len(_GROUP_PAGES) > 5000:
+                _GROUP_PAGES.clear()
+            _GROUP_PAGES[key] = pages[0]
+        total += _GROUP_PAGES[key]
+    return total + 1

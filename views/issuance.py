@@ -56,7 +56,7 @@ class IssuancePage(PanelPage):
         if book is not None and book.level in LEVEL_GRADE:
             classes = [c for c in classes if c.grade == LEVEL_GRADE[book.level]]
         school_class = session.get(SchoolClass, class_id) if class_id else None
-        grid = None
+        grid, blank_report = None, None
         if book is not None and school_class is not None and book.level in LEVEL_GRADE \
                 and school_class.grade == LEVEL_GRADE[book.level]:
             items, results = issuance_grid(session, school_class, book.level)
@@ -64,21 +64,34 @@ class IssuancePage(PanelPage):
             issued = {e.student_id: e for e in entries if e.entry_kind == "certificate" and not e.annulled}
             waiting = [r for r in results if r.gia_ok and r.student.id not in issued]
             # The next free blanks go to the pupils in the book's order, so that nothing needs typing.
-            blanks = free_blank_numbers(session, "certificate", book.level, len(waiting))
-            appendices = free_blank_numbers(session, "appendix", book.level, len(waiting))
+            blank_report = remaining_blanks(session)
+            blanks = free_blank_numbers(session, "certificate", book.level, len(waiting), blank_report)
+            appendices = free_blank_numbers(session, "appendix", book.level, len(waiting), blank_report)
             offered = {r.student.id: (blanks[i] if i < len(blanks) else ("", ""),
                                       appendices[i] if i < len(appendices) else ("", ""))
                        for i, r in enumerate(waiting)}
-            rows = [{"result": r, "student": r.student, "issued": issued.get(r.student.id),
-                     "blank": offered.get(r.student.id, (("", ""), ("", "")))[0],
-                     "appendix": offered.get(r.student.id, (("", ""), ("", "")))[1]} for r in results]
+            posted = form or {}
+            rows = []
+            for r in results:
+                sid = r.student.id
+                # Names and values of each cell prepared here: a 30 × 18 grid is 540 cells, and a template
+                # macro call per field would cost more than computing the marks.
+                cells = [(item.subject_id, r.marks[item.subject_id], f"mark_{sid}_{item.subject_id}",
+                          posted.get(f"mark_{sid}_{item.subject_id}", r.marks[item.subject_id].value or "")
+                          if form else (r.marks[item.subject_id].value or ""),
+                          f"why_{sid}_{item.subject_id}", posted.get(f"why_{sid}_{item.subject_id}", ""))
+                         for item in items]
+                rows.append({"result": r, "student": r.student, "issued": issued.get(sid), "cells": cells,
+                             "blank": offered.get(sid, (("", ""), ("", "")))[0],
+                             "appendix": offered.get(sid, (("", ""), ("", "")))[1]})
             grid = {"plan": items, "rows": rows, "entries": entries, "level": book.level,
                     "order": latest_issuance_order(session, school_class.academic_year),
                     "waiting": bool(waiting)}
         return dict(books=books, study_books=study_books, medal_books=medal_books, book=book, classes=classes, school_class=school_class,
                     grid=grid, form=form or {}, errors=errors or {}, levels=LEVELS, recipient_kinds=RECIPIENT_KINDS,
                     duplicate_reasons=DUPLICATE_REASONS, blank_kinds=BLANK_KINDS, entry_kinds=ENTRY_KINDS,
-                    blanks=remaining_blanks(session), study_query=study_query,
+                    blanks=blank_report if blank_report is not None else remaining_blanks(session),
+                    study_query=study_query,
                     candidates=study_candidates(session, study_query), candidates_shown=STUDY_CANDIDATES_SHOWN,
                     study_entries=[e for b in study_books for e in book_entries(session, b.id)],
                     years=list(session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
