@@ -14,7 +14,7 @@ from .users import utcnow
 from .attestation import MEDAL_DEGREES, AwardCriterion, MedalEntry, apply_awards, class_results, curriculum_rows
 
 ENTRY_KINDS = {"certificate": "аттестат", "duplicate": "дубликат аттестата",
-               "study_certificate": "справка об обучении"}
+               "duplicate_appendix": "дубликат приложения к аттестату", "study_certificate": "справка об обучении"}
 BLANK_KINDS = {"certificate": "бланк аттестата", "appendix": "бланк приложения к аттестату"}
 LEVELS = {"basic": "основное общее (ООО)", "secondary": "среднее общее (СОО)"}
 LEVEL_GRADE = {"basic": 9, "secondary": 11}
@@ -80,6 +80,9 @@ class SpoiledBlank(NeverDeleted, db.Model):
     reason: Mapped[str] = mapped_column(String(300))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The act writing the spoiled blank off (акт о списании); until then it waits in the safe.
+    write_off_act: Mapped[str | None] = mapped_column(String(50))
+    written_off_on: Mapped[date | None] = mapped_column(Date)
 
     def __str__(self):
         return f"{BLANK_KINDS.get(self.blank_kind, self.blank_kind)} № {self.number} (испорчен)"
@@ -435,6 +438,27 @@ def latest_issuance_order(session, academic_year):
                           .order_by(Order.issued_on.desc(), Order.id.desc()).limit(1))
 
 
+def write_off_spoiled(session, *, act_number, act_date, user_id=None):
+    """Write off by one act every spoiled blank not yet written off; returns them (the act prints them)."""
+    errors = {}
+    if not (act_number or "").strip():
+        errors["act_number"] = "Укажите номер акта о списании."
+    if act_date is None or act_date > date.today():
+        errors["act_date"] = "Укажите дату акта (не в будущем)."
+    elif session.scalar(select(SpoiledBlank.id).where(SpoiledBlank.write_off_act == (act_number or "").strip())):
+        errors["act_number"] = f"Акт № {act_number.strip()} уже составлен: укажите другой номер."
+    blanks = list(session.scalars(select(SpoiledBlank).where(SpoiledBlank.write_off_act.is_(None))
+                                  .order_by(SpoiledBlank.blank_kind, SpoiledBlank.level, SpoiledBlank.number)))
+    if not blanks:
+        errors["blanks"] = "Нет испорченных бланков, не списанных актом."
+    if errors:
+        raise IssuanceError(errors)
+    for blank in blanks:
+        blank.write_off_act, blank.written_off_on = act_number.strip(), act_date
+    session.flush()
+    return blanks
+
+
 def record_spoiled_blank(session, *, blank_kind, level, series, number, spoiled_on, reason, user_id=None):
     series = _norm_series(series)
     errors = {}
@@ -734,8 +758,10 @@ def next_medal_number(session, book_id):
 
 
 def issue_duplicate(session, *, original_id, reason, blank_series, blank_number, appendix_series, appendix_number,
-                    order_number, order_date, issued_on, recipient, book_id=None, new_names=None, user_id=None):
-    """A duplicate: a new entry with the next number, pointing at the original, which is flagged."""
+                    order_number, order_date, issued_on, recipient, book_id=None, new_names=None, user_id=None,
+                    appendix_only=False):
+    """A duplicate: a new entry with the next number, pointing at the original, which is flagged.
+    `appendix_only`: a duplicate of the appendix alone, on an appendix blank only."""
     original = session.get(CertificateBookEntry, original_id) if original_id else None
     if original is None or original.entry_kind == "study_certificate":
         raise IssuanceError({"original": "Выберите запись книги, по которой выдаётся дубликат."})
@@ -756,8 +782,12 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
         errors["book"] = "Дубликат регистрируется в книге того же уровня образования, что и подлинник."
     errors.update(_order_errors(order_number, order_date, issued_on))
     taken = set()
+    if appendix_only and reason == "name_change":
+        errors["reason"] = "При смене фамилии выдаётся дубликат аттестата вместе с приложением."
     for kind, series, number, field in (("certificate", blank_series, blank_number, "blank_number"),
                                         ("appendix", appendix_series, appendix_number, "appendix_number")):
+        if appendix_only and kind == "certificate":
+            continue
         message = blank_error(session, blank_kind=kind, level=original.level, series=series, number=number,
                               taken=taken)
         if message:
@@ -770,11 +800,13 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
     lock_book(session, book.id)
     order = issuance_order(session, order_number, order_date)
     entry = CertificateBookEntry(
-        book_id=book.id, reg_number=next_registration_number(session, book.id), entry_kind="duplicate",
+        book_id=book.id, reg_number=next_registration_number(session, book.id),
+        entry_kind="duplicate_appendix" if appendix_only else "duplicate",
         level=original.level, student_id=original.student_id, school_class_id=original.school_class_id,
         academic_year_id=original.academic_year_id, last_name=original.last_name, first_name=original.first_name,
         middle_name=original.middle_name, birth_date=original.birth_date,
-        blank_series=_norm_series(blank_series), blank_number=blank_number.strip(),
+        blank_series=None if appendix_only else _norm_series(blank_series),
+        blank_number=None if appendix_only else blank_number.strip(),
         appendix_series=_norm_series(appendix_series), appendix_number=appendix_number.strip(),
         honours=original.honours, order_id=order.id, order_number=order.number, order_date=order.issued_on,
         issued_on=issued_on, duplicate_of_id=original.id, duplicate_reason=reason, issued_by_id=user_id)

@@ -466,3 +466,50 @@ def test_book_pages_close_each_class_with_a_certification_and_number_continuousl
     second = text_of(other_id)
     # The second class starts on the book's 2nd page, not on «стр. 1» of its own print.
     assert "стр. 2" in second[0] and "стр. 1" not in second[0] and "Записи № 4–6 (класс 9Б" in second[0]
+
+
+def test_duplicate_of_the_appendix_alone_takes_only_an_appendix_blank(session, ids):
+    from models.issuance import issue_duplicate
+
+    klass = session.get(SchoolClass, ids["class"])
+    entries = register_class(session, book_id=ids["book"], class_id=ids["class"], **ORDER,
+                             graduates_data=seed.rows(klass, [session.get(Student, i) for i in ids["students"]]))
+    session.commit()
+    with pytest.raises(IssuanceError) as error:
+        issue_duplicate(session, original_id=entries[0].id, reason="name_change", blank_series="", blank_number="",
+                        appendix_series="", appendix_number=seed.blank(10, "03225"), **ORDER,
+                        recipient={"kind": "graduate"}, new_names={"last_name": "Новая"}, appendix_only=True)
+    assert "вместе с приложением" in error.value.errors["reason"]
+    session.rollback()
+    duplicate = issue_duplicate(session, original_id=entries[0].id, reason="damaged", blank_series="",
+                                blank_number="", appendix_series="", appendix_number=seed.blank(10, "03225"),
+                                **ORDER, recipient={"kind": "graduate"}, appendix_only=True)
+    session.commit()
+    assert (duplicate.entry_kind, duplicate.blank_number, duplicate.appendix_number, duplicate.reg_number) == (
+        "duplicate_appendix", None, seed.blank(10, "03225"), 4)
+    assert [m.value for m in duplicate.marks] == [m.value for m in entries[0].marks]
+
+
+def test_spoiled_blanks_are_written_off_by_a_printed_act(app, ids, login_as):
+    from pypdf import PdfReader
+
+    officer = login_as("officer")
+    for number in (20, 21):
+        response = officer.post("/admin/issuance/spoiled", data={
+            "blank_kind": "certificate", "level": "basic", "series": "", "number": seed.blank(number),
+            "spoiled_on": TODAY.isoformat(), "reason": "ошибка при печати"})
+        assert response.status_code == 302
+    response = officer.post("/admin/issuance/spoiled/write_off", data={"act_number": "", "act_date": ""})
+    assert response.status_code == 200 and "Укажите номер акта" in response.get_data(as_text=True)
+    response = officer.post("/admin/issuance/spoiled/write_off", data={"act_number": "3-с",
+                                                                       "act_date": TODAY.isoformat()})
+    assert response.status_code == 302
+    again = officer.post("/admin/issuance/spoiled/write_off", data={"act_number": "4-с",
+                                                                    "act_date": TODAY.isoformat()})
+    assert "Нет испорченных бланков, не списанных актом" in again.get_data(as_text=True)
+    pdf = officer.get("/admin/issuance/spoiled/act.pdf?act=3-с")
+    text = "".join(page.extract_text() for page in PdfReader(io_bytes(pdf.data)).pages)
+    assert "АКТ № 3-с" in text and "о списании испорченных бланков" in text
+    assert seed.blank(20) in text and seed.blank(21) in text and "Итого списано бланков: 2" in text
+    assert login_as("director").post("/admin/issuance/spoiled/write_off", data={
+        "act_number": "5-с", "act_date": TODAY.isoformat()}).status_code == 403

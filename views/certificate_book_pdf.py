@@ -64,6 +64,8 @@ def _notes(entry):
     notes = []
     if entry.entry_kind == "duplicate" and entry.duplicate_of is not None:
         notes.append(f"дубликат аттестата, рег. № {entry.duplicate_of.reg_number}")
+    if entry.entry_kind == "duplicate_appendix" and entry.duplicate_of is not None:
+        notes.append(f"дубликат приложения к аттестату, рег. № {entry.duplicate_of.reg_number}")
     if entry.duplicate_issued:
         notes.append("выдан дубликат")
     if entry.honours:

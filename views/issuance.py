@@ -16,7 +16,8 @@ from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, 
                              remaining_blanks, study_candidates, year_certificates, STUDY_CANDIDATES_SHOWN)
 from admin.roles import can
 from models.attestation import MEDAL_DEGREES
-from models.issuance import frdo_details, graduation_year, mark_frdo_sent, original_of
+from models.issuance import (SpoiledBlank, frdo_details, graduation_year, mark_frdo_sent, original_of,
+                             write_off_spoiled)
 from models.people import current_year
 from models.registers import RegisterBook
 
@@ -50,6 +51,8 @@ class IssuancePage(PanelPage):
         books = open_books(session, "certificate_book")
         study_books = open_books(session, "study_certificate_book")
         medal_books = open_books(session, "medal_book")
+        spoiled = list(session.scalars(select(SpoiledBlank).order_by(SpoiledBlank.spoiled_on.desc(),
+                                                                      SpoiledBlank.id.desc()).limit(50)))
         book = session.get(RegisterBook, book_id) if book_id else None
         classes = list(session.scalars(select(SchoolClass).where(SchoolClass.grade.in_(LEVEL_GRADE.values()))
                                        .order_by(SchoolClass.academic_year_id.desc(), SchoolClass.name)))
@@ -87,7 +90,7 @@ class IssuancePage(PanelPage):
             grid = {"plan": items, "rows": rows, "entries": entries, "level": book.level,
                     "order": latest_issuance_order(session, school_class.academic_year),
                     "waiting": bool(waiting)}
-        return dict(books=books, study_books=study_books, medal_books=medal_books, book=book, classes=classes, school_class=school_class,
+        return dict(books=books, study_books=study_books, medal_books=medal_books, spoiled=spoiled, book=book, classes=classes, school_class=school_class,
                     grid=grid, form=form or {}, errors=errors or {}, levels=LEVELS, recipient_kinds=RECIPIENT_KINDS,
                     duplicate_reasons=DUPLICATE_REASONS, blank_kinds=BLANK_KINDS, entry_kinds=ENTRY_KINDS,
                     blanks=blank_report if blank_report is not None else remaining_blanks(session),
@@ -168,7 +171,8 @@ class IssuancePage(PanelPage):
                 issued_on=parse_date(form.get("issued_on")), recipient=_recipient(form),
                 book_id=_int(form.get("target_book_id")),
                 new_names={"last_name": form.get("new_last_name"), "first_name": form.get("new_first_name"),
-                           "middle_name": form.get("new_middle_name")}, user_id=current_user.id)
+                           "middle_name": form.get("new_middle_name")}, user_id=current_user.id,
+                appendix_only=bool(form.get("appendix_only")))
         except IssuanceError as exc:
             db.session.rollback()
             return self._refused(exc.errors, **back)
@@ -209,6 +213,36 @@ class IssuancePage(PanelPage):
         db.session.commit()
         flash(f"Бланк № {record.number} записан как испорченный.", "success")
         return redirect(url_for(".index"))
+
+    @expose("/spoiled/write_off", methods=["POST"])
+    def write_off(self):
+        self.require("create")
+        form = request.form
+        errors = _date_error(form, "act_date")
+        if errors:
+            return self._refused(errors)
+        try:
+            blanks = write_off_spoiled(db.session, act_number=form.get("act_number"),
+                                       act_date=parse_date(form.get("act_date")), user_id=current_user.id)
+        except IssuanceError as exc:
+            db.session.rollback()
+            return self._refused(exc.errors)
+        db.session.commit()
+        flash(f"Акт № {blanks[0].write_off_act}: списано испорченных бланков — {len(blanks)}.", "success")
+        return redirect(url_for(".index"))
+
+    @expose("/spoiled/act.pdf")
+    def write_off_pdf(self):
+        act = (request.args.get("act") or "").strip()
+        blanks = list(db.session.scalars(select(SpoiledBlank).where(SpoiledBlank.write_off_act == act)
+                                         .order_by(SpoiledBlank.blank_kind, SpoiledBlank.number))) if act else []
+        if not blanks:
+            flash("Акт о списании испорченных бланков не найден.", "error")
+            return redirect(url_for(".index"))
+        data = render_pdf("pdf/spoiled_write_off.html", school=db.session.scalar(select(School)), blanks=blanks,
+                          act=act, act_date=blanks[0].written_off_on, blank_kinds=BLANK_KINDS, levels=LEVELS,
+                          today=date.today())
+        return pdf_response(data, f"Акт о списании испорченных бланков № {act}.pdf")
 
     @expose("/study", methods=["POST"])
     def study(self):
@@ -439,7 +473,7 @@ FRDO_COLUMNS = ["Название документа", "Вид документ�
 
 
 def frdo_row(entry, school, year):
-    original = original_of(entry) if entry.entry_kind == "duplicate" else None
+    original = original_of(entry) if entry.entry_kind in ("duplicate", "duplicate_appendix") else None
     sex = {"male": "Муж", "female": "Жен"}.get(entry.student.sex if entry.student else "", "")
     return [CERTIFICATE_NAMES.get(entry.level, ""), "Дубликат" if entry.entry_kind == "duplicate" else "Оригинал",
             "Выдан", "Да" if entry.duplicate_reason == "lost" else "Нет",
