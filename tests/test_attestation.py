@@ -513,3 +513,27 @@ def test_spoiled_blanks_are_written_off_by_a_printed_act(app, ids, login_as):
     assert seed.blank(20) in text and seed.blank(21) in text and "Итого списано бланков: 2" in text
     assert login_as("director").post("/admin/issuance/spoiled/write_off", data={
         "act_number": "5-с", "act_date": TODAY.isoformat()}).status_code == 403
+
+
+def test_gia_minimum_and_award_criterion_registers_refuse_bad_figures_posted_directly(app, ids, login_as):
+    from models.attestation import GiaMinimum
+
+    deputy = login_as("deputy")
+    with app.app_context():
+        before = count(GiaMinimum)
+        criterion = db.session.scalar(select(AwardCriterion).where(AwardCriterion.code == "medal_1"))
+        criterion_id, version = criterion.id, criterion.version
+    response = deputy.post("/admin/gia_minimum/new/", data={"exam": "oge", "scale": "mark", "minimum": "7"})
+    assert response.status_code == 200 and "Минимум — отметка от 2 до 5" in response.get_data(as_text=True)
+    response = deputy.post("/admin/gia_minimum/new/", data={"exam": "oge", "scale": "mark", "minimum": "3"})
+    assert response.status_code == 200 and "уже задан" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(GiaMinimum) == before
+    response = deputy.post(f"/admin/award_criterion/edit/?id={criterion_id}", data={
+        "max_good": "0", "russian_min": "170", "other_min": "70", "base_math_mark": "5", "active": "y",
+        "loaded_version": str(version)})
+    assert response.status_code == 200 and "вне допустимого диапазона 0–100" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(AwardCriterion, criterion_id).russian_min == 70
+    assert login_as("officer").post(f"/admin/award_criterion/edit/?id={criterion_id}",
+                                    data={"max_good": "5"}).status_code == 403
