@@ -836,6 +836,11 @@ def annul_entry(session, *, entry_id, reason, blanks_spoiled=False, user_id=None
     entry.annulled = True
     entry.annul_reason = reason.strip()[:300]
     entry.annulled_at = utcnow()
+    # A medal was awarded with this attestat: its line in the medal book is annulled with it, never deleted.
+    for medal in session.scalars(select(MedalEntry).where(MedalEntry.certificate_entry_id == entry.id,
+                                                          MedalEntry.annulled.is_(False))):
+        medal.annulled = True
+        medal.annul_reason = f"аннулирована запись № {entry.reg_number} книги аттестатов: {reason.strip()}"[:300]
     if blanks_spoiled:
         for kind, series, number in (("certificate", entry.blank_series, entry.blank_number),
                                      ("appendix", entry.appendix_series, entry.appendix_number)):

@@ -265,6 +265,12 @@ def test_medals_are_numbered_in_the_medal_book_and_a_wrong_degree_is_refused_730
     assert [(m.reg_number, m.last_name, m.degree) for m in medals] == [(1, "Золотов", 1), (2, "Серебров", 2)]
     assert medals[0].certificate_entry.honours and medals[0].student.medals == [medals[0]]
     book_id = medals[0].book_id
+    # Annulling the attestat annuls its medal's line too; the line keeps its number.
+    from models.issuance import annul_entry
+    annul_entry(session, entry_id=medals[1].certificate_entry_id, reason="ошибка в отметках")
+    session.commit()
+    session.refresh(medals[1])
+    assert medals[1].annulled and medals[1].reg_number == 2 and "ошибка в отметках" in medals[1].annul_reason
     from pypdf import PdfReader
     pdf = login_as("officer").get(f"/admin/issuance/medal_book.pdf?book_id={book_id}")
     text = "".join(page.extract_text() for page in PdfReader(io_bytes(pdf.data)).pages)
