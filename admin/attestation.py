@@ -1,7 +1,7 @@
 """Registers of the attestat rules kept as data (curriculum, ГИА minimums, award criteria) and the medal book."""
 from flask_admin.contrib.sqla.filters import FilterEqual
 
-from models.attestation import (ATTESTAT_LEVELS, AWARD_CODES, GIA_SCALES, MEDAL_DEGREES, RESULT_KINDS, AwardCriterion,
+from models.attestation import (ATTESTAT_LEVELS, AWARD_CODES, GIA_SCALES, MEDAL_DEGREES, RESULT_KINDS,
                                 CurriculumSubject, award_criterion_errors, curriculum_errors, gia_minimum_errors)
 from models.registers import EXAMS
 

@@ -324,7 +324,7 @@ def seed_demo_graduation(session, rng, today):
             excellent, failing = index == 0, index in (3, 7)
             strength = 5 if excellent else rng.choice((3, 4, 4, 4))
 
-            def mark():
+            def mark(excellent=excellent, strength=strength):
                 return 5 if excellent else _clamp(strength + rng.choice((-1, 0, 0, 0, 1)))
 
             for item in items:

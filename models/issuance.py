@@ -199,13 +199,6 @@ class CertificateMark(db.Model):
 
 # --- plain rules ----------------------------------------------------------------------------------
 
-def honours_allowed(marks):
-    """С отличием: every final mark is 5 (a «зачтено» subject does not count against it); at least one 5."""
-    values = [str(v).strip() for v in marks]
-    numeric = [v for v in values if v not in ("зачтено",)]
-    return bool(numeric) and all(v == "5" for v in numeric)
-
-
 def snils_error(value):
     """Why a СНИЛС is wrong (Russian), or None: 11 digits whose last two are the checksum of the first nine."""
     digits = re.sub(r"[\s-]", "", value or "")

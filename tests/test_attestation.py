@@ -9,10 +9,8 @@ from sqlalchemy import func, select
 
 import issuance_seed as seed
 from models import AuditLog, SchoolClass, Student, db
-from models.attestation import (AwardCriterion, CurriculumSubject, FinalMark, award_check, curriculum_errors,
-                                round_half_up)
-from models.issuance import (CertificateBookEntry, CertificateMark, IssuanceError, issuance_grid, open_books,
-                             register_class)
+from models.attestation import AwardCriterion, CurriculumSubject, award_check, curriculum_errors, round_half_up
+from models.issuance import CertificateBookEntry, CertificateMark, IssuanceError, issuance_grid, register_class
 
 TODAY = date.today()
 ORDER = {"order_number": "45-в", "order_date": TODAY - timedelta(days=2), "issued_on": TODAY}
@@ -415,7 +413,7 @@ def test_secretary_issues_a_study_certificate_with_the_current_years_term_marks_
     with app.app_context():
         year = current_year(db.session)
         pupil = db.session.get(Student, ids["students"][2])
-        klass = factories_class = pupil.school_class
+        factories_class = pupil.school_class
         # A pupil of the 8th grade leaving in November: no annual mark of this year yet, the 1st quarter's only.
         from models.registers import AnnualMark
         db.session.execute(AnnualMark.__table__.delete().where(AnnualMark.academic_year_id == year.id))

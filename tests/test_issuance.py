@@ -13,7 +13,7 @@ from pdf_pages import page_image, rightmost_ink
 from models import Order, Student, db
 from models import issuance
 from models.issuance import (BlankReceipt, CertificateBookEntry, CertificateMark, IssuanceError, SpoiledBlank,
-                             annul_entry, honours_allowed, issue_duplicate, issue_study_certificate,
+                             annul_entry, issue_duplicate, issue_study_certificate,
                              record_spoiled_blank, register_class, remaining_blanks)
 
 TODAY = date.today()
@@ -37,13 +37,6 @@ def ids(app, session):
 
 def students(ids):
     return [db.session.get(Student, i) for i in ids["students"]]
-
-
-def test_honours_rule():
-    assert honours_allowed(["5", "5", "зачтено"])
-    assert not honours_allowed(["5", "4"])
-    assert not honours_allowed(["зачтено"])
-    assert not honours_allowed([])
 
 
 def test_register_class_numbers_entries_and_copies_the_marks(session, ids):
