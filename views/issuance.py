@@ -99,7 +99,7 @@ class IssuancePage(PanelPage):
                     study_entries=[e for b in study_books for e in book_entries(session, b.id)],
                     years=list(session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
                     current_year=current_year(session), today=date.today(), medal_degrees=MEDAL_DEGREES,
-                    can_create=self.allowed("create"),
+                    can_create=self.allowed("create"), can_export=self.allowed("export"),
                     can_study=can(current_user, "study_certificates", "create"))
 
     @expose("/")
