@@ -134,6 +134,8 @@ def test_failed_gia_gets_a_study_certificate_not_an_attestat_273fz_st60_ch12(app
     page = login_as("officer").get(f"/admin/issuance/?book_id={ids['book']}&class_id={class_id}")
     text = page.get_data(as_text=True)
     assert "ГИА не пройдена" in text and problem in text and "справка об обучении" in text
+    # The справка is offered to her right there: she is the study form's candidate.
+    assert re.search(r'<option value="\d+">Несдавшая Оля</option>', text)
 
 
 def test_honours_refused_by_one_four_and_granted_to_all_fives_546_p3(session, ids):

@@ -90,12 +90,21 @@ class IssuancePage(PanelPage):
             grid = {"plan": items, "rows": rows, "entries": entries, "level": book.level,
                     "order": latest_issuance_order(session, school_class.academic_year),
                     "waiting": bool(waiting)}
+        # With a class chosen, the справка is offered first to its pupils who did not pass the ГИА (273-ФЗ
+        # ст. 60 ч. 12); the district-wide list of leavers is read only when no class is shown or a name is typed.
+        gia_failed = [row["student"] for row in grid["rows"] if not row["result"].gia_ok
+                      and not row["issued"]] if grid else []
+        if grid and not study_query:
+            candidates = gia_failed
+        else:
+            candidates = gia_failed + [s for s in study_candidates(session, study_query)
+                                       if s.id not in {f.id for f in gia_failed}]
         return dict(books=books, study_books=study_books, medal_books=medal_books, spoiled=spoiled, book=book, classes=classes, school_class=school_class,
                     grid=grid, form=form or {}, errors=errors or {}, levels=LEVELS, recipient_kinds=RECIPIENT_KINDS,
                     duplicate_reasons=DUPLICATE_REASONS, blank_kinds=BLANK_KINDS, entry_kinds=ENTRY_KINDS,
                     blanks=blank_report if blank_report is not None else remaining_blanks(session),
                     study_query=study_query,
-                    candidates=study_candidates(session, study_query), candidates_shown=STUDY_CANDIDATES_SHOWN,
+                    candidates=candidates, candidates_shown=STUDY_CANDIDATES_SHOWN, gia_failed=bool(gia_failed),
                     study_entries=[e for b in study_books for e in book_entries(session, b.id)],
                     years=list(session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
                     current_year=current_year(session), today=date.today(), medal_degrees=MEDAL_DEGREES,
