@@ -543,3 +543,17 @@ def test_gia_minimum_and_award_criterion_registers_refuse_bad_figures_posted_dir
         assert db.session.get(AwardCriterion, criterion_id).russian_min == 70
     assert login_as("officer").post(f"/admin/award_criterion/edit/?id={criterion_id}",
                                     data={"max_good": "5"}).status_code == 403
+
+
+def test_seed_curriculum_command_fills_the_usual_plan_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-curriculum"])
+    assert first.exit_code == 0 and "добавлено предметов 32" in first.output, first.output
+    again = runner.invoke(args=["seed-curriculum"])
+    assert "добавлено предметов 0; минимальных результатов ГИА 0" in again.output
+    with app.app_context():
+        izo = db.session.scalar(select(CurriculumSubject).join(CurriculumSubject.subject).where(
+            CurriculumSubject.level == "basic", CurriculumSubject.subject.has(name="Изобразительное искусство")))
+        assert izo.last_grade == 7
+        assert db.session.scalar(select(func.count(CurriculumSubject.id)).where(
+            CurriculumSubject.subject.has(name="Окружающий мир"))) == 0
