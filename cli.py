@@ -157,6 +157,24 @@ def register(app):
         for login, (role, password) in DEMO_PASSWORDS.items():
             click.echo(f"  {ROLES[role]:<32} логин: {login:<12} пароль: {password}")
 
+    @app.cli.command("seed-curriculum")
+    def seed_curriculum_command():
+        """Заполнить учебный план аттестатов ООО и СОО типовыми предметами и минимальные результаты ГИА
+        (только пустые справочники; дальше их правит заместитель директора)."""
+        from sqlalchemy import func, select
+
+        from models.attestation import CurriculumSubject, GiaMinimum, seed_curriculum
+
+        before = (db.session.scalar(select(func.count(CurriculumSubject.id))),
+                  db.session.scalar(select(func.count(GiaMinimum.id))))
+        seed_curriculum(db.session)
+        db.session.commit()
+        after = (db.session.scalar(select(func.count(CurriculumSubject.id))),
+                 db.session.scalar(select(func.count(GiaMinimum.id))))
+        click.echo(f"Учебный план: добавлено предметов {after[0] - before[0]}; "
+                   f"минимальных результатов ГИА {after[1] - before[1]}. Сверьте их с учебным планом школы "
+                   "и текущим распоряжением Рособрнадзора.")
+
     @app.cli.command("verify-copies")
     def verify_copies_command():
         """Пересчитать SHA-256 архивных копий электронного журнала и записать результат."""

@@ -20,6 +20,8 @@ from .leaving import HandoverActView
 from models.leaving import HandoverAct
 from .disclosure import PdDisclosureView
 from .issuance import BlankReceiptView, CertificateEntryView
+from .attestation import AwardCriterionView, CurriculumSubjectView, GiaMinimumView, MedalEntryView
+from models.attestation import AwardCriterion, CurriculumSubject, GiaMinimum, MedalEntry
 from models.issuance import BlankReceipt, CertificateBookEntry
 from .retention import DestructionActView
 from models.disclosure import PdDisclosure
@@ -77,6 +79,13 @@ def init_admin(app):
                          endpoint="blank_receipt"),
         CertificateEntryView(CertificateBookEntry, name="Книга выдачи аттестатов — записи", category=ISSUANCE,
                              endpoint="certificate_entry"),
+        CurriculumSubjectView(CurriculumSubject, name="Учебный план (предметы аттестата)", category=ISSUANCE,
+                              endpoint="curriculum_subject"),
+        GiaMinimumView(GiaMinimum, name="Минимальные результаты ГИА", category=ISSUANCE, endpoint="gia_minimum"),
+        AwardCriterionView(AwardCriterion, name="Условия отличия и медалей", category=ISSUANCE,
+                           endpoint="award_criterion"),
+        MedalEntryView(MedalEntry, name="Книга учёта выдачи медалей — записи", category=ISSUANCE,
+                       endpoint="medal_entry"),
         DestructionActView(DestructionAct, name="Акты о выделении к уничтожению", category=ARCHIVE,
                            endpoint="destruction_act"),
         HandoverActView(HandoverAct, name="Акты приёма-передачи", category=STUDENTS, endpoint="handover_act"),

@@ -162,6 +162,8 @@ def cases(app, ids):
         ("Достижение портфолио: новая запись", "/admin/portfolio_item/new/", None, 0.06, False),
         ("Книга выдачи: PDF класса", f"/admin/issuance/book.pdf?book_id={ids['book_id']}&class_id={klass}", None,
          0.3, False),
+        ("Выдача: таблица класса (30 выпускников)",
+         f"/admin/issuance/?book_id={ids['book_id']}&class_id={ids['grid_class_id']}", None, 0.15, False),
         ("Анализ: класс", f"/marks/analysis?year={year}&class_id={klass}", None, 0.1, False),
         ("Анализ: вся школа", f"/marks/analysis?year={year}", None, 1.0, False),
         ("Экспертиза сроков хранения", "/admin/retention_review/", None, 1.0, False),

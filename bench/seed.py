@@ -319,7 +319,10 @@ def is_seeded(students):
     school = db.session.scalar(select(School).order_by(School.id))
     if school is None or school.short_name != MARKER:
         return False
-    return db.session.scalar(select(func.count(Student.id))) == sizes(students).students
+    # The issuance grid's class «9Я» is added after seeding (issuance_class) and is not part of the size.
+    grid_pupils = select(SchoolClass.id).where(SchoolClass.grade == 9, SchoolClass.letter == "Я")
+    return db.session.scalar(select(func.count(Student.id)).where(
+        Student.school_class_id.is_(None) | Student.school_class_id.not_in(grid_pupils))) == sizes(students).students
 
 
 def fixtures():
@@ -336,4 +339,55 @@ def fixtures():
     gia_protocol = db.session.scalar(select(ExamProtocol.id).join(CarrierKind, CarrierKind.id == ExamProtocol.kind_id)
                                      .where(CarrierKind.code == "gia_protocol").order_by(ExamProtocol.id))
     return dict(year_id=current.id, class_id=nine.id, book_id=book, personal_file_id=middle_file,
-                student_id=middle_student, gia_protocol_id=gia_protocol)
+                student_id=middle_student, gia_protocol_id=gia_protocol,
+                grid_class_id=issuance_class(db.session, current))
+
+
+def issuance_class(session, year, size=30):
+    """A 9th class still to be issued («9Я», added once to the seeded district): personal files with every
+    curriculum subject's annual mark, the ОГЭ results; the issuance grid computes its final marks."""
+    from models.attestation import curriculum_rows, seed_curriculum
+    from models.registers import AnnualMark, ExamResult
+
+    found = session.scalar(select(SchoolClass.id).where(SchoolClass.academic_year_id == year.id,
+                                                        SchoolClass.grade == 9, SchoolClass.letter == "Я"))
+    if found is not None:
+        return found
+    seed_curriculum(session)
+    rng = random.Random(9)
+    klass = SchoolClass(academic_year_id=year.id, grade=9, letter="Я")
+    session.add(klass)
+    session.flush()
+    kinds = {k.code: k.id for k in session.scalars(select(CarrierKind))}
+    items = curriculum_rows(session, "basic")
+    years = {0: year}
+    for back in range(1, 5):
+        start = year.starts_on.year - back
+        years[back] = session.scalar(select(AcademicYear).where(AcademicYear.starts_on == date(start, 9, 1))) or year
+    protocols = {}
+    for item in items:
+        if item.gia_required or item.subject.name in ("Обществознание", "Биология"):
+            protocol = ExamProtocol(kind_id=kinds["gia_protocol"], exam="oge", subject_id=item.subject_id,
+                                    academic_year_id=year.id, event_on=date(year.ends_on.year, 5, 28),
+                                    created_on=date(year.ends_on.year, 5, 28), number=f"ОГЭ-9Я-{item.subject_id}")
+            session.add(protocol)
+            protocols[item.subject_id] = protocol
+    for n in range(size):
+        pupil = Student(last_name=f"Выпускной{n:02d}", first_name="Иван", middle_name="Иванович",
+                        birth_date=date(year.starts_on.year - 15, 3, 1), sex="male", school_class_id=klass.id,
+                        status="studying", search_name=search_name(f"Выпускной{n:02d}", "Иван", "Иванович"))
+        session.add(pupil)
+        session.flush()
+        pfile = PersonalFile(kind_id=kinds["personal_file"], number=f"Я-9{n:03d}", student_id=pupil.id,
+                             created_on=year.starts_on)
+        session.add(pfile)
+        session.flush()
+        for item in items:
+            if item.result_kind == "mark":
+                session.add(AnnualMark(personal_file_id=pfile.id, academic_year_id=years[9 - item.last_grade].id,
+                                       subject_id=item.subject_id, grade=item.last_grade,
+                                       value=str(rng.choice((3, 4, 4, 5, 5)))))
+        for protocol in protocols.values():
+            protocol.results.append(ExamResult(student_id=pupil.id, mark=str(rng.choice((3, 4, 4, 5, 5)))))
+    session.commit()
+    return klass.id

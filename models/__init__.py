@@ -15,3 +15,4 @@ from .leaving import HandoverAct, HandoverActItem  # noqa: F401
 from .retention import DestructionAct, DestructionActLine  # noqa: F401
 from .issuance import BlankReceipt, CertificateBookEntry, CertificateMark, SpoiledBlank  # noqa: F401
 from .year_end import AcademicDebt  # noqa: F401
+from .attestation import AwardCriterion, CurriculumSubject, GiaMinimum, MedalEntry  # noqa: F401

@@ -10,6 +10,7 @@ from .people import AcademicYear, Guardian, Order, SchoolClass, School, Student,
 from .registers import (PORTFOLIO_RESULTS, AnnualCertification, AnnualMark, ClassRecord, CopyMedium, EjournalCopy,
                         ExamProtocol, ExamResult, PaperJournal, PersonalFile, Portfolio, PortfolioItem, RegisterBook,
                         StoredCertificate)
+from .issuance import BlankReceipt
 from .users import User
 
 DEMO_PASSWORDS = {
@@ -229,7 +230,178 @@ def seed_demo_carriers(session, rng=None, today=None):
     if session.scalar(select(func.count(Mark.id))) == 0 and session.scalar(select(func.count(Student.id))):
         _term_marks(session, rng, today)
         added = True
+    if session.scalar(select(func.count(BlankReceipt.id))) == 0 and session.scalar(select(func.count(Student.id))):
+        seed_demo_graduation(session, random.Random(2028), today)
+        added = True
     return added
+
+
+def _clamp(value):
+    return max(2, min(5, value))
+
+
+def seed_demo_graduation(session, rng, today):
+    """The demo school ready to issue: the curriculum, blanks received, a medal book, an order on issuance, and for
+    the 9th and 11th grades the marks of every year the attestat needs (personal files, half-years of 10–11) and
+    the ГИА results — most satisfactory, some below the minimum, one medal candidate."""
+    # The demo writes a school's past as it was certified: the medal candidate's earlier marks are set to «5»
+    # in files certified in the same seeding, not corrected afterwards (the lock of models/registers.py).
+    session.info["mark_correction"] = True
+    try:
+        _seed_demo_graduation(session, rng, today)
+        session.flush()
+    finally:
+        session.info.pop("mark_correction", None)
+
+
+def _seed_demo_graduation(session, rng, today):
+    from .attestation import curriculum_rows, seed_curriculum
+
+    seed_curriculum(session)
+    year = current_year(session)
+    past = _past_years(session, year, 4)
+    kinds = {k.code: k for k in session.scalars(select(CarrierKind))}
+    staff = {login: session.scalar(select(User).where(User.login == login)) for login in DEMO_STAFF}
+    for level, cert, app in (("basic", "03224000000101", "03225000000101"),
+                             ("secondary", "03226000000101", "03227000000101")):
+        for blank_kind, first in (("certificate", cert), ("appendix", app)):
+            session.add(BlankReceipt(blank_kind=blank_kind, level=level, series="", number_from=first,
+                                     number_to=first[:-3] + "200", received_on=year.starts_on + timedelta(days=60),
+                                     received_from="Управление образования г. Энска", document="накладная № 17"))
+    session.add(RegisterBook(kind=kinds["medal_book"], number="М-1", created_on=date(year.starts_on.year - 4, 9, 1),
+                             title="Книга учёта выдачи медалей «За особые успехи в обучении»", location=SAFE_1,
+                             custodian=staff["officer"]))
+    session.add(Order(number="112-о", issued_on=max(today - timedelta(days=1), year.starts_on), kind="issuance",
+                      title="О выдаче аттестатов об основном общем и среднем общем образовании"))
+    subjects = {s.name: s for s in session.scalars(select(Subject))}
+    classes = list(session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == year.id,
+                                                             SchoolClass.grade.in_((9, 11)))
+                                   .order_by(SchoolClass.grade, SchoolClass.letter)))
+    files = {f.student_id: f for f in session.scalars(select(PersonalFile))}
+    have = {(m.personal_file_id, m.academic_year_id, m.subject_id): m for m in session.scalars(select(AnnualMark))}
+    years_back = {0: year, **{n: past[n - 1] for n in range(1, 5)}}
+    protocols = {}
+
+    def protocol(exam, name):
+        if (exam, name) not in protocols:
+            day = date(year.ends_on.year, 5, 27 if name == "Русский язык" else 30) if exam != "ege_base" else \
+                date(year.ends_on.year, 6, 3)
+            label = {"oge": "ОГЭ", "ege": "ЕГЭ", "ege_base": "ЕГЭ (база)"}[exam]
+            protocols[(exam, name)] = ExamProtocol(
+                kind=kinds["gia_protocol"], exam=exam, subject=subjects[name], academic_year=year, event_on=day,
+                created_on=day, number=f"{label}-{subjects[name].id}-{year.ends_on.year}",
+                title=f"{label}, {name.lower()}, {day:%d.%m.%Y}", location=SAFE_2, custodian=staff["deputy"])
+            session.add(protocols[(exam, name)])
+        return protocols[(exam, name)]
+
+    def annual(student, grade_back, subject, value, grade):
+        file = files.get(student.id)
+        the_year = years_back[grade_back]
+        if file is None:
+            return
+        earlier = have.get((file.id, the_year.id, subject.id))
+        if earlier is not None:
+            if excellent:  # the excellent pupil's earlier marks agree with the rest of the file
+                earlier.value = "5"
+            return
+        have[(file.id, the_year.id, subject.id)] = True
+        file.annual_marks.append(AnnualMark(academic_year=the_year, subject=subject, grade=grade, value=str(value)))
+
+    halves = {}
+    for the_year in (year, past[0]):
+        # A term mark is keyed by its last day: the half-years end a day before the quarters, so that the
+        # 11th class's quarter marks (seeded above) and its half-year marks never share a slot.
+        for number, (start, end) in enumerate(((date(the_year.starts_on.year, 9, 1),
+                                                date(the_year.starts_on.year, 12, 27)),
+                                               (date(the_year.ends_on.year, 1, 9), date(the_year.ends_on.year, 5, 25))),
+                                              1):
+            term = session.scalar(select(Term).where(Term.academic_year_id == the_year.id, Term.kind == "half",
+                                                     Term.number == number))
+            if term is None:
+                term = Term(academic_year=the_year, kind="half", number=number, starts_on=start, ends_on=end)
+                session.add(term)
+            halves[(the_year.id, number)] = term
+    session.flush()
+    mark_rows = []
+    for school_class in classes:
+        students = sorted(school_class.students, key=lambda s: (s.last_name, s.first_name))
+        level = "basic" if school_class.grade == 9 else "secondary"
+        items = [i for i in curriculum_rows(session, level) if i.result_kind == "mark"]
+        tenth = None
+        if level == "secondary":
+            tenth = session.scalar(select(SchoolClass).where(SchoolClass.academic_year_id == past[0].id,
+                                                             SchoolClass.grade == 10,
+                                                             SchoolClass.letter == school_class.letter))
+            if tenth is None:
+                tenth = SchoolClass(academic_year=past[0], grade=10, letter=school_class.letter,
+                                    class_teacher=school_class.class_teacher)
+                session.add(tenth)
+                session.flush()
+        for index, student in enumerate(students):
+            # The first pupil of each class is an excellent one (honours; in 11th a medal candidate); two pupils
+            # of each class fail mathematics at the ГИА and get a справка instead.
+            excellent, failing = index == 0, index in (3, 7)
+            strength = 5 if excellent else rng.choice((3, 4, 4, 4))
+
+            def mark(excellent=excellent, strength=strength):
+                return 5 if excellent else _clamp(strength + rng.choice((-1, 0, 0, 0, 1)))
+
+            for item in items:
+                if level == "basic":
+                    annual(student, 9 - item.last_grade, item.subject, mark(), item.last_grade)
+                else:
+                    for grade_back, the_class in ((1, tenth), (0, school_class)):
+                        the_year = years_back[grade_back]
+                        annual(student, grade_back, item.subject, mark(), 11 - grade_back)
+                        for number in (1, 2):
+                            term = halves[(the_year.id, number)]
+                            mark_rows.append(_mark_row(student, item.subject_id, the_class, "term", term.ends_on, term,
+                                                       mark()))
+            if level == "basic":
+                chosen = rng.sample(["Обществознание", "География", "Биология", "Информатика"], 2)
+                for name in ["Русский язык", "Математика"] + chosen:
+                    value = 2 if (failing and name == "Математика") else mark()
+                    protocol("oge", name).results.append(ExamResult(student=student, mark=str(value),
+                                                                    primary_score=None))
+            else:
+                russian = 88 if excellent else (19 if failing else 45 + strength * 8 + rng.randint(-6, 6))
+                protocol("ege", "Русский язык").results.append(ExamResult(student=student, mark=str(russian)))
+                if index % 3 == 2 and not excellent:
+                    protocol("ege_base", "Математика").results.append(ExamResult(student=student, mark=str(mark())))
+                else:
+                    score = 82 if excellent else 30 + strength * 9 + rng.randint(-6, 6)
+                    protocol("ege", "Математика").results.append(ExamResult(student=student, mark=str(score)))
+                chosen = "История" if excellent else rng.choice(["Обществознание", "Физика", "Биология", "История"])
+                score = 79 if excellent else 35 + strength * 9 + rng.randint(-8, 8)
+                protocol("ege", chosen).results.append(ExamResult(student=student, mark=str(score)))
+        if level == "secondary" and students:
+            _basic_attestat_of(session, students[0], kinds, year)
+    if mark_rows:
+        session.execute(insert(Mark.__table__), mark_rows)
+    session.flush()
+
+
+def _basic_attestat_of(session, student, kinds, year):
+    """The medal candidate's ООО attestat «с отличием», issued here two years ago (the medal looks at both)."""
+    from .attestation import curriculum_rows
+    from .issuance import CertificateBookEntry, CertificateMark
+
+    book = session.scalar(select(RegisterBook).where(RegisterBook.kind_id == kinds["certificate_book"].id,
+                                                     RegisterBook.level == "basic"))
+    if book is None:
+        return
+    number = (session.scalar(select(func.max(CertificateBookEntry.reg_number))
+                             .where(CertificateBookEntry.book_id == book.id)) or 0) + 1
+    issued = date(year.starts_on.year - 2, 6, 27)
+    entry = CertificateBookEntry(book_id=book.id, reg_number=number, entry_kind="certificate", level="basic",
+                                 student_id=student.id, last_name=student.last_name, first_name=student.first_name,
+                                 middle_name=student.middle_name, birth_date=student.birth_date,
+                                 blank_number=f"03224000{number:06d}", appendix_number=f"03225000{number:06d}",
+                                 honours=True, order_number="58-о", order_date=issued, issued_on=issued)
+    for position, item in enumerate(curriculum_rows(session, "basic")):
+        entry.marks.append(CertificateMark(subject_id=item.subject_id, subject_name=item.subject.name,
+                                           position=position, value="изучено" if item.result_kind == "studied" else "5"))
+    session.add(entry)
 
 
 def _past_years(session, year, count):

@@ -13,9 +13,10 @@ from .people import AcademicYear, Order, SchoolClass, Student, Subject, students
 from .registers import AnnualMark, PersonalFile, RegisterBook
 from .users import utcnow
 from .errors import DomainError
+from .attestation import MEDAL_DEGREES, AwardCriterion, MedalEntry, apply_awards, class_results, curriculum_rows
 
 ENTRY_KINDS = {"certificate": "аттестат", "duplicate": "дубликат аттестата",
-               "study_certificate": "справка об обучении"}
+               "duplicate_appendix": "дубликат приложения к аттестату", "study_certificate": "справка об обучении"}
 BLANK_KINDS = {"certificate": "бланк аттестата", "appendix": "бланк приложения к аттестату"}
 LEVELS = {"basic": "основное общее, ООО", "secondary": "среднее общее, СОО"}  # printed in brackets in the book title
 LEVEL_GRADE = {"basic": 9, "secondary": 11}
@@ -23,7 +24,8 @@ CERTIFICATE_NAMES = {"basic": "Аттестат об основном общем
                      "secondary": "Аттестат о среднем общем образовании"}
 RECIPIENT_KINDS = {"graduate": "лично выпускник", "guardian": "законный представитель",
                    "proxy": "иное лицо по доверенности", "post": "почтовым отправлением"}
-DUPLICATE_REASONS = {"lost": "утрата", "damaged": "повреждение (порча)", "name_change": "смена фамилии (имени, отчества)"}
+DUPLICATE_REASONS = {"lost": "утрата", "damaged": "повреждение (порча)", "name_change": "смена фамилии (имени, отчества)",
+                     "error": "ошибка в документе, обнаруженная после выдачи"}
 # The certificate's scale: a graduate with «2» does not get a certificate, so «2» is outside it.
 CERTIFICATE_MARKS = ("5", "4", "3", "зачтено")
 STUDY_MARKS = ("5", "4", "3", "2", "зачтено", "незачтено", "осв")
@@ -76,6 +78,9 @@ class SpoiledBlank(NeverDeleted, db.Model):
     reason: Mapped[str] = mapped_column(String(300))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The act writing the spoiled blank off (акт о списании); until then it waits in the safe.
+    write_off_act: Mapped[str | None] = mapped_column(String(50))
+    written_off_on: Mapped[date | None] = mapped_column(Date)
 
     def __str__(self):
         return f"{BLANK_KINDS.get(self.blank_kind, self.blank_kind)} № {self.number} (испорчен)"
@@ -131,6 +136,10 @@ class CertificateBookEntry(NeverDeleted, Versioned, db.Model):
     duplicate_issued: Mapped[bool] = mapped_column(Boolean, default=False)
     studied_from: Mapped[date | None] = mapped_column(Date)
     studied_to: Mapped[date | None] = mapped_column(Date)
+    # ФИС ФРДО: СНИЛС and citizenship (ОКСМ code, 643 = Россия) of the recipient, and when the entry was submitted.
+    snils: Mapped[str | None] = mapped_column(String(14))
+    citizenship: Mapped[str | None] = mapped_column(String(3))
+    frdo_sent_on: Mapped[date | None] = mapped_column(Date)
     annulled: Mapped[bool] = mapped_column(Boolean, default=False)
     annul_reason: Mapped[str | None] = mapped_column(String(300))
     annulled_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -185,8 +194,13 @@ class CertificateMark(db.Model):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subject.id"))
     subject_name: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    year_name: Mapped[str | None] = mapped_column(String(9))
+    # «2025/2026», or for the current year of a pupil leaving mid-year «2026/2027, 1 четверть».
+    year_name: Mapped[str | None] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(12))
+    # How the panel computed the mark (приказ № 546), and why the officer wrote another one, if so.
+    computed_value: Mapped[str | None] = mapped_column(String(12))
+    basis: Mapped[str | None] = mapped_column(String(200))
+    override_reason: Mapped[str | None] = mapped_column(String(300))
     entry = relationship("CertificateBookEntry", back_populates="marks")
 
     def __str__(self):
@@ -195,11 +209,75 @@ class CertificateMark(db.Model):
 
 # --- plain rules ----------------------------------------------------------------------------------
 
-def honours_allowed(marks):
-    """С отличием: every final mark is 5 (a «зачтено» subject does not count against it); at least one 5."""
-    values = [str(v).strip() for v in marks]
-    numeric = [v for v in values if v not in ("зачтено",)]
-    return bool(numeric) and all(v == "5" for v in numeric)
+def snils_error(value):
+    """Why a СНИЛС is wrong (Russian), or None: 11 digits whose last two are the checksum of the first nine."""
+    digits = re.sub(r"[\s-]", "", value or "")
+    if not re.fullmatch(r"\d{11}", digits):
+        return f"СНИЛС — 11 цифр, например 112-233-445 95 (указано «{value or ''}»)."
+    body, check = digits[:9], int(digits[9:])
+    if int(body) > 1001998:  # the checksum applies to numbers above 001-001-998
+        total = sum(int(d) * (9 - i) for i, d in enumerate(body))
+        expected = total if total < 100 else (0 if total in (100, 101) else total % 101 % 100)
+        if check != expected:
+            return f"СНИЛС {value} не проходит проверку контрольного числа: проверьте цифры."
+    return None
+
+
+def format_snils(value):
+    digits = re.sub(r"[\s-]", "", value or "")
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
+
+
+CITIZENSHIP = re.compile(r"^\d{3}$")
+
+
+def frdo_details(session, *, entry_id, snils, citizenship):
+    """СНИЛС and citizenship (ОКСМ code) of an entry for ФИС ФРДО; the change is audited like any other."""
+    entry = session.get(CertificateBookEntry, entry_id) if entry_id else None
+    if entry is None or entry.entry_kind == "study_certificate":
+        raise IssuanceError({"entry": "Запись книги не найдена."})
+    errors = {}
+    snils = (snils or "").strip()
+    if snils and snils_error(snils):
+        errors["snils"] = snils_error(snils)
+    citizenship = (citizenship or "").strip()
+    if citizenship and not CITIZENSHIP.match(citizenship):
+        errors["citizenship"] = "Гражданство — трёхзначный код по ОКСМ (643 — Российская Федерация)."
+    if errors:
+        raise IssuanceError(errors)
+    entry.snils = format_snils(snils) if snils else None
+    entry.citizenship = citizenship or None
+    session.flush()
+    return entry
+
+
+def mark_frdo_sent(session, *, entry_ids, sent_on):
+    """Record that these entries were submitted to ФИС ФРДО on that date (those already sent keep their date)."""
+    if sent_on is None or sent_on > date.today():
+        raise IssuanceError({"sent_on": "Укажите дату передачи в ФИС ФРДО (не в будущем)."})
+    entries = [e for e in session.scalars(select(CertificateBookEntry).where(CertificateBookEntry.id.in_(entry_ids)))
+               if e.frdo_sent_on is None]
+    for entry in entries:
+        entry.frdo_sent_on = sent_on
+    session.flush()
+    return entries
+
+
+def original_of(entry):
+    """The first issued attestat a chain of duplicates goes back to."""
+    seen = set()
+    while entry.duplicate_of is not None and entry.id not in seen:
+        seen.add(entry.id)
+        entry = entry.duplicate_of
+    return entry
+
+
+def graduation_year(entry):
+    """«Год окончания» for ФИС ФРДО: the year the original attestat was issued for, whatever the duplicate's date."""
+    original = original_of(entry)
+    if original.academic_year is not None:
+        return original.academic_year.ends_on.year
+    return original.issued_on.year
 
 
 def blank_number_error(number, label="бланка"):
@@ -338,6 +416,52 @@ def remaining_blanks(session):
     return report
 
 
+def free_blank_numbers(session, blank_kind, level, count, report=None):
+    """The first `count` free blanks of the level, as (series, number), to prefill the issuance grid.
+    `report`: remaining_blanks() already computed for the same page."""
+    found = []
+    for row in report if report is not None else remaining_blanks(session):
+        receipt = row["receipt"]
+        if receipt.blank_kind != blank_kind or receipt.level != level:
+            continue
+        for low, high in row["free_ranges"]:
+            for n in range(int(low), int(high) + 1):
+                if len(found) >= count:
+                    return found
+                found.append((receipt.series, str(n).zfill(len(low))))
+    return found
+
+
+def latest_issuance_order(session, academic_year):
+    """The year's latest order on issuance, offered in the form so that the officer need not retype it."""
+    if academic_year is None:
+        return None
+    return session.scalar(select(Order).where(Order.kind == "issuance", Order.issued_on >= academic_year.starts_on,
+                                              Order.issued_on <= academic_year.ends_on)
+                          .order_by(Order.issued_on.desc(), Order.id.desc()).limit(1))
+
+
+def write_off_spoiled(session, *, act_number, act_date, user_id=None):
+    """Write off by one act every spoiled blank not yet written off; returns them (the act prints them)."""
+    errors = {}
+    if not (act_number or "").strip():
+        errors["act_number"] = "Укажите номер акта о списании."
+    if act_date is None or act_date > date.today():
+        errors["act_date"] = "Укажите дату акта (не в будущем)."
+    elif session.scalar(select(SpoiledBlank.id).where(SpoiledBlank.write_off_act == (act_number or "").strip())):
+        errors["act_number"] = f"Акт № {act_number.strip()} уже составлен: укажите другой номер."
+    blanks = list(session.scalars(select(SpoiledBlank).where(SpoiledBlank.write_off_act.is_(None))
+                                  .order_by(SpoiledBlank.blank_kind, SpoiledBlank.level, SpoiledBlank.number)))
+    if not blanks:
+        errors["blanks"] = "Нет испорченных бланков, не списанных актом."
+    if errors:
+        raise IssuanceError(errors)
+    for blank in blanks:
+        blank.write_off_act, blank.written_off_on = act_number.strip(), act_date
+    session.flush()
+    return blanks
+
+
 def record_spoiled_blank(session, *, blank_kind, level, series, number, spoiled_on, reason, user_id=None):
     series = _norm_series(series)
     errors = {}
@@ -371,33 +495,39 @@ def graduates(session, school_class):
                                 .order_by(Student.last_name, Student.first_name, Student.middle_name)))
 
 
+def class_level(school_class):
+    return {9: "basic", 11: "secondary"}.get(school_class.grade) if school_class is not None else None
+
+
+def basic_attestat_marks(session, student_ids):
+    """{student_id: [final marks]} of the pupils' ООО attestats registered in this school (for the medal rule)."""
+    if not student_ids:
+        return {}
+    entries = session.scalars(select(CertificateBookEntry).options(selectinload(CertificateBookEntry.marks))
+                              .where(CertificateBookEntry.student_id.in_(student_ids),
+                                     CertificateBookEntry.level == "basic",
+                                     CertificateBookEntry.entry_kind == "certificate",
+                                     CertificateBookEntry.annulled.is_(False)))
+    return {e.student_id: [m.value for m in e.marks] for e in entries}
+
+
+def issuance_grid(session, school_class, level=None):
+    """(curriculum rows, [GraduateResult]) of a graduating class: final marks computed by № 546, ГИА, awards."""
+    level = level or class_level(school_class)
+    students = graduates(session, school_class)
+    basic = basic_attestat_marks(session, [s.id for s in students]) if level == "secondary" else None
+    return class_results(session, school_class, level, students, basic)
+
+
 def curriculum(session, school_class):
-    """Subjects with annual marks in the class's personal files for the year; all subjects if none."""
-    ids = select(Student.id).where(Student.school_class_id == school_class.id)
-    subjects = list(session.scalars(
-        select(Subject).where(Subject.id.in_(
-            select(AnnualMark.subject_id).join(PersonalFile, AnnualMark.personal_file_id == PersonalFile.id)
-            .where(PersonalFile.student_id.in_(ids), AnnualMark.academic_year_id == school_class.academic_year_id)))
-        .order_by(Subject.position, Subject.name)))
-    return subjects or list(session.scalars(select(Subject).order_by(Subject.position, Subject.name)))
-
-
-def annual_marks(session, student_id, academic_year_id=None):
-    """{(year_id, subject_id): value} from the student's personal files."""
-    query = (select(AnnualMark).join(PersonalFile, AnnualMark.personal_file_id == PersonalFile.id)
-             .where(PersonalFile.student_id == student_id))
-    if academic_year_id:
-        query = query.where(AnnualMark.academic_year_id == academic_year_id)
-    return {(m.academic_year_id, m.subject_id): m.value for m in session.scalars(query)}
+    """The subjects the class's attestat lists, in the appendix's order (the level's curriculum)."""
+    return [i.subject for i in curriculum_rows(session, class_level(school_class))]
 
 
 def prefill(session, school_class):
-    """{student_id: {subject_id: value}} of the year's final marks, for the form."""
-    result = {}
-    for student in graduates(session, school_class):
-        marks = annual_marks(session, student.id, school_class.academic_year_id)
-        result[student.id] = {subject: value for (_, subject), value in marks.items()}
-    return result
+    """{student_id: {subject_id: value}} of the computed final marks, for the form."""
+    _, results = issuance_grid(session, school_class)
+    return {r.student.id: {sid: (m.value or "") for sid, m in r.marks.items()} for r in results}
 
 
 # --- orders and recipients ---------------------------------------------------------------------------
@@ -532,8 +662,10 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
                    user_id=None):
     """Register the class's certificates in the book in one go, with consecutive numbers.
 
-    graduates_data: list of {student_id, marks {subject_id: value}, honours, blank_series, blank_number,
-    appendix_series, appendix_number, recipient {...}}. Raises IssuanceError (nothing added) on bad input.
+    graduates_data: list of {student_id, marks {subject_id: value}, reasons {subject_id: why the officer changed the
+    computed mark}, honours, medal (1, 2 or None), blank_series, blank_number, appendix_series, appendix_number,
+    recipient {...}}. A subject missing from marks takes the computed final mark. Raises IssuanceError (nothing
+    added) on bad input: a mark other than the computed one without a reason, a failed ГИА, an award not earned.
     """
     book = _book(session, book_id, "certificate_book")
     school_class = session.get(SchoolClass, class_id) if class_id else None
@@ -545,30 +677,70 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
     errors = _order_errors(order_number, order_date, issued_on)
     if not graduates_data:
         errors["graduates"] = "Не выбран ни один выпускник."
-    subjects = curriculum(session, school_class)
-    members = {s.id: s for s in graduates(session, school_class)}
+    items, results = issuance_grid(session, school_class, book.level)
+    if not items:
+        errors["curriculum"] = (f"Учебный план уровня «{LEVELS[book.level]}» не заполнен: заместитель директора "
+                                "заполняет его в разделе «Выдача → Учебный план (предметы аттестата)».")
+    by_student = {r.student.id: r for r in results}
+    criteria = {c.code: c for c in session.scalars(select(AwardCriterion))}
+    names = {i.subject.name: i.subject_id for i in items}
+    basic = basic_attestat_marks(session, list(by_student)) if book.level == "secondary" else {}
+    medal_book = None
     taken = set()
+    final = {}
     for row in graduates_data:
-        student = members.get(row.get("student_id"))
-        if student is None:
+        result = by_student.get(row.get("student_id"))
+        if result is None:
             errors[f"student_{row.get('student_id')}"] = "Обучающийся не относится к выбранному классу."
             continue
+        student = result.student
         key, who = f"student_{student.id}", f"{student.full_name}: "
         problems = []
-        if _existing_certificate(session, student.id, book.level) is not None:
-            problems.append(f"аттестат этого уровня уже выдан (запись № "
-                            f"{_existing_certificate(session, student.id, book.level).reg_number}); "
+        existing = _existing_certificate(session, student.id, book.level)
+        if existing is not None:
+            problems.append(f"аттестат этого уровня уже выдан (запись № {existing.reg_number}); "
                             "при утрате оформляется дубликат")
-        marks = row.get("marks") or {}
-        for subject in subjects:
-            value = (marks.get(subject.id) or "").strip()
+        if not result.gia_ok:
+            problems.append("ГИА не пройдена (" + "; ".join(result.gia_problems) + "): аттестат не выдаётся, "
+                            "выдаётся справка об обучении (ч. 12 ст. 60 273-ФЗ)")
+        marks, reasons = row.get("marks") or {}, row.get("reasons") or {}
+        values = {}
+        for item in items:
+            computed = result.marks[item.subject_id]
+            name = item.subject.name
+            value = (marks.get(item.subject_id) if item.subject_id in marks else computed.value) or ""
+            value = str(value).strip()
+            reason = (reasons.get(item.subject_id) or "").strip()
             if not value:
-                problems.append(f"нет итоговой отметки по предмету «{subject.name}»")
-            elif value not in CERTIFICATE_MARKS:
-                problems.append(f"отметка «{value}» по предмету «{subject.name}» вне шкалы аттестата "
-                                f"(допустимы 5, 4, 3, «зачтено»)")
-        if row.get("honours") and not honours_allowed([(marks.get(s.id) or "").strip() for s in subjects]):
-            problems.append("аттестат с отличием выдаётся только при итоговых отметках «5» по всем предметам")
+                problems.append(f"нет итоговой отметки по предмету «{name}»"
+                                + (f" ({computed.problem})" if computed.problem else ""))
+            elif value not in CERTIFICATE_MARKS + ("изучено",):
+                problems.append(f"отметка «{value}» по предмету «{name}» вне шкалы аттестата "
+                                f"(допустимы 5, 4, 3, «зачтено», «изучено»)")
+            elif value != (computed.value or "") and not reason:
+                how = computed.basis if computed.value else (computed.problem or "не рассчитана")
+                problems.append(f"по предмету «{name}» рассчитана отметка «{computed.value or '—'}» ({how}); "
+                                f"чтобы поставить «{value}», укажите причину исправления")
+            values[item.subject_id] = (value, reason if value != (computed.value or "") else None)
+        check = GraduateResultView(result)
+        apply_awards(check, book.level, [v for v, _ in values.values()], criteria, names.get("Русский язык"),
+                     names.get("Математика"), basic.get(student.id))
+        if row.get("honours") and not check.honours:
+            problems.append(f"аттестат с отличием не положен: {check.honours_reason}")
+        medal = row.get("medal") or None
+        if medal is not None:
+            if book.level != "secondary" or medal not in MEDAL_DEGREES:
+                problems.append("медаль выдаётся только выпускникам 11 класса, I или II степени")
+            elif check.medal is None or medal != check.medal:
+                problems.append(f"медаль {MEDAL_DEGREES[medal]} не положена: "
+                                f"{check.medal_reason or 'по критериям положена медаль ' + MEDAL_DEGREES[check.medal]}")
+            elif medal_book is None:
+                books = open_books(session, "medal_book")
+                if not books:
+                    errors["medal_book"] = ("Нет открытой книги учёта выдачи медалей: заведите её в разделе "
+                                            "«Носители → Книги регистрации».")
+                else:
+                    medal_book = books[0]
         for kind, series_key, number_key in (("certificate", "blank_series", "blank_number"),
                                              ("appendix", "appendix_series", "appendix_number")):
             message = blank_error(session, blank_kind=kind, level=book.level, series=row.get(series_key),
@@ -580,13 +752,14 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
             problems.append(message.rstrip("."))
         if problems:
             errors[key] = who + "; ".join(problems) + "."
+        final[student.id] = values
     if errors:
         raise IssuanceError(errors)
 
     lock_book(session, book.id)
     # The checks above ran before the lock: what another officer registered meanwhile is read again.
     for row in graduates_data:
-        student = members[row["student_id"]]
+        student = by_student[row["student_id"]].student
         problems = _taken_meanwhile(session, book.level, student,
                                     [("certificate", row.get("blank_series"), row.get("blank_number")),
                                      ("appendix", row.get("appendix_series"), row.get("appendix_number"))])
@@ -596,10 +769,11 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
         raise IssuanceError(errors)
     order = issuance_order(session, order_number, order_date)
     number = next_registration_number(session, book.id)
-    entries = []
-    for offset, row in enumerate(sorted(graduates_data, key=lambda r: (members[r["student_id"]].last_name,
-                                                                        members[r["student_id"]].first_name))):
-        student = members[row["student_id"]]
+    entries, medals = [], []
+    for offset, row in enumerate(sorted(graduates_data, key=lambda r: (by_student[r["student_id"]].student.last_name,
+                                                                        by_student[r["student_id"]].student.first_name))):
+        result = by_student[row["student_id"]]
+        student = result.student
         entry = CertificateBookEntry(book_id=book.id, reg_number=number + offset, entry_kind="certificate",
                                      level=book.level, school_class_id=school_class.id,
                                      academic_year_id=school_class.academic_year_id,
@@ -611,18 +785,51 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
                                      issued_on=issued_on, issued_by_id=user_id)
         _copy_person(entry, student)
         _apply_recipient(entry, row.get("recipient") or {})
-        for position, subject in enumerate(subjects):
-            entry.marks.append(CertificateMark(subject_id=subject.id, subject_name=subject.name, position=position,
-                                               value=row["marks"][subject.id].strip()))
+        for position, item in enumerate(items):
+            value, reason = final[student.id][item.subject_id]
+            computed = result.marks[item.subject_id]
+            entry.marks.append(CertificateMark(subject_id=item.subject_id, subject_name=item.subject.name,
+                                               position=position, value=value, computed_value=computed.value,
+                                               basis=(computed.basis or computed.problem or "")[:200] or None,
+                                               override_reason=reason[:300] if reason else None))
         session.add(entry)
         entries.append(entry)
+        if row.get("medal"):
+            medals.append((entry, student, row["medal"]))
     flush_entries(session, "graduates")
+    if medals:
+        lock_book(session, medal_book.id)
+        medal_number = next_medal_number(session, medal_book.id)
+        for offset, (entry, student, degree) in enumerate(medals):
+            session.add(MedalEntry(book_id=medal_book.id, reg_number=medal_number + offset, degree=degree,
+                                   student_id=student.id, certificate_entry_id=entry.id,
+                                   last_name=entry.last_name, first_name=entry.first_name,
+                                   middle_name=entry.middle_name, birth_date=entry.birth_date,
+                                   order_number=order.number, order_date=order.issued_on, awarded_on=issued_on,
+                                   basis=f"аттестат № {entry.blank_text}, рег. № {entry.reg_number}",
+                                   issued_by_id=user_id))
+        session.flush()
     return entries
 
 
+class GraduateResultView:
+    """A copy of a pupil's ГИА outcome to re-check awards against the marks actually written (after corrections)."""
+
+    def __init__(self, result):
+        self.gia_ok, self.exams = result.gia_ok, result.exams
+        self.honours, self.honours_reason, self.medal, self.medal_reason = False, "", None, ""
+
+
+def next_medal_number(session, book_id):
+    highest = session.scalar(select(func.max(MedalEntry.reg_number)).where(MedalEntry.book_id == book_id))
+    return (highest or 0) + 1
+
+
 def issue_duplicate(session, *, original_id, reason, blank_series, blank_number, appendix_series, appendix_number,
-                    order_number, order_date, issued_on, recipient, book_id=None, new_names=None, user_id=None):
-    """A duplicate: a new entry with the next number, pointing at the original, which is flagged."""
+                    order_number, order_date, issued_on, recipient, book_id=None, new_names=None, user_id=None,
+                    appendix_only=False):
+    """A duplicate: a new entry with the next number, pointing at the original, which is flagged.
+    `appendix_only`: a duplicate of the appendix alone, on an appendix blank only."""
     original = session.get(CertificateBookEntry, original_id) if original_id else None
     if original is None or original.entry_kind == "study_certificate":
         raise IssuanceError({"original": "Выберите запись книги, по которой выдаётся дубликат."})
@@ -630,7 +837,8 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
     if original.annulled:
         errors["original"] = f"Запись № {original.reg_number} аннулирована: дубликат по ней не выдаётся."
     if reason not in DUPLICATE_REASONS:
-        errors["reason"] = "Укажите причину выдачи дубликата: утрата, повреждение или смена фамилии."
+        errors["reason"] = ("Укажите причину выдачи дубликата: утрата, повреждение, смена фамилии или ошибка "
+                            "в документе.")
     if reason == "name_change" and not (new_names or {}).get("last_name"):
         errors["last_name"] = "При смене фамилии укажите новую фамилию."
     try:
@@ -642,8 +850,12 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
         errors["book"] = "Дубликат регистрируется в книге того же уровня образования, что и подлинник."
     errors.update(_order_errors(order_number, order_date, issued_on))
     taken = set()
+    if appendix_only and reason == "name_change":
+        errors["reason"] = "При смене фамилии выдаётся дубликат аттестата вместе с приложением."
     for kind, series, number, field in (("certificate", blank_series, blank_number, "blank_number"),
                                         ("appendix", appendix_series, appendix_number, "appendix_number")):
+        if appendix_only and kind == "certificate":
+            continue
         message = blank_error(session, blank_kind=kind, level=original.level, series=series, number=number,
                               taken=taken)
         if message:
@@ -662,11 +874,13 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
         raise IssuanceError({"blank_number": message[0].upper() + message[1:] + "."})
     order = issuance_order(session, order_number, order_date)
     entry = CertificateBookEntry(
-        book_id=book.id, reg_number=next_registration_number(session, book.id), entry_kind="duplicate",
+        book_id=book.id, reg_number=next_registration_number(session, book.id),
+        entry_kind="duplicate_appendix" if appendix_only else "duplicate",
         level=original.level, student_id=original.student_id, school_class_id=original.school_class_id,
         academic_year_id=original.academic_year_id, last_name=original.last_name, first_name=original.first_name,
         middle_name=original.middle_name, birth_date=original.birth_date,
-        blank_series=_norm_series(blank_series), blank_number=blank_number.strip(),
+        blank_series=None if appendix_only else _norm_series(blank_series),
+        blank_number=None if appendix_only else blank_number.strip(),
         appendix_series=_norm_series(appendix_series), appendix_number=appendix_number.strip(),
         honours=original.honours, order_id=order.id, order_number=order.number, order_date=order.issued_on,
         issued_on=issued_on, duplicate_of_id=original.id, duplicate_reason=reason, issued_by_id=user_id)
@@ -696,6 +910,11 @@ def annul_entry(session, *, entry_id, reason, blanks_spoiled=False, user_id=None
     entry.annulled = True
     entry.annul_reason = reason.strip()[:300]
     entry.annulled_at = utcnow()
+    # A medal was awarded with this attestat: its line in the medal book is annulled with it, never deleted.
+    for medal in session.scalars(select(MedalEntry).where(MedalEntry.certificate_entry_id == entry.id,
+                                                          MedalEntry.annulled.is_(False))):
+        medal.annulled = True
+        medal.annul_reason = f"аннулирована запись № {entry.reg_number} книги аттестатов: {reason.strip()}"[:300]
     if blanks_spoiled:
         for kind, series, number in (("certificate", entry.blank_series, entry.blank_number),
                                      ("appendix", entry.appendix_series, entry.appendix_number)):
@@ -715,6 +934,26 @@ def study_marks(session, student_id):
     marks = list(session.scalars(query))
     marks.sort(key=lambda m: (m.academic_year.starts_on, m.subject.position, m.subject.name))
     return marks
+
+
+def current_term_marks(session, student, annual):
+    """[(«2026/2027, 1 четверть», subject, value)]: the current year's term marks of a pupil leaving before the
+    year's annual marks exist, so that the справка covers the year up to the leaving."""
+    from .marks import Mark
+    from .people import TERM_KINDS, Term
+
+    klass = student.school_class
+    if klass is None or any(m.academic_year_id == klass.academic_year_id for m in annual):
+        return []
+    rows = session.execute(select(Term, Subject, Mark.value, Mark.code).join(Mark, Mark.term_id == Term.id)
+                           .join(Subject, Mark.subject_id == Subject.id)
+                           .where(Mark.student_id == student.id, Mark.kind == "term",
+                                  Term.academic_year_id == klass.academic_year_id, Mark.slot == 0)
+                           .order_by(Term.starts_on, Subject.position, Subject.name))
+    year = klass.academic_year
+    return [(f"{year.name}, {term.number} {TERM_KINDS.get(term.kind, term.kind)}", subject,
+             str(value) if value is not None else (code or ""))
+            for term, subject, value, code in rows]
 
 
 def issue_study_certificate(session, *, book_id, student_id, issued_on, studied_from, studied_to, recipient,
@@ -738,7 +977,8 @@ def issue_study_certificate(session, *, book_id, student_id, issued_on, studied_
         errors["studied_to"] = "Период обучения не может заканчиваться раньше, чем начинается."
     errors.update(recipient_errors(recipient or {}))
     marks = study_marks(session, student.id) if student is not None else []
-    if student is not None and not marks:
+    current = current_term_marks(session, student, marks) if student is not None else []
+    if student is not None and not marks and not current:
         errors["student"] = f"В личном деле {student.full_name} нет годовых отметок: справке нечего содержать."
     for mark in marks:
         if mark.value not in STUDY_MARKS:
@@ -757,6 +997,9 @@ def issue_study_certificate(session, *, book_id, student_id, issued_on, studied_
         entry.marks.append(CertificateMark(subject_id=mark.subject_id, subject_name=mark.subject.name,
                                            position=mark.subject.position or position, year_name=mark.academic_year.name,
                                            value=mark.value))
+    for position, (year_name, subject, value) in enumerate(current):
+        entry.marks.append(CertificateMark(subject_id=subject.id, subject_name=subject.name,
+                                           position=subject.position or position, year_name=year_name, value=value))
     session.add(entry)
     session.flush()
     return entry

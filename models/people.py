@@ -121,6 +121,8 @@ class Level(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     first_grade: Mapped[int] = mapped_column(Integer)
     last_grade: Mapped[int] = mapped_column(Integer)
+    # How many exams of the pupil's choice the ГИА of the level needs besides Russian and mathematics.
+    gia_chosen_exams: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __str__(self):
         return self.code
@@ -131,6 +133,8 @@ LEVELS = (
     ("ООО", "основное общее образование", 5, 9),
     ("СОО", "среднее общее образование", 10, 11),
 )
+# Порядок ГИА-9 (приказ № 232/551 от 04.04.2023): Russian, mathematics and two chosen subjects; kept editable.
+LEVEL_CHOSEN_EXAMS = {"ООО": 2}
 
 
 class SchoolClass(Versioned, db.Model):

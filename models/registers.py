@@ -10,7 +10,8 @@ from .carriers import ArchiveRuleError, Carrier, NeverDeleted
 from .db import Versioned, db
 from .users import utcnow
 
-EXAMS = {"oge": "ОГЭ", "ege": "ЕГЭ", "gve9": "ГВЭ-9", "gve11": "ГВЭ-11"}
+EXAMS = {"oge": "ОГЭ", "ege": "ЕГЭ", "ege_base": "ЕГЭ (математика, базовый уровень)", "gve9": "ГВЭ-9",
+         "gve11": "ГВЭ-11"}
 ESSAY_KINDS = {"final_essay_protocol": "итоговое сочинение (изложение)",
                "oral_interview_protocol": "итоговое собеседование по русскому языку"}
 ESSAY_RESULTS = {"pass": "зачёт", "fail": "незачёт", "absent": "не явился"}

@@ -52,9 +52,15 @@ MATRIX = {
     "people_import": {"secretary": "vc"},
     "custody": {"admin": "v", "director": "vx", "deputy": "vx", "secretary": "v", "officer": "vx"},
     # Certificate issuance (issue 4): the officer issues; the director and the deputy read.
-    "issuance": {"officer": "vce", "director": "v", "deputy": "v"},
+    "issuance": {"officer": "vcex", "director": "v", "deputy": "v", "secretary": "v"},
+    # Справки об обучении: the secretary keeps their book (004 §1.13), the officer issues them too.
+    "study_certificates": {"secretary": "vc", "officer": "vc", "director": "v", "deputy": "v"},
     "blanks": {"officer": "vce", "director": "v", "deputy": "v"},
     "certificate_entries": {"officer": "vx", "director": "vx", "deputy": "vx"},
+    "curriculum": {"deputy": "vced", "director": "v", "officer": "v", "secretary": "v"},
+    "gia_minimums": {"deputy": "vced", "director": "v", "officer": "v"},
+    "award_criteria": {"deputy": "ve", "director": "v", "officer": "v"},
+    "medal_entries": {"officer": "vx", "director": "vx", "deputy": "vx"},
     "backups": {"admin": "vc"},
     # Retention review (issue 6): the deputy drafts destruction acts; approving is the director's alone,
     # setting a hold (запрет на уничтожение) is for both.

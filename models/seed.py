@@ -4,8 +4,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from .attestation import seed_award_criteria
 from .carriers import seed_carrier_kinds
-from .people import LEVELS, AcademicYear, Level, School
+from .people import LEVEL_CHOSEN_EXAMS, LEVELS, AcademicYear, Level, School
 from .users import User
 
 
@@ -18,7 +19,8 @@ def ensure_reference_data(session, today=None):
     """Idempotent: levels, a school card to fill in, and the current academic year."""
     for code, name, first, last in LEVELS:
         if session.scalar(select(Level).where(Level.code == code)) is None:
-            session.add(Level(code=code, name=name, first_grade=first, last_grade=last))
+            session.add(Level(code=code, name=name, first_grade=first, last_grade=last,
+                              gia_chosen_exams=LEVEL_CHOSEN_EXAMS.get(code, 0)))
     if session.scalar(select(func.count(School.id))) == 0:
         session.add(School(full_name="Полное наименование школы (заполните в разделе «Школа»)",
                            short_name="Школа"))
@@ -26,6 +28,7 @@ def ensure_reference_data(session, today=None):
         name, starts, ends = academic_year_bounds(today or date.today())
         session.add(AcademicYear(name=name, starts_on=starts, ends_on=ends, is_current=True))
     seed_carrier_kinds(session)
+    seed_award_criteria(session)
     session.flush()
 
 

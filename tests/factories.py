@@ -233,3 +233,28 @@ def _academic_debt(teacher):
 
 
 SEEDERS.append(_academic_debt)
+def _attestation(teacher):
+    from models import CarrierKind, RegisterBook
+    from models.attestation import AwardCriterion, CurriculumSubject, GiaMinimum, MedalEntry, seed_award_criteria
+
+    year = current_year(db.session)
+    subject = db.session.scalar(select(Subject).order_by(Subject.id)) or Subject(name="Русский язык", position=1)
+    db.session.add(subject)
+    db.session.flush()
+    seed_award_criteria(db.session)
+    plan = CurriculumSubject(level="basic", subject_id=subject.id, position=1, last_grade=9, gia_required=True)
+    minimum = GiaMinimum(exam="oge", subject_id=None, scale="mark", minimum=3, source="Порядок ГИА-9")
+    kind = db.session.scalar(select(CarrierKind).where(CarrierKind.code == "medal_book"))
+    book = RegisterBook(kind_id=kind.id, number="М-1", created_on=year.starts_on)
+    pupil = student(last_name="Медалистова", first_name="Алина", klass=None)
+    db.session.add_all([plan, minimum, book])
+    db.session.flush()
+    medal = MedalEntry(book_id=book.id, reg_number=1, degree=1, student_id=pupil.id, last_name=pupil.last_name,
+                       first_name=pupil.first_name, birth_date=pupil.birth_date, awarded_on=year.starts_on)
+    db.session.add(medal)
+    db.session.flush()
+    return {CurriculumSubject: plan, GiaMinimum: minimum, MedalEntry: medal,
+            AwardCriterion: db.session.scalar(select(AwardCriterion).order_by(AwardCriterion.id))}
+
+
+SEEDERS.append(_attestation)

@@ -53,7 +53,8 @@ def test_seed_and_every_timed_page_at_tiny_size(bench_app):
         db.session.remove()
     results = run.run_suite(app, repeat=2, import_rows=300, import_repeat=1)
     names = [r["name"] for r in results]
-    assert len(results) == 18 and names[-1] == "Импорт 300 отметок"
+    assert len(results) == 19 and names[-1] == "Импорт 300 отметок"
+    assert "Выдача: таблица класса (30 выпускников)" in names
     for row in results:
         assert row["median"] > 0 and row["p95"] >= row["median"] * 0.5
     lists = [r for r in results if r.get("bare_median") is not None]

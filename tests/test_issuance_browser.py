@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 import factories
 import issuance_seed as seed
-from conftest import ARTIFACTS, PASSWORD, browser_page
+from conftest import ARTIFACTS, PASSWORD, browser_log_in, browser_page
 from models import db
 from models.issuance import CertificateBookEntry
 
@@ -78,3 +78,40 @@ def _walk(page, app, base, ids):
     # The book's PDF opens from the page.
     response = page.request.get(base + page.get_attribute("[data-testid=book-pdf]", "href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+
+
+def test_officer_issues_the_demo_schools_9th_and_11th_classes_without_typing(browser, app, live_server):
+    """Item 8 of the issue: blanks, marks of every year, ГИА and the order are in the demo; nothing is typed."""
+    from models import RegisterBook, SchoolClass
+    from models.attestation import MedalEntry
+    from models.demo import seed_demo_school
+    from models.people import current_year
+
+    with app.app_context():
+        seed_demo_school(db.session, students_total=160)
+        factories.user("orlova", ["officer"], full_name="Орлова Нина Викторовна")
+        db.session.commit()
+        year = current_year(db.session)
+        classes = {c.name: c.id for c in db.session.scalars(select(SchoolClass).where(
+            SchoolClass.academic_year_id == year.id, SchoolClass.grade.in_((9, 11))))}
+        books = {b.number: b.id for b in db.session.scalars(select(RegisterBook))}
+    base = live_server
+    with browser_page(browser, "issuance_demo", 1800, 1000) as page:
+        browser_log_in(page, base, "orlova", "/admin/issuance/")
+        for book, klass in (("ООО-3", "9А"), ("СОО-2", "11А")):
+            page.goto(base + "/admin/issuance/")
+            page.select_option("#book_id", str(books[book]))
+            page.select_option("#class_id", str(classes[klass]))
+            page.click("[data-testid=choose] button[type=submit]")
+            page.wait_for_selector("[data-testid=grid]")
+            grid = page.inner_text("[data-testid=grid]")
+            assert "→" in grid and "ГИА" in grid
+            page.click("[data-testid=register]")
+            page.wait_for_selector("[data-testid=entries]")
+            assert "Зарегистрировано аттестатов" in page.content(), page.inner_text("body")[:2000]
+        page.screenshot(path=str(ARTIFACTS / "issuance_demo.png"), full_page=True)
+    with app.app_context():
+        entries = db.session.scalars(select(CertificateBookEntry).where(
+            CertificateBookEntry.school_class_id.in_([classes["9А"], classes["11А"]]))).all()
+        assert len(entries) >= 2 and all(e.marks for e in entries)
+        assert db.session.scalar(select(MedalEntry.degree).where(MedalEntry.reg_number == 1)) == 1

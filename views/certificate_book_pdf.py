@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from views.pdf import FONT_DIR
 
@@ -52,6 +52,7 @@ STYLES = {
     "head": ParagraphStyle("head", fontName=BOLD, fontSize=6.5, leading=8, alignment=TA_CENTER),
     "cell": ParagraphStyle("cell", fontName=REGULAR, fontSize=7.5, leading=9),
     "marks": ParagraphStyle("marks", fontName=REGULAR, fontSize=7, leading=8.5),
+    "sign": ParagraphStyle("sign", fontName=REGULAR, fontSize=8.5, leading=13),
 }
 
 
@@ -63,6 +64,8 @@ def _notes(entry):
     notes = []
     if entry.entry_kind == "duplicate" and entry.duplicate_of is not None:
         notes.append(f"дубликат аттестата, рег. № {entry.duplicate_of.reg_number}")
+    if entry.entry_kind == "duplicate_appendix" and entry.duplicate_of is not None:
+        notes.append(f"дубликат приложения к аттестату, рег. № {entry.duplicate_of.reg_number}")
     if entry.duplicate_issued:
         notes.append("выдан дубликат")
     if entry.honours:
@@ -110,13 +113,32 @@ def _row(entry):
     ]
 
 
-def render_certificate_book(*, school, book, entries, levels):
-    """PDF bytes of the book's pages for `entries`: landscape A4, header row repeated on every page."""
-    _register_fonts()
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=2 * cm, rightMargin=1.5 * cm,
-                            topMargin=1.5 * cm, bottomMargin=1.8 * cm,
-                            title=f"Книга регистрации выданных документов об образовании № {book.number}")
+def _groups(entries):
+    """Consecutive runs of one class's entries: each run is closed by its own certification block."""
+    groups = []
+    for entry in entries:
+        if groups and groups[-1][0].school_class_id == entry.school_class_id:
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    return groups
+
+
+def _certification(group, school):
+    """The block under a class's entries (приказ № 546, as the acts cite it): class teacher, director, seal."""
+    klass = group[0].school_class
+    teacher = klass.class_teacher.full_name if klass is not None and klass.class_teacher is not None else ""
+    director = (school.director_name or "") if school is not None else ""
+    numbers = f"№ {group[0].reg_number}–{group[-1].reg_number}" if len(group) > 1 else f"№ {group[0].reg_number}"
+    what = f"класс {klass.name}" if klass is not None else "без класса"
+    lines = [f"Записи {numbers} ({escape(what)}, всего {len(group)}) внесены верно.",
+             f"Классный руководитель ____________________ {escape(teacher)}",
+             f"Директор ____________________ {escape(director)}",
+             "М.П."]
+    return KeepTogether([Spacer(1, 6), Paragraph("<br/>".join(lines), STYLES["sign"])])
+
+
+def _table(doc, entries):
     header = [Paragraph(escape(text), STYLES["head"]) for text, _ in HEADERS]
     table = Table([header] + [_row(e) for e in entries], colWidths=[doc.width * share for _, share in HEADERS],
                   repeatRows=1)
@@ -133,21 +155,63 @@ def render_certificate_book(*, school, book, entries, levels):
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]))
+    return table
+
+
+def render_certificate_book(*, school, book, entries, levels, first_page=1, pages=None):
+    """PDF bytes of the book's pages for `entries`: landscape A4, header row repeated on every page.
+
+    Each class starts a new page under the book's heading and ends with its certification block, so a class
+    printed alone has exactly its pages in the whole book; `first_page` continues the book's numbering (see
+    book_page_offset). When `pages` is a list, the number of pages drawn is appended to it."""
+    _register_fonts()
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=2 * cm, rightMargin=1.5 * cm,
+                            topMargin=1.5 * cm, bottomMargin=1.8 * cm,
+                            title=f"Книга регистрации выданных документов об образовании № {book.number}")
     footer = (school.document_footer or "") if school is not None else ""
+    drawn = [0]
 
     def draw_footer(canvas, document):
-        # Book pages are numbered and laced into the book; "of N" would need a second layout pass.
+        # The page's number in the whole book, not in this print: the book is laced and numbered once.
+        drawn[0] = document.page
+        number = first_page + document.page - 1
         canvas.saveState()
         canvas.setFont(REGULAR, 8)
-        canvas.drawString(2 * cm, 0.9 * cm, f"{footer} — стр. {document.page}" if footer else f"стр. {document.page}")
+        canvas.drawString(2 * cm, 0.9 * cm, f"{footer} — стр. {number}" if footer else f"стр. {number}")
         canvas.restoreState()
 
     level = levels.get(book.level, "")
-    story = [
-        Paragraph(escape(school.full_name if school is not None else ""), STYLES["school"]),
-        Paragraph(f"Книга регистрации выданных документов об образовании № {escape(str(book.number))}"
-                  + (f"<br/>({escape(level)})" if level else ""), STYLES["title"]),
-        table,
-    ]
+    story = []
+    for index, group in enumerate(_groups(entries)):
+        if index:
+            story.append(PageBreak())
+        story += [
+            Paragraph(escape(school.full_name if school is not None else ""), STYLES["school"]),
+            Paragraph(f"Книга регистрации выданных документов об образовании № {escape(str(book.number))}"
+                      + (f"<br/>({escape(level)})" if level else ""), STYLES["title"]),
+            _table(doc, group), _certification(group, school)]
     doc.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
+    if pages is not None:
+        pages.append(drawn[0])
     return out.getvalue()
+
+
+# Pages taken by each class's run of entries, by the entries' ids and versions: a run already laid out is not
+# laid out again to number the pages of the classes after it. Any change to an entry changes the key.
+_GROUP_PAGES = {}
+
+
+def book_page_offset(*, school, book, earlier_entries, levels):
+    """The page on which a print starting after `earlier_entries` begins in the whole book."""
+    total = 0
+    for group in _groups(earlier_entries):
+        key = (book.id, book.number, tuple((e.id, e.version, len(e.marks)) for e in group))
+        if key not in _GROUP_PAGES:
+            pages = []
+            render_certificate_book(school=school, book=book, entries=group, levels=levels, pages=pages)
+            if len(_GROUP_PAGES) > 5000:
+                _GROUP_PAGES.clear()
+            _GROUP_PAGES[key] = pages[0]
+        total += _GROUP_PAGES[key]
+    return total + 1

@@ -2,7 +2,7 @@
 import io
 from datetime import date
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,9 +11,13 @@ from models import AcademicYear, School, SchoolClass, db
 from models.disclosure import DisclosureError, record_disclosure
 from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, ENTRY_KINDS, LEVEL_GRADE, LEVELS,
                              RECIPIENT_KINDS, CertificateBookEntry, IssuanceError, annul_entry, book_entries,
-                             curriculum, graduates, honours_allowed, issue_duplicate, issue_study_certificate,
-                             open_books, prefill, record_spoiled_blank, register_class, remaining_blanks,
-                             study_candidates, year_certificates, STUDY_CANDIDATES_SHOWN)
+                             free_blank_numbers, issuance_grid, issue_duplicate, issue_study_certificate,
+                             latest_issuance_order, open_books, record_spoiled_blank, register_class,
+                             remaining_blanks, study_candidates, year_certificates, STUDY_CANDIDATES_SHOWN)
+from admin.access import allowed, requires
+from models.attestation import MEDAL_DEGREES
+from models.issuance import (SpoiledBlank, frdo_details, graduation_year, mark_frdo_sent, original_of,
+                             write_off_spoiled)
 from models.people import current_year
 from models.registers import RegisterBook
 
@@ -21,7 +25,7 @@ from models.dates import date_or_none as parse_date
 
 from .form_values import to_int as _int
 from admin.page import PanelPage
-from .certificate_book_pdf import render_certificate_book
+from .certificate_book_pdf import book_page_offset, render_certificate_book
 from .pdf import pdf_response, render_pdf
 
 
@@ -48,34 +52,66 @@ class IssuancePage(PanelPage):
         study_query = " ".join((request.values.get("study_query") or "").split())[:100]
         books = open_books(session, "certificate_book")
         study_books = open_books(session, "study_certificate_book")
+        medal_books = open_books(session, "medal_book")
+        spoiled = list(session.scalars(select(SpoiledBlank).order_by(SpoiledBlank.spoiled_on.desc(),
+                                                                      SpoiledBlank.id.desc()).limit(50)))
         book = session.get(RegisterBook, book_id) if book_id else None
         classes = list(session.scalars(select(SchoolClass).where(SchoolClass.grade.in_(LEVEL_GRADE.values()))
                                        .order_by(SchoolClass.academic_year_id.desc(), SchoolClass.name)))
         if book is not None and book.level in LEVEL_GRADE:
             classes = [c for c in classes if c.grade == LEVEL_GRADE[book.level]]
         school_class = session.get(SchoolClass, class_id) if class_id else None
-        grid = None
-        if book is not None and school_class is not None:
-            subjects = curriculum(session, school_class)
-            marks = prefill(session, school_class)
-            issued = {e.student_id: e for e in book_entries(session, book.id, school_class.id)
-                      if e.entry_kind == "certificate" and not e.annulled}
+        grid, blank_report = None, None
+        if book is not None and school_class is not None and book.level in LEVEL_GRADE \
+                and school_class.grade == LEVEL_GRADE[book.level]:
+            items, results = issuance_grid(session, school_class, book.level)
+            entries = book_entries(session, book.id, school_class.id)
+            issued = {e.student_id: e for e in entries if e.entry_kind == "certificate" and not e.annulled}
+            waiting = [r for r in results if r.gia_ok and r.student.id not in issued]
+            # The next free blanks go to the pupils in the book's order, so that nothing needs typing.
+            blank_report = remaining_blanks(session)
+            blanks = free_blank_numbers(session, "certificate", book.level, len(waiting), blank_report)
+            appendices = free_blank_numbers(session, "appendix", book.level, len(waiting), blank_report)
+            offered = {r.student.id: (blanks[i] if i < len(blanks) else ("", ""),
+                                      appendices[i] if i < len(appendices) else ("", ""))
+                       for i, r in enumerate(waiting)}
+            posted = form or {}
             rows = []
-            for student in graduates(session, school_class):
-                values = {s.id: marks.get(student.id, {}).get(s.id, "") for s in subjects}
-                rows.append({"student": student, "marks": values, "issued": issued.get(student.id),
-                             "honours": honours_allowed(values.values())})
-            grid = {"subjects": subjects, "rows": rows,
-                    "entries": book_entries(session, book.id, school_class.id)}
-        return dict(books=books, study_books=study_books, book=book, classes=classes, school_class=school_class,
+            for r in results:
+                sid = r.student.id
+                # Names and values of each cell prepared here: a 30 × 18 grid is 540 cells, and a template
+                # macro call per field would cost more than computing the marks.
+                cells = [(item.subject_id, r.marks[item.subject_id], f"mark_{sid}_{item.subject_id}",
+                          posted.get(f"mark_{sid}_{item.subject_id}", r.marks[item.subject_id].value or "")
+                          if form else (r.marks[item.subject_id].value or ""),
+                          f"why_{sid}_{item.subject_id}", posted.get(f"why_{sid}_{item.subject_id}", ""))
+                         for item in items]
+                rows.append({"result": r, "student": r.student, "issued": issued.get(sid), "cells": cells,
+                             "blank": offered.get(sid, (("", ""), ("", "")))[0],
+                             "appendix": offered.get(sid, (("", ""), ("", "")))[1]})
+            grid = {"plan": items, "rows": rows, "entries": entries, "level": book.level,
+                    "order": latest_issuance_order(session, school_class.academic_year),
+                    "waiting": bool(waiting)}
+        # With a class chosen, the справка is offered first to its pupils who did not pass the ГИА (273-ФЗ
+        # ст. 60 ч. 12); the district-wide list of leavers is read only when no class is shown or a name is typed.
+        gia_failed = [row["student"] for row in grid["rows"] if not row["result"].gia_ok
+                      and not row["issued"]] if grid else []
+        if grid and not study_query:
+            candidates = gia_failed
+        else:
+            candidates = gia_failed + [s for s in study_candidates(session, study_query)
+                                       if s.id not in {f.id for f in gia_failed}]
+        return dict(books=books, study_books=study_books, medal_books=medal_books, spoiled=spoiled, book=book, classes=classes, school_class=school_class,
                     grid=grid, form=form or {}, errors=errors or {}, levels=LEVELS, recipient_kinds=RECIPIENT_KINDS,
                     duplicate_reasons=DUPLICATE_REASONS, blank_kinds=BLANK_KINDS, entry_kinds=ENTRY_KINDS,
-                    blanks=remaining_blanks(session), study_query=study_query,
-                    candidates=study_candidates(session, study_query), candidates_shown=STUDY_CANDIDATES_SHOWN,
+                    blanks=blank_report if blank_report is not None else remaining_blanks(session),
+                    study_query=study_query,
+                    candidates=candidates, candidates_shown=STUDY_CANDIDATES_SHOWN, gia_failed=bool(gia_failed),
                     study_entries=[e for b in study_books for e in book_entries(session, b.id)],
                     years=list(session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
-                    current_year=current_year(session), today=date.today(),
-                    can_create=self.allowed("create"))
+                    current_year=current_year(session), today=date.today(), medal_degrees=MEDAL_DEGREES,
+                    can_create=self.allowed("create"), can_export=self.allowed("export"),
+                    can_study=allowed("study_certificates", "create"))
 
     @expose("/")
     def index(self):
@@ -98,15 +134,16 @@ class IssuancePage(PanelPage):
         school_class = db.session.get(SchoolClass, class_id) if class_id else None
         rows = []
         if school_class is not None:
-            subjects = curriculum(db.session, school_class)
-            for student in graduates(db.session, school_class):
-                sid = student.id
+            for result in issuance_grid(db.session, school_class)[1]:
+                sid = result.student.id
                 if not form.get(f"pick_{sid}"):
                     continue
                 errors.update(_date_error(form, f"pd_{sid}"))
+                medal = _int(form.get(f"medal_{sid}"))
                 rows.append({"student_id": sid,
-                             "marks": {s.id: form.get(f"mark_{sid}_{s.id}", "") for s in subjects},
-                             "honours": bool(form.get(f"honours_{sid}")),
+                             "marks": {s: form.get(f"mark_{sid}_{s}", "") for s in result.marks},
+                             "reasons": {s: form.get(f"why_{sid}_{s}", "") for s in result.marks},
+                             "honours": bool(form.get(f"honours_{sid}")), "medal": medal or None,
                              "blank_series": form.get(f"bs_{sid}", ""), "blank_number": form.get(f"bn_{sid}", ""),
                              "appendix_series": form.get(f"as_{sid}", ""),
                              "appendix_number": form.get(f"an_{sid}", ""),
@@ -145,7 +182,8 @@ class IssuancePage(PanelPage):
                 issued_on=parse_date(form.get("issued_on")), recipient=_recipient(form),
                 book_id=_int(form.get("target_book_id")),
                 new_names={"last_name": form.get("new_last_name"), "first_name": form.get("new_first_name"),
-                           "middle_name": form.get("new_middle_name")}, user_id=current_user.id)
+                           "middle_name": form.get("new_middle_name")}, user_id=current_user.id,
+                appendix_only=bool(form.get("appendix_only")))
         except IssuanceError as exc:
             db.session.rollback()
             return self._refused(exc.errors, **back)
@@ -187,9 +225,40 @@ class IssuancePage(PanelPage):
         flash(f"Бланк № {record.number} записан как испорченный.", "success")
         return redirect(url_for(".index"))
 
+    @expose("/spoiled/write_off", methods=["POST"])
+    def write_off(self):
+        self.require("create")
+        form = request.form
+        errors = _date_error(form, "act_date")
+        if errors:
+            return self._refused(errors)
+        try:
+            blanks = write_off_spoiled(db.session, act_number=form.get("act_number"),
+                                       act_date=parse_date(form.get("act_date")), user_id=current_user.id)
+        except IssuanceError as exc:
+            db.session.rollback()
+            return self._refused(exc.errors)
+        db.session.commit()
+        flash(f"Акт № {blanks[0].write_off_act}: списано испорченных бланков — {len(blanks)}.", "success")
+        return redirect(url_for(".index"))
+
+    @expose("/spoiled/act.pdf")
+    def write_off_pdf(self):
+        act = (request.args.get("act") or "").strip()
+        blanks = list(db.session.scalars(select(SpoiledBlank).where(SpoiledBlank.write_off_act == act)
+                                         .order_by(SpoiledBlank.blank_kind, SpoiledBlank.number))) if act else []
+        if not blanks:
+            flash("Акт о списании испорченных бланков не найден.", "error")
+            return redirect(url_for(".index"))
+        data = render_pdf("pdf/spoiled_write_off.html", school=db.session.scalar(select(School)), blanks=blanks,
+                          act=act, act_date=blanks[0].written_off_on, blank_kinds=BLANK_KINDS, levels=LEVELS,
+                          today=date.today())
+        return pdf_response(data, f"Акт о списании испорченных бланков № {act}.pdf")
+
     @expose("/study", methods=["POST"])
     def study(self):
-        self.require("create")
+        if not allowed("study_certificates", "create"):
+            abort(403)
         form = request.form
         errors = _date_error(form, "issued_on", "studied_from", "studied_to", "pd")
         if errors:
@@ -251,10 +320,46 @@ class IssuancePage(PanelPage):
         if not entries:
             flash("В книге нет записей для печати.", "error")
             return redirect(url_for(".index", book_id=book.id))
+        earlier = [e for e in book_entries(db.session, book.id) if e.reg_number < entries[0].reg_number] \
+            if entries[0].reg_number > 1 else []
+        first_page = book_page_offset(school=db.session.scalar(select(School)), book=book, earlier_entries=earlier,
+                                      levels=LEVELS)
         return self._pdf(render_certificate_book, f"Книга выдачи аттестатов № {book.number}.pdf", entries,
                          "certificate_book", "страницы книги регистрации выданных аттестатов",
                          recipient="книга регистрации (хранится в школе)", purpose="ведение книги регистрации",
-                         book=book)
+                         book=book, first_page=first_page)
+
+    @expose("/medal_book.pdf")
+    def medal_book_pdf(self):
+        from models.attestation import MedalEntry
+
+        book_id = _int(request.args.get("book_id"))
+        book = db.session.get(RegisterBook, book_id) if book_id is not None else None
+        if book is None or book.kind is None or book.kind.code != "medal_book":
+            flash("Выберите книгу учёта выдачи медалей.", "error")
+            return redirect(url_for(".index"))
+        medals = list(db.session.scalars(select(MedalEntry).where(MedalEntry.book_id == book.id)
+                                         .order_by(MedalEntry.reg_number)))
+        if not medals:
+            flash("В книге учёта выдачи медалей нет записей.", "error")
+            return redirect(url_for(".index"))
+        school = db.session.scalar(select(School))
+        data = render_pdf("pdf/medal_book.html", school=school, book=book, medals=medals,
+                          degrees={1: "I степени", 2: "II степени"}, today=date.today())
+        try:
+            for medal in medals:
+                record_disclosure(db.session, user_id=current_user.id, document_kind="medal_book",
+                                  description=f"книга учёта выдачи медалей: {medal.full_name}, рег. № {medal.reg_number}",
+                                  recipient="книга учёта выдачи медалей (хранится в школе)",
+                                  purpose="ведение книги учёта выдачи медалей", student_id=medal.student_id,
+                                  flush=False)
+            db.session.flush()
+        except DisclosureError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".index"))
+        db.session.commit()
+        return pdf_response(data, f"Книга учёта выдачи медалей № {book.number}.pdf")
 
     @expose("/appendix.pdf")
     def appendix_pdf(self):
@@ -286,7 +391,43 @@ class IssuancePage(PanelPage):
                          "study_certificate", "справка об обучении", years=years)
 
     # --- ФИС ФРДО -------------------------------------------------------------------------------------
+    @expose("/frdo/details", methods=["POST"])
+    def frdo_details(self):
+        self.require("edit")
+        form = request.form
+        back = dict(book_id=_int(form.get("book_id")), class_id=_int(form.get("class_id")))
+        try:
+            entry = frdo_details(db.session, entry_id=_int(form.get("entry_id")), snils=form.get("snils"),
+                                 citizenship=form.get("citizenship"))
+        except IssuanceError as exc:
+            db.session.rollback()
+            return self._refused(exc.errors, **back)
+        db.session.commit()
+        flash(f"Сведения для ФИС ФРДО записи № {entry.reg_number} сохранены.", "success")
+        return redirect(url_for(".index", **back))
+
+    @expose("/frdo/sent", methods=["POST"])
+    def frdo_sent(self):
+        self.require("edit")
+        form = request.form
+        errors = _date_error(form, "sent_on")
+        if errors:
+            return self._refused(errors)
+        year_id = _int(form.get("year_id"))
+        year = (db.session.get(AcademicYear, year_id) if year_id else None) or current_year(db.session)
+        entries = year_certificates(db.session, year.id if year else None)
+        try:
+            sent = mark_frdo_sent(db.session, entry_ids=[e.id for e in entries],
+                                  sent_on=parse_date(form.get("sent_on")))
+        except IssuanceError as exc:
+            db.session.rollback()
+            return self._refused(exc.errors)
+        db.session.commit()
+        flash(f"Отмечено переданными в ФИС ФРДО: {len(sent)} записей.", "success")
+        return redirect(url_for(".index"))
+
     @expose("/frdo.xlsx")
+    @requires("issuance", "export")
     def frdo(self):
         from openpyxl import Workbook
 
@@ -300,10 +441,24 @@ class IssuancePage(PanelPage):
         sheet = book.active
         sheet.title = "Аттестаты"
         sheet.append(FRDO_COLUMNS)
-        for entry in year_certificates(session, year.id if year else None):
+        entries = year_certificates(session, year.id if year else None)
+        for entry in entries:
             sheet.append(frdo_row(entry, school, year))
         out = io.BytesIO()
         inert_workbook(book).save(out)
+        # The largest release of personal data there is: every line goes into the disclosure register.
+        try:
+            for entry in entries:
+                record_disclosure(session, user_id=current_user.id, document_kind="frdo_export",
+                                  description=f"выгрузка для ФИС ФРДО: {entry.full_name}, рег. № {entry.reg_number}",
+                                  recipient="ФИС ФРДО (Рособрнадзор)", purpose="ст. 98 Федерального закона № 273-ФЗ",
+                                  student_id=entry.student_id, flush=False)
+            session.flush()
+        except DisclosureError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".index"))
+        session.commit()
         from urllib.parse import quote
 
         response = Response(out.getvalue(),
@@ -326,21 +481,23 @@ FRDO_COLUMNS = ["Название документа", "Вид документ�
                 "Подтверждение обмена", "Уровень образования", "Серия документа", "Номер документа", "Дата выдачи",
                 "Регистрационный номер", "Наименование образовательной организации", "Год окончания",
                 "Фамилия получателя", "Имя получателя", "Отчество получателя", "Дата рождения получателя",
-                "Пол получателя", "С отличием", "Серия оригинала", "Номер оригинала", "Регистрационный N оригинала",
-                "Дата выдачи оригинала", "Фамилия получателя в оригинале"]
+                "Пол получателя", "СНИЛС", "Гражданство (код ОКСМ)", "С отличием", "Серия оригинала", "Номер оригинала", "Регистрационный N оригинала",
+                "Дата выдачи оригинала", "Фамилия получателя в оригинале", "Передано в ФИС ФРДО"]
 
 
 def frdo_row(entry, school, year):
-    original = entry.duplicate_of
+    original = original_of(entry) if entry.entry_kind in ("duplicate", "duplicate_appendix") else None
     sex = {"male": "Муж", "female": "Жен"}.get(entry.student.sex if entry.student else "", "")
     return [CERTIFICATE_NAMES.get(entry.level, ""), "Дубликат" if entry.entry_kind == "duplicate" else "Оригинал",
             "Выдан", "Да" if entry.duplicate_reason == "lost" else "Нет",
-            "Да" if entry.duplicate_reason in ("damaged", "name_change") else "Нет",
+            "Да" if entry.duplicate_reason in ("damaged", "name_change", "error") else "Нет",
             "Основное общее образование" if entry.level == "basic" else "Среднее общее образование",
             entry.blank_series or "", entry.blank_number or "", entry.issued_on.strftime("%d.%m.%Y"),
             str(entry.reg_number), school.full_name if school else "",
-            str(year.ends_on.year) if year else str(entry.issued_on.year), entry.last_name, entry.first_name,
-            entry.middle_name or "", entry.birth_date.strftime("%d.%m.%Y"), sex, "Да" if entry.honours else "Нет",
+            str(graduation_year(entry)), entry.last_name, entry.first_name,
+            entry.middle_name or "", entry.birth_date.strftime("%d.%m.%Y"), sex, entry.snils or "",
+            entry.citizenship or "", "Да" if entry.honours else "Нет",
             original.blank_series or "" if original else "", original.blank_number or "" if original else "",
             str(original.reg_number) if original else "",
-            original.issued_on.strftime("%d.%m.%Y") if original else "", original.last_name if original else ""]
+            original.issued_on.strftime("%d.%m.%Y") if original else "", original.last_name if original else "",
+            f"передано {entry.frdo_sent_on:%d.%m.%Y}" if entry.frdo_sent_on else "не передано"]

@@ -1,7 +1,7 @@
 """unique originals and blanks in the certificate book; withdrawals of a year's certification
 
 Revision ID: bd85ce1c8a0f
-Revises: a7c3e9f1b2d4
+Revises: b5b6bbf4b69f
 Create Date: 2026-11-30 22:12:48.687842
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bd85ce1c8a0f'
-down_revision = 'a7c3e9f1b2d4'
+down_revision = 'b5b6bbf4b69f'
 branch_labels = None
 depends_on = None
 
