@@ -213,7 +213,9 @@ def _encrypted_like(data):
 @pytest.mark.parametrize("name,make,message", [
     ("картинка.xlsx", lambda ids: b"%PDF-1.4 not a table", "Это не таблица"),
     ("битый.xlsx", lambda ids: b"PK\x03\x04" + b"\x00garbage" * 50, "повреждён"),
-    ("utf16.csv", lambda ids: "Ученик;Класс\n".encode("utf-16"), "Неизвестная кодировка"),
+    ("utf16.csv", lambda ids: "Ученик;Класс\n".encode("utf-16-le"), "Неизвестная кодировка"),
+    ("big5.csv", lambda ids: "學生;班級;科目;日期;分數\n王小明;九甲;數學;2026-09-02;5\n".encode("big5"),
+     "Неизвестная кодировка файла (похоже на big5)"),
     ("колонки.csv", lambda ids: fx.csv_bytes([("Ученик", "Класс", "Дата", "Оценкаа"), ("Иванов Иван", "9А", "02.09", "5")]),
      "нет столбцов: «Предмет», «Отметка»"),
     ("что-то.csv", lambda ids: fx.csv_bytes([("a", "b"), ("1", "2")]), "Не удалось распознать формат"),
