@@ -100,8 +100,9 @@ class Problems:
             _key, _where, text, summary, fix, unit = items[0]
             if len(items) < GROUP_FROM:
                 for _k, place, text, _s, fix, _u in items:
-                    line = f"{place}: {text}" if place else text
-                    out.append(line + (f" — {fix}." if fix and not line.endswith(".") else ""))
+                    text = text.rstrip(".")
+                    line = f"{place}: {text}" if place else text[:1].upper() + text[1:]
+                    out.append(line + (f" — {fix}." if fix else "."))
                 continue
             places = "; ".join(place for _k, place, *_ in items[:PLACES_SHOWN] if place)
             line = f"{count_text(len(items), unit)}: {summary}" + (f" — {fix}" if fix else "")
@@ -641,7 +642,7 @@ def _grid_columns(sheet, rows, header_index, first_col, year, title_period, fina
     header = rows[header_index]
     below = rows[header_index + 1] if header_index + 1 < len(rows) else []
     months_here = any(month_of(v) for v in header[first_col:] if isinstance(v, str))
-    above = below if months_here else (rows[header_index - 1] if header_index > 0 else [])
+    above = header if months_here else (rows[header_index - 1] if header_index > 0 else [])
     days_row = below if months_here else header
     columns = {}
     month = None
@@ -1029,7 +1030,8 @@ def prepare_import(session, data, filename, year, *, allowed_class_ids=None, lay
             _warn_about_day(entry, look, today, warnings)
     progress("check", total, total)
     preview.warnings = warnings.lines()
-    covered = _resolve_covers(parsed.covers, look, allowed_class_ids) if layout != "flat" else _flat_covers(planned)
+    covered = (_resolve_covers(parsed.covers, look, allowed_class_ids, problems) if layout != "flat"
+               else _flat_covers(planned))
     if problems:
         preview.errors = problems.lines()
         return preview
@@ -1120,7 +1122,7 @@ def _plan_entry(entry, look, allowed_class_ids, planned, summary):
     return None
 
 
-def _resolve_covers(covers, look, allowed_class_ids):
+def _resolve_covers(covers, look, allowed_class_ids, problems):
     """Covers by name -> {(class id, subject id, kind): [(first day, last day, student id or None)]}."""
     covered = defaultdict(set)
     for cover in covers:
@@ -1129,6 +1131,9 @@ def _resolve_covers(covers, look, allowed_class_ids):
         if school_class is None or subject is None:
             continue  # the entries of such a sheet are errors already; with none, there is nothing to remove
         if allowed_class_ids is not None and school_class.id not in allowed_class_ids:
+            # Even a sheet of blank cells would remove that class's marks: refused like any of its marks.
+            problems.add(None, f"класс {school_class.name} не ваш", key=("not_yours", school_class.id),
+                         fix="классный руководитель загружает отметки только своего класса", unit="cell")
             continue
         student_id = None
         if cover.student:
