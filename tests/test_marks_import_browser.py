@@ -73,3 +73,43 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         assert db.session.scalar(select(func.count(Mark.id))) == 18
     assert not list((tmp_path / "instance" / "imports").glob("*.progress.json"))
 
+
+
+def test_legacy_xls_without_a_class_line_imports_with_the_class_chosen_on_the_page(browser, served, tmp_path):
+    from test_marks_import_layouts import legacy_journal
+
+    app, base, ids = served
+    journal = tmp_path / "Алгебра.xls"
+    journal.write_bytes(legacy_journal())  # «Журнал: Алгебра» and the pupils, as an old journal keeps it (xlwt)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page.set_default_timeout(15000)
+    try:
+        page.goto(base + "/marks/import")
+        page.fill("#login", "morozova")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/marks/import")
+        page.set_input_files("#file", str(journal))
+        page.click("button:has-text('Проверить файл')")
+        page.wait_for_selector("[data-testid=preview]")
+        assert "класс не указан" in page.inner_text("[data-testid=errors]")
+        assert "выберите класс на странице импорта" in page.inner_text("[data-testid=errors]")
+        assert not page.is_visible("button:has-text('Подтвердить и загрузить')")
+
+        page.set_input_files("#file", str(journal))
+        page.select_option("#school_class", label="9А")
+        page.click("button:has-text('Проверить файл')")
+        page.wait_for_selector("[data-testid=to-add]")
+        assert page.inner_text("[data-testid=layout]") == "Журнал класса по предмету"
+        assert page.inner_text("[data-testid=to-add]") == "6"
+        page.click("button:has-text('Подтвердить и загрузить')")
+        page.wait_for_selector("[data-testid=result]")
+        assert "добавлено отметок — 6, изменено — 0, удалено — 0" in page.inner_text("[data-testid=result]")
+        page.screenshot(path=str(ARTIFACTS / "marks_import_legacy_xls.png"))
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "marks_import_legacy_failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Mark.id)).where(Mark.school_class_id == ids["a"])) == 6

@@ -322,3 +322,26 @@ def test_too_large_upload_page_says_the_limit(app, login_as):
     response = panel.post("/marks/import", data={"file": (io.BytesIO(b"x" * (1024 * 1024 + 10)), "big.csv")},
                           content_type="multipart/form-data")
     assert response.status_code == 400 and "не больше 1 МБ" in response.get_data(as_text=True)
+
+
+def test_reimport_preview_lists_what_changes_and_confirm_applies_it(app, login_as):
+    panel = login_as("deputy")
+    with app.app_context():
+        ids = fx.school()
+    first = upload(panel, eljur_journal(ids), "9А.xlsx", ids).get_data(as_text=True)
+    assert confirm(panel, first).status_code == 302
+    corrected = eljur_journal(ids, journal_pupils(ivanov_second="4", ivanov_third=None))
+    response = upload(panel, corrected, "9А.xlsx", ids)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-testid="to-add">0<' in page and 'data-testid="to-update">2<' in page
+    assert 'data-testid="to-remove">4<' in page
+    removed = page[page.index('data-testid="list-remove"'):]
+    assert "Удаляемые отметки" in removed and "Иванов Иван Иванович" in removed
+    assert f"16.09.{ids['y0']}" in removed and "<td>н</td>" in removed
+    with app.app_context():
+        assert count() == 30  # nothing written before the confirmation
+    done = confirm(panel, page)
+    assert "удалено — 4" in panel.get(done.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert count() == 26
