@@ -269,6 +269,7 @@ def norm(value):
     return text.rstrip(":").strip()
 
 
+@lru_cache(maxsize=4096)
 def norm_class(value):
     return re.sub(r"[\s\-«»\"]", "", str(value or "")).upper().replace("Ё", "Е")
 
@@ -578,16 +579,32 @@ def _parse_flat(sheet, year, parsed, default_class=None):
                               "должны быть как в шаблоне, который можно скачать на странице импорта"
                               + (" (класс можно выбрать на странице)." if "Класс" in missing else "."))
 
+    # Every row padded to the header's width once: a line of 200,000 then costs plain indexing, no checks.
+    width = max(cols.values()) + 1
+    pad = [None] * width
+    fields = ("student", "class_name", "subject", "date", "mark", "kind", "period", "weight")
+    at = {key: cols.get(key, width) for key in fields}  # a missing column reads the pad's extra None
+    pad.append(None)
+
     def cell(row, key):
-        index = cols.get(key)
-        return row[index] if index is not None and index < len(row) else None
+        return row[at[key]]
 
     dates = {}
+    kinds = {}
     for r in range(header_index + 1, len(rows)):
         row = rows[r]
-        if not any(c is not None and str(c).strip() for c in row):
+        if not row:
             continue
-        kind = parse_kind(cell(row, "kind"))
+        if len(row) <= width:
+            row = row + pad[len(row):]
+        mark = row[at["mark"]]
+        if (mark is None or (isinstance(mark, str) and not mark.strip())) and not any(
+                c is not None and (not isinstance(c, str) or c.strip()) for c in row):
+            continue  # a blank line (a row with a name and no mark still comes through, to be reported)
+        raw_kind = row[at["kind"]]
+        kind = kinds.get(raw_kind, "?")
+        if kind == "?":
+            kind = kinds[raw_kind] = parse_kind(raw_kind)
         if kind is None:
             parsed.errors.add(where(sheet.name, r, cols["kind"]), f"вид отметки «{_show(cell(row, 'kind'))}» не "
                               "распознан", key="flat_kind", summary="вид отметки не распознан",
@@ -621,10 +638,8 @@ def _parse_flat(sheet, year, parsed, default_class=None):
                 parsed.errors.add(where(sheet.name, r), "для отметки за период укажите «Период» или «Дату»",
                                   key="flat_no_period")
                 continue
-        parsed.entries.append(Entry(sheet=sheet.name, row=r, cols=cols, student=cell(row, "student"),
-                                    class_name=cell(row, "class_name") or default_class,
-                                    subject=cell(row, "subject"), kind=kind, value=cell(row, "mark"), on=on,
-                                    period=period, weight=cell(row, "weight"), unit="row"))
+        parsed.entries.append(Entry(sheet.name, r, cols, row[at["student"]], row[at["class_name"]] or default_class,
+                                    row[at["subject"]], kind, row[at["mark"]], on, period, row[at["weight"]], "row"))
 
 
 def _day_number(value):
@@ -947,6 +962,7 @@ class _Lookup:
         self.terms = list(session.scalars(select(Term).where(Term.academic_year_id == year.id)
                                           .order_by(Term.kind.desc(), Term.number)))  # quarters before halves
         self._days = {}
+        self.resolved = {}
 
     def term(self, period):
         if period[0] == "date":
@@ -1015,7 +1031,7 @@ def prepare_import(session, data, filename, year, *, allowed_class_ids=None, lay
         return preview
     look = _Lookup(session, year)
     problems, warnings = parsed.errors, Problems()
-    planned = {}
+    planned = _Planned()
     summary = Counter()
     total = len(parsed.entries)
     today = today or date.today()
@@ -1052,31 +1068,62 @@ def _warn_about_day(entry, look, today, warnings):
                      fix="проверьте даты или «Учебные периоды»", unit=entry.unit)
 
 
+def _resolve_names(look, allowed_class_ids, class_name, student, subject_name):
+    """(class, student id, subject) or (None, the field at fault, the text, grouping options); cached per triple,
+    since a large export repeats each pupil and subject on thousands of lines."""
+    key = (class_name, student, subject_name)
+    found = look.resolved.get(key)
+    if found is not None:
+        return found
+    school_class = look.classes.get(norm_class(class_name))
+    if school_class is None:
+        text = f"класса «{_show(class_name)}» нет в {look.name} учебном году"
+        found = (None, "class_name", text, {"key": ("class", norm_class(class_name)),
+                                            "fix": "проверьте учебный год или добавьте класс"})
+    elif allowed_class_ids is not None and school_class.id not in allowed_class_ids:
+        found = (None, "class_name", f"класс {school_class.name} не ваш", {
+            "key": ("not_yours", school_class.id),
+            "fix": "классный руководитель загружает отметки только своего класса"})
+    else:
+        ids = look.students.get((school_class.id, norm(student)), [])
+        subject = look.subjects.get(norm(subject_name))
+        if not ids:
+            found = (None, "student", f"обучающийся «{_show(student)}» не найден в классе {school_class.name}", {
+                "key": ("student", school_class.id, norm(student)),
+                "fix": "проверьте ФИО или добавьте обучающегося в класс"})
+        elif len(set(ids)) > 1:
+            found = (None, "student", (f"в классе {school_class.name} несколько обучающихся «{student}»: укажите "
+                                       "ФИО полностью (с отчеством)"),
+                     {"key": ("twins", school_class.id, norm(student))})
+        elif subject is None:
+            found = (None, "subject", f"предмет «{_show(subject_name)}» не найден в справочнике предметов", {
+                "key": ("subject", norm(subject_name)),
+                "fix": "добавьте его в справочник «Предметы» или исправьте название"})
+        else:
+            found = (school_class, ids[0], subject)
+    look.resolved[key] = found
+    return found
+
+
+# Cells repeat («5», «4», «н»): each distinct one is parsed once. The result is only read, never changed.
+_parse_cell = lru_cache(maxsize=4096)(parse_cell)
+
+
+def _out_of_year(look):
+    return {"key": "year_range", "summary": f"даты вне учебного года {look.name} "
+            f"({look.starts_on:%d.%m.%Y} — {look.ends_on:%d.%m.%Y})", "fix": "выберите год"}
+
+
 def _plan_entry(entry, look, allowed_class_ids, planned, summary):
     """None, or (the field at fault, the Russian text, grouping options) for one entry."""
-    school_class = look.classes.get(norm_class(entry.class_name))
-    if school_class is None:
-        text = f"класса «{_show(entry.class_name)}» нет в {look.name} учебном году"
-        return "class_name", text, {"key": ("class", norm_class(entry.class_name)),
-                                    "fix": "проверьте учебный год или добавьте класс"}
-    if allowed_class_ids is not None and school_class.id not in allowed_class_ids:
-        return "class_name", f"класс {school_class.name} не ваш", {
-            "key": ("not_yours", school_class.id),
-            "fix": "классный руководитель загружает отметки только своего класса"}
-    ids = look.students.get((school_class.id, norm(entry.student)), [])
-    if not ids:
-        return "student", f"обучающийся «{_show(entry.student)}» не найден в классе {school_class.name}", {
-            "key": ("student", school_class.id, norm(entry.student)),
-            "fix": "проверьте ФИО или добавьте обучающегося в класс"}
-    if len(set(ids)) > 1:
-        return "student", (f"в классе {school_class.name} несколько обучающихся «{entry.student}»: укажите ФИО "
-                           "полностью (с отчеством)"), {"key": ("twins", school_class.id, norm(entry.student))}
-    subject = look.subjects.get(norm(entry.subject))
-    if subject is None:
-        return "subject", f"предмет «{_show(entry.subject)}» не найден в справочнике предметов", {
-            "key": ("subject", norm(entry.subject)),
-            "fix": "добавьте его в справочник «Предметы» или исправьте название"}
-    parts, error = parse_cell(entry.value)
+    found = _resolve_names(look, allowed_class_ids, entry.class_name, entry.student, entry.subject)
+    if found[0] is None:
+        return found[1:]
+    school_class, student_id, subject = found
+    try:
+        parts, error = _parse_cell(entry.value)
+    except TypeError:  # an unhashable cell value, should a reader ever give one
+        parts, error = parse_cell(entry.value)
     if error:
         return "mark", error, {}
     weight = 1
@@ -1088,18 +1135,16 @@ def _plan_entry(entry, look, allowed_class_ids, planned, summary):
         if weight is None or not 0 < weight <= 10:
             return "weight", f"вес «{_show(entry.weight)}» — нужно число от 0,1 до 10", {"key": "weight"}
     term = None
-    out_of_year = {"key": "year_range", "summary": f"даты вне учебного года {look.name} "
-                   f"({look.starts_on:%d.%m.%Y} — {look.ends_on:%d.%m.%Y})", "fix": "выберите год"}
     if entry.kind == "current":
         on = entry.on
         if not look.starts_on <= on <= look.ends_on:
             return "date", (f"дата {on:%d.%m.%Y} вне {look.name} учебного года "
-                            f"({look.starts_on:%d.%m.%Y} — {look.ends_on:%d.%m.%Y})"), out_of_year
+                            f"({look.starts_on:%d.%m.%Y} — {look.ends_on:%d.%m.%Y})"), _out_of_year(look)
         term = look.term_of_day(on)
     elif entry.kind == "term":
         period = entry.period or ("date", entry.on)
         if period[0] == "date" and not look.starts_on <= period[1] <= look.ends_on:
-            return "date", f"дата {period[1]:%d.%m.%Y} вне {look.name} учебного года", out_of_year
+            return "date", f"дата {period[1]:%d.%m.%Y} вне {look.name} учебного года", _out_of_year(look)
         term = look.term(period)
         if term is None:
             return "period", f"в {look.name} учебном году нет периода «{_period_name(period)}»", {
@@ -1107,19 +1152,27 @@ def _plan_entry(entry, look, allowed_class_ids, planned, summary):
         on = term.ends_on
     else:
         on = look.ends_on  # year, exam and final marks belong to the year as a whole
-    student_id = ids[0]
     for slot, (value, code) in enumerate(parts):
         key = (student_id, subject.id, entry.kind, on, slot)
         if key in planned:
-            return "mark", f"повтор: эта отметка уже есть ({planned[key]['_entry'].where()})", {
+            return "mark", f"повтор: эта отметка уже есть ({planned.sources[key].where()})", {
                 "key": "duplicate", "summary": "повторы: та же отметка в файле дважды",
                 "fix": "оставьте одну"}
         planned[key] = {"student_id": student_id, "subject_id": subject.id, "school_class_id": school_class.id,
                         "kind": entry.kind, "marked_on": on,
                         "slot": slot, "term_id": term.id if term else None, "value": value, "code": code,
-                        "weight": weight, "_entry": entry}
+                        "weight": weight}
+        planned.sources[key] = entry
         summary[(school_class.name, subject.name)] += 1
     return None
+
+
+class _Planned(dict):
+    """Rows to write by their slot key, and (in `sources`) the entry each came from, for messages."""
+
+    def __init__(self):
+        super().__init__()
+        self.sources = {}
 
 
 def _resolve_covers(covers, look, allowed_class_ids, problems):
@@ -1163,18 +1216,22 @@ def _resolve_covers(covers, look, allowed_class_ids, problems):
 def _flat_covers(planned):
     """A flat file speaks for each class × subject from its first to its last day, and for the periods it has."""
     spans = {}
+    covered = defaultdict(set)
     for row in planned.values():
         key = (row["school_class_id"], row["subject_id"], row["kind"])
-        if row["kind"] == "current":
-            first, last = spans.get(key, (row["marked_on"], row["marked_on"]))
-            spans[key] = (min(first, row["marked_on"]), max(last, row["marked_on"]))
-    covered = defaultdict(set)
+        on = row["marked_on"]
+        if row["kind"] != "current":
+            covered[key].add((on, on, None))
+            continue
+        span = spans.get(key)
+        if span is None:
+            spans[key] = [on, on]
+        elif on < span[0]:
+            span[0] = on
+        elif on > span[1]:
+            span[1] = on
     for key, (first, last) in spans.items():
         covered[key].add((first, last, None))
-    for row in planned.values():
-        if row["kind"] != "current":
-            covered[(row["school_class_id"], row["subject_id"], row["kind"])].add(
-                (row["marked_on"], row["marked_on"], None))
     return covered
 
 
@@ -1214,11 +1271,10 @@ def _compare_with_database(session, look, planned, covered, preview):
     matched = set()
     for key, row in planned.items():
         old = existing.get(key)
-        clean = {k: v for k, v in row.items() if not k.startswith("_")}
         if row["code"] is not None:
             preview.codes += 1
         if old is None:
-            preview.inserts.append(clean)
+            preview.inserts.append(row)
             if len(preview.shown["add"]) < LIST_SHOWN:
                 preview.shown["add"].append(_shown(look, row, row["kind"], new=_mark_text(row["value"], row["code"])))
             continue
