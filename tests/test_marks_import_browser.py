@@ -38,6 +38,17 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         return real(*args, progress=report, **kwargs)
 
     monkeypatch.setattr(marks_views, "apply_import", slow_import)
+    real_check = marks_views.prepare_import
+
+    def slow_check(*args, progress, **kwargs):
+        def report(stage, done, total):
+            progress(stage, done, total)
+            if stage == "check":
+                time.sleep(0.6)
+
+        return real_check(*args, progress=report, **kwargs)
+
+    monkeypatch.setattr(marks_views, "prepare_import", slow_check)
 
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page.set_default_timeout(15000)
@@ -49,6 +60,10 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         page.wait_for_url(base + "/marks/import")
         page.set_input_files("#file", str(grid))
         page.click("button:has-text('Проверить файл')")
+        # The check of a file shows its own progress, with the real count of cells read back from the server.
+        page.wait_for_selector("[data-testid=check-progress]", state="visible")
+        page.wait_for_function("""() => /Проверка файла: проверено отметок \\d+ из 17/.test(
+            document.querySelector('[data-testid=check-progress-text]').textContent)""")
         page.wait_for_selector("[data-testid=preview]")
         assert page.inner_text("[data-testid=layout]") == "Журнал класса по предмету"
         assert page.inner_text("[data-testid=to-add]") == "18"

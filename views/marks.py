@@ -179,15 +179,19 @@ def import_preview():
     if year is None:
         flash("Сначала добавьте учебный год.", "error")
         return _import_page(), 400
+    job = request.form.get("job", "")
+    progress = _ProgressFile(_job_path(job), "check") if JOB.match(job) else None
     try:
         preview = prepare_import(db.session, data, upload.filename, year,
                                  allowed_class_ids=_own_class_ids("marks_import"), layout=layout,
-                                 school_class=school_class)
+                                 school_class=school_class, progress=progress)
     except ImportFileError as exc:
         flash(f"Файл «{upload.filename}» не загружен: {exc}", "error")
         return _import_page(**chosen), 400
     finally:
         db.session.rollback()  # the preview only reads
+        if progress is not None:
+            progress.remove()
     _drop_pending()
     token = None
     if preview.ok and preview.changes:
@@ -200,31 +204,40 @@ def import_preview():
 
 
 PROGRESS_TEXTS = {
-    "read": "Импорт идёт: чтение файла…",
-    "check": "Импорт идёт: проверено отметок {done} из {total}…",
-    "compare": "Импорт идёт: сравнение с уже загруженными отметками ({total})…",
-    "write": "Импорт идёт: записано изменений {done} из {total}…",
-    "commit": "Импорт идёт: сохранение в базе…",
+    "read": "чтение файла…",
+    "check": "проверено отметок {done} из {total}…",
+    "compare": "сравнение с уже загруженными отметками ({total})…",
+    "write": "записано изменений {done} из {total}…",
+    "commit": "сохранение в базе…",
 }
+PHASES = {"check": "Проверка файла", "import": "Импорт идёт"}
+JOB = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _progress_path(stored):
     return _imports_dir() / f"{stored}.progress.json"
 
 
-class _ProgressFile:
-    """Where the running import tells how far it got; the page polls it (the import itself stays in its request)."""
+def _job_path(job):
+    return _imports_dir() / f"check-{job}.progress.json"
 
-    def __init__(self, path):
-        self.path, self.written = path, 0.0
+
+class _ProgressFile:
+    """Where a running check or import tells how far it got; the page polls it (the work itself stays in its
+    request). The file names its user, so a poll reads only its own."""
+
+    def __init__(self, path, phase="import"):
+        self.path, self.phase, self.written = path, phase, 0.0
 
     def __call__(self, stage, done, total):
         now = time.monotonic()
-        if now - self.written < 0.2 and stage != "commit" and done != total:
+        if now - self.written < 0.2 and stage not in ("commit", "read") and done != total:
             return  # a report every few thousand rows is plenty; the disk is not asked more often
         self.written = now
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         part = self.path.with_suffix(".tmp")
-        part.write_text(json.dumps({"stage": stage, "done": done, "total": total}), encoding="utf-8")
+        part.write_text(json.dumps({"stage": stage, "done": done, "total": total, "phase": self.phase,
+                                    "user": current_user.id}), encoding="utf-8")
         os.replace(part, self.path)  # the poll never reads half a file
 
     def remove(self):
@@ -235,16 +248,27 @@ class _ProgressFile:
 @bp.route("/import/progress")
 @requires("marks_import", "create")
 def import_progress():
-    """How far the confirmed import of the named pending file got, for the page's progress bar."""
-    stored = request.args.get("token", "")
-    report = {"stage": "waiting", "done": 0, "total": 0}
-    if _read_pending(stored) is not None:
+    """How far the check (`job`) or the confirmed import (`token`) of this user got, for the page's progress bar."""
+    report = {"stage": "waiting", "done": 0, "total": 0, "phase": "import"}
+    path = None
+    job, stored = request.args.get("job", ""), request.args.get("token", "")
+    if JOB.match(job):
+        path = _job_path(job)
+        report["phase"] = "check"
+    elif _read_pending(stored) is not None:
+        path = _progress_path(stored)
+    if path is not None:
         try:
-            report = json.loads(_progress_path(stored).read_text(encoding="utf-8"))
+            found = json.loads(path.read_text(encoding="utf-8"))
+            if found.get("user") == current_user.id:
+                report = found
         except (OSError, ValueError):
             pass
-    text = PROGRESS_TEXTS.get(report.get("stage"), "Импорт идёт…")
-    report["text"] = text.format(done=report.get("done", 0), total=report.get("total", 0))
+    text = PROGRESS_TEXTS.get(report.get("stage"), "")
+    report["text"] = f"{PHASES.get(report.get('phase'), PHASES['import'])}: " + (
+        text.format(done=f"{report.get('done', 0):,}".replace(",", " "),
+                    total=f"{report.get('total', 0):,}".replace(",", " ")) or "…")
+    report.pop("user", None)
     return jsonify(report)
 
 
