@@ -123,7 +123,7 @@ class Preview:
     summary: list = field(default_factory=list)  # (class name, subject name, number of marks)
     shown: dict = field(default_factory=lambda: {"add": [], "change": [], "remove": []})  # rows for the page
     year: object = None  # the academic year the file was read in (its title's, else the page's)
-    encoding: str | None = None
+    source: tuple | None = None  # (layout, Parsed, year id): what was read, for the confirmation to reuse
 
     @property
     def layout_name(self):
@@ -1002,17 +1002,11 @@ def _no_progress(stage, done, total):
     pass
 
 
-def prepare_import(session, data, filename, year, *, allowed_class_ids=None, layout=None, progress=None,
-                   school_class=None, today=None):
-    """Read and check a file without changing anything: a Preview with errors, warnings, counts and the rows to
-    add, change and remove.
+def read_file(session, data, filename, year, *, layout=None, school_class=None):
+    """The file's marks by name, before any database lookup: (layout, Parsed, year), or a Preview with the error.
 
-    `school_class` (chosen on the page) stands in where the file does not say the class; the year named in the
-    file's title wins over `year`. `progress(stage, done, total)` is told how far it got: stage "read", "check"
-    (entries) or "compare".
-    """
-    progress = progress or _no_progress
-    progress("read", 0, 0)
+    Depends only on the bytes, the year, the layout and the class chosen, so a confirmation may reuse what the check
+    read (`prepare_import(parsed=…)`) instead of reading a 200,000-line file a second time."""
     sheets = read_sheets(data, filename)
     named = file_year_name(sheets)
     if named and named != year.name:
@@ -1025,12 +1019,33 @@ def prepare_import(session, data, filename, year, *, allowed_class_ids=None, lay
         year = other
     default_class = school_class.name if school_class is not None else None
     layout, parsed = parse_sheets(sheets, year, layout, default_class)
+    return layout, parsed, year
+
+
+def prepare_import(session, data, filename, year, *, allowed_class_ids=None, layout=None, progress=None,
+                   school_class=None, today=None, parsed=None):
+    """Read and check a file without changing anything: a Preview with errors, warnings, counts and the rows to
+    add, change and remove.
+
+    `school_class` (chosen on the page) stands in where the file does not say the class; the year named in the
+    file's title wins over `year`. `parsed` is what `read_file` gave for the same file and choices, if kept.
+    `progress(stage, done, total)` is told how far it got: stage "read", "check" (entries) or "compare".
+    """
+    progress = progress or _no_progress
+    progress("read", 0, 0)
+    if parsed is None:
+        parsed = read_file(session, data, filename, year, layout=layout, school_class=school_class)
+        if isinstance(parsed, Preview):
+            return parsed
+    layout, parsed, year = parsed
     preview = Preview(layout=layout, year=year)
+    preview.source = (layout, parsed, year.id)
     if not parsed.entries and not parsed.covers and not parsed.errors:
         preview.errors.append("В файле не найдено ни одной отметки.")
         return preview
     look = _Lookup(session, year)
-    problems, warnings = parsed.errors, Problems()
+    problems, warnings = Problems(), Problems()
+    problems.items = list(parsed.errors.items)  # a kept Parsed is read again by the confirmation: never changed
     planned = _Planned()
     summary = Counter()
     total = len(parsed.entries)
@@ -1310,7 +1325,7 @@ def store_upload(directory, data, filename):
 
 
 def apply_import(session, data, *, original_name, stored_name, year, user_id=None, allowed_class_ids=None,
-                 layout=None, progress=None, school_class=None):
+                 layout=None, progress=None, school_class=None, parsed=None):
     """Check the file again and make the database say what it says, or change nothing: raise ImportFileError if
     anything is wrong.
 
@@ -1320,7 +1335,7 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
     """
     progress = progress or _no_progress
     preview = prepare_import(session, data, original_name, year, allowed_class_ids=allowed_class_ids, layout=layout,
-                             progress=progress, school_class=school_class)
+                             progress=progress, school_class=school_class, parsed=parsed)
     if preview.errors:
         raise ImportFileError(f"В файле есть ошибки ({len(preview.errors)}); ничего не загружено.")
     if not preview.changes:

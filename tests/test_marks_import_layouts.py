@@ -345,3 +345,26 @@ def test_reimport_preview_lists_what_changes_and_confirm_applies_it(app, login_a
     assert "удалено — 4" in panel.get(done.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert count() == 26
+
+
+def test_confirmation_reuses_what_the_check_read_and_reads_again_without_it(app, login_as, monkeypatch):
+    import models.marks_import as module
+
+    panel = login_as("deputy")
+    with app.app_context():
+        ids = fx.school()
+    page = upload(panel, eljur_journal(ids), "9А.xlsx", ids).get_data(as_text=True)
+    real_read = module.read_sheets
+    monkeypatch.setattr(module, "read_sheets", lambda *a, **k: pytest.fail("the file was read a second time"))
+    done = confirm(panel, page)
+    assert "добавлено отметок — 30" in panel.get(done.headers["Location"]).get_data(as_text=True)
+    assert not list((Path(app.instance_path) / "imports").glob("*.pickle"))
+
+    # Without the kept reading (removed, or from an older version) the confirmation simply reads the file again.
+    monkeypatch.setattr(module, "read_sheets", real_read)
+    corrected = eljur_journal(ids, journal_pupils(ivanov_second="4"))
+    page = upload(panel, corrected, "9А.xlsx", ids).get_data(as_text=True)
+    for kept in (Path(app.instance_path) / "imports").glob("*.pickle"):
+        kept.unlink()
+    done = confirm(panel, page)
+    assert "изменено — 2, удалено — 2" in panel.get(done.headers["Location"]).get_data(as_text=True)

@@ -1,7 +1,9 @@
 """Pages of marks: «Импорт отметок», «Анализ успеваемости» and the printed «Справка об успеваемости»."""
+import hashlib
 import io
 import json
 import os
+import pickle
 import re
 import time
 from datetime import date
@@ -119,6 +121,36 @@ def _pending_path(stored):
     return _imports_dir() / f"{stored}.pending.json"
 
 
+def _parsed_path(stored):
+    return _imports_dir() / f"{stored}.parsed.pickle"
+
+
+def _keep_parsed(stored, source):
+    # The instance folder is the server's own (it holds config.py, which is executed), so a pickle written there is
+    # as trusted as the code; it spares the confirmation reading a 200,000-line file a second time.
+    try:
+        with open(_parsed_path(stored), "wb") as out:
+            pickle.dump(source, out, protocol=pickle.HIGHEST_PROTOCOL)
+    except (OSError, pickle.PicklingError, TypeError):
+        _parsed_path(stored).unlink(missing_ok=True)  # the confirmation then reads the file again
+
+
+def _kept_parsed(stored, data):
+    """What the check read, if kept for these very bytes; else None (read again)."""
+    try:
+        with open(_parsed_path(stored), "rb") as source:
+            sha, (layout, parsed, year_id) = pickle.load(source)
+    except Exception:  # missing or unreadable: reading the file again is always correct
+        return None
+    year = db.session.get(AcademicYear, year_id)
+    return (layout, parsed, year) if sha == hashlib.sha256(data).hexdigest() and year is not None else None
+
+
+def _forget(stored):
+    for path in (_pending_path(stored), _parsed_path(stored)):
+        path.unlink(missing_ok=True)
+
+
 def _read_pending(stored):
     """The pending upload named by the form, if it is this user's; else None."""
     if not STORED_NAME.match(stored or ""):
@@ -141,7 +173,7 @@ def _drop_pending():
             continue
         if db.session.scalar(select(MarkImport.id).where(MarkImport.stored_name == stored)) is None:
             (directory / stored).unlink(missing_ok=True)
-        marker.unlink(missing_ok=True)
+        _forget(stored)
 
 
 def _chosen_class(value, year):
@@ -199,6 +231,7 @@ def import_preview():
         _pending_path(token).write_text(json.dumps({
             "user": current_user.id, "name": upload.filename, "year": year.id, "layout": preview.layout,
             "class": school_class.id if school_class else None}), encoding="utf-8")
+        _keep_parsed(token, (hashlib.sha256(data).hexdigest(), preview.source))
     return _import_page(preview=preview, file_name=upload.filename, token=token, **chosen), (
         200 if preview.ok else 422)
 
@@ -287,21 +320,23 @@ def import_confirm():
         return _confirm_failed("Нет файла, ожидающего подтверждения: загрузите его ещё раз.")
     path = _imports_dir() / stored
     if not path.exists():
-        _pending_path(stored).unlink(missing_ok=True)
+        _forget(stored)
         return _confirm_failed("Файл для подтверждения не найден: загрузите его ещё раз.")
     year = db.session.get(AcademicYear, pending["year"])
     school_class = db.session.get(SchoolClass, pending["class"]) if pending.get("class") else None
     progress = _ProgressFile(_progress_path(stored))
+    data = path.read_bytes()
     try:
-        batch = apply_import(db.session, path.read_bytes(), original_name=pending["name"], stored_name=stored,
+        batch = apply_import(db.session, data, original_name=pending["name"], stored_name=stored,
                              year=year, user_id=current_user.id, allowed_class_ids=_own_class_ids("marks_import"),
-                             layout=pending["layout"], progress=progress, school_class=school_class)
+                             layout=pending["layout"], progress=progress, school_class=school_class,
+                             parsed=_kept_parsed(stored, data))
         progress("commit", 0, 0)
         db.session.commit()
     except ImportFileError as exc:
         db.session.rollback()
         progress.remove()
-        _pending_path(stored).unlink(missing_ok=True)
+        _forget(stored)
         path.unlink(missing_ok=True)
         return _confirm_failed(f"Отметки не загружены: {exc} Загрузите файл снова, чтобы увидеть ошибки.", 422)
     except Exception:
@@ -311,7 +346,7 @@ def import_confirm():
         return _confirm_failed("Отметки не загружены: ошибка при записи в базу (например, тот же файл загружает "
                                "другой пользователь). Ничего не изменено; повторите позже.", 500)
     progress.remove()
-    _pending_path(stored).unlink(missing_ok=True)
+    _forget(stored)
     if batch is None:
         path.unlink(missing_ok=True)
     return redirect(url_for("marks.import_form", done=batch.id if batch else "none"))
