@@ -71,22 +71,24 @@ def main(total=200_000):
     assert http.post("/login", data={"login": "bench_deputy", "password": "bench-password-1",
                                      "csrf_token": token}).status_code == 302
     token = CSRF_RE.search(http.get("/marks/import").get_data(as_text=True)).group(1)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     page = http.post("/marks/import", data={"file": (io.BytesIO(data), "отметки.xlsx"), "year": year_id,
                                             "csrf_token": token}, content_type="multipart/form-data")
-    checked = time.perf_counter()
+    checked, cpu_checked = time.perf_counter(), time.process_time()
     text = page.get_data(as_text=True)
     assert page.status_code == 200, re.findall(r"<li>(.*?)</li>", text)[:5]
     pending = re.search(r'name="token" value="([^"]+)"', text).group(1)
     done = http.post("/marks/import/confirm", data={"token": pending, "csrf_token": token})
-    finished = time.perf_counter()
+    finished, cpu_finished = time.perf_counter(), time.process_time()
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
     result = http.get(done.headers["Location"]).get_data(as_text=True)
     assert f"добавлено отметок — {total}" in result, re.findall(r'data-testid="result">(.*?)<', result)
     total_time = finished - started
     lines = f"{total:,}".replace(",", " ")
     print(f"{lines} строк: проверка {checked - started:.1f} с, подтверждение и запись {finished - checked:.1f} с, "
-          f"всего {total_time:.1f} с (цель ≤ {TARGET_SECONDS} с)")
+          f"всего {total_time:.1f} с (цель ≤ {TARGET_SECONDS} с); время процессора: {cpu_checked - cpu_started:.1f} + "
+          f"{cpu_finished - cpu_checked:.1f} с (на общей машине под нагрузкой оно ближе к тому, что было бы на "
+          "свободной)")
     return 0 if total_time <= TARGET_SECONDS else 1
 
 
