@@ -1,6 +1,7 @@
 """Exports as schools save them (ЭлЖур / «Сетевой город» journals, legacy .xls, a pupil's report, final marks), the
 class found or chosen, re-import that corrects, messages a teacher can act on, and a confirmation no poll can spoil."""
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -368,3 +369,29 @@ def test_confirmation_reuses_what_the_check_read_and_reads_again_without_it(app,
         kept.unlink()
     done = confirm(panel, page)
     assert "изменено — 2, удалено — 2" in panel.get(done.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_preview_checks_the_same_file_again_with_a_class_or_format_chosen(app, login_as):
+    panel = login_as("deputy")
+    with app.app_context():
+        ids = fx.school()
+    response = upload(panel, legacy_journal(), "алгебра.xls", ids)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "класс не указан" in page
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    refused = panel.post("/marks/import/confirm", data={"token": token})
+    assert refused.status_code == 409  # a file with errors is never confirmed
+    # A format chosen by hand that does not fit says so; the file need not be uploaded again.
+    wrong = panel.post("/marks/import", data={"token": token, "year": ids["year"], "layout": "student_report",
+                                              "school_class": ids["a"]})
+    assert wrong.status_code == 422
+    assert "лист «Лист1»: не найдена строка заголовков со столбцом «Предмет»." in wrong.get_data(as_text=True)
+    again = panel.post("/marks/import", data={"token": token, "year": ids["year"], "layout": "journal",
+                                              "school_class": ids["a"]})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and 'data-testid="to-add">6<' in page
+    assert 'data-testid="layout">Журнал класса по предмету<' in page
+    done = confirm(panel, page)
+    assert "добавлено отметок — 6" in panel.get(done.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert count() == 6 and db.session.scalar(select(MarkImport.original_name)) == "алгебра.xls"

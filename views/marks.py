@@ -61,7 +61,7 @@ def _year_from(value):
 # confirmation would bring back the old session (losing the result and resurrecting a finished file as pending).
 
 
-def _import_classes(year_ids=None):
+def _import_classes():
     """Classes offered on the page: a class teacher's own, everyone else's every class; newest year first."""
     query = (select(SchoolClass).join(AcademicYear)
              .order_by(AcademicYear.starts_on.desc(), SchoolClass.grade, SchoolClass.letter))
@@ -162,21 +162,22 @@ def _read_pending(stored):
     return pending if pending.get("user") == current_user.id else None
 
 
-def _drop_pending():
-    """Forget this user's earlier unconfirmed uploads; a file some import already wrote is kept whatever happens."""
+def _drop_pending(keep=None):
+    """Forget this user's earlier unconfirmed uploads (but `keep`); a file some import already wrote is kept
+    whatever happens."""
     directory = _imports_dir()
     if not directory.exists():
         return
     for marker in directory.glob("*.pending.json"):
         stored = marker.name[:-len(".pending.json")]
-        if not STORED_NAME.match(stored) or _read_pending(stored) is None:
+        if stored == keep or not STORED_NAME.match(stored) or _read_pending(stored) is None:
             continue
         if db.session.scalar(select(MarkImport.id).where(MarkImport.stored_name == stored)) is None:
             (directory / stored).unlink(missing_ok=True)
         _forget(stored)
 
 
-def _chosen_class(value, year):
+def _chosen_class(value):
     """The class chosen on the page, if the user may load it; (class, error)."""
     class_id = to_int(value, minimum=1)
     if not class_id:
@@ -195,15 +196,21 @@ def import_preview():
     year = _year_from(request.form.get("year"))
     layout = request.form.get("layout") or None
     layout = layout if layout in IMPORT_LAYOUTS else None
-    school_class, problem = _chosen_class(request.form.get("school_class"), year)
+    school_class, problem = _chosen_class(request.form.get("school_class"))
     chosen = dict(year=year, class_id=school_class.id if school_class else None, layout=layout)
     if problem:
         flash(problem, "error")
         return _import_page(**chosen), 400
-    if upload is None or not upload.filename:
+    again = request.form.get("token", "")
+    pending = _read_pending(again) if upload is None or not upload.filename else None
+    if pending is not None and (_imports_dir() / again).exists():
+        # «Проверить снова» on the preview: the same stored file with another format, class or year.
+        data, file_name = (_imports_dir() / again).read_bytes(), pending["name"]
+    elif upload is None or not upload.filename:
         flash("Выберите файл выгрузки из электронного журнала (XLSX, XLS или CSV).", "error")
         return _import_page(**chosen), 400
-    data = upload.read()
+    else:
+        again, data, file_name = None, upload.read(), upload.filename
     if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
         flash(f"Файл слишком большой: можно загрузить не больше {_limit_text()}. Разделите выгрузку по классам "
               "или периодам.", "error")
@@ -214,25 +221,27 @@ def import_preview():
     job = request.form.get("job", "")
     progress = _ProgressFile(_job_path(job), "check") if JOB.match(job) else None
     try:
-        preview = prepare_import(db.session, data, upload.filename, year,
+        preview = prepare_import(db.session, data, file_name, year,
                                  allowed_class_ids=_own_class_ids("marks_import"), layout=layout,
                                  school_class=school_class, progress=progress)
     except ImportFileError as exc:
-        flash(f"Файл «{upload.filename}» не загружен: {exc}", "error")
+        flash(f"Файл «{file_name}» не загружен: {exc}", "error")
         return _import_page(**chosen), 400
     finally:
         db.session.rollback()  # the preview only reads
         if progress is not None:
             progress.remove()
-    _drop_pending()
-    token = None
-    if preview.ok and preview.changes:
-        token = store_upload(_imports_dir(), data, upload.filename)
-        _pending_path(token).write_text(json.dumps({
-            "user": current_user.id, "name": upload.filename, "year": year.id, "layout": preview.layout,
-            "class": school_class.id if school_class else None}), encoding="utf-8")
+    _drop_pending(keep=again)
+    token = again or store_upload(_imports_dir(), data, file_name)
+    ready = preview.ok and preview.changes
+    # Kept even when the check found errors, so the preview can check it again with another format or class.
+    _pending_path(token).write_text(json.dumps({
+        "user": current_user.id, "name": file_name, "year": year.id, "layout": preview.layout, "ready": ready,
+        "class": school_class.id if school_class else None}), encoding="utf-8")
+    _parsed_path(token).unlink(missing_ok=True)
+    if ready:
         _keep_parsed(token, (hashlib.sha256(data).hexdigest(), preview.source))
-    return _import_page(preview=preview, file_name=upload.filename, token=token, **chosen), (
+    return _import_page(preview=preview, file_name=file_name, token=token, ready=ready, **chosen), (
         200 if preview.ok else 422)
 
 
@@ -316,7 +325,7 @@ def _confirm_failed(message, status=409):
 def import_confirm():
     stored = request.form.get("token", "")
     pending = _read_pending(stored)
-    if pending is None:
+    if pending is None or not pending.get("ready"):
         return _confirm_failed("Нет файла, ожидающего подтверждения: загрузите его ещё раз.")
     path = _imports_dir() / stored
     if not path.exists():
