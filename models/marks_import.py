@@ -215,7 +215,8 @@ def decode_text(data):
         try:
             return data[3:].decode("utf-8"), "UTF-8"
         except UnicodeDecodeError as exc:
-            raise ImportFileError("Файл помечен как UTF-8, но содержит байты не в UTF-8: сохраните его заново.") from exc
+            raise ImportFileError("Файл помечен как UTF-8, но содержит байты не в UTF-8: сохраните его "
+                                  "заново.") from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError("Неизвестная кодировка файла (UTF-16, «Текст Юникод»): панель читает CSV в UTF-8, "
                               "Windows-1251, KOI8-R и CP866. Сохраните файл в Excel как «CSV UTF-8».")

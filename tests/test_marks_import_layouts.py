@@ -395,3 +395,29 @@ def test_the_preview_checks_the_same_file_again_with_a_class_or_format_chosen(ap
     assert "добавлено отметок — 6" in panel.get(done.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert count() == 6 and db.session.scalar(select(MarkImport.original_name)) == "алгебра.xls"
+
+
+def test_journal_with_real_excel_dates_and_a_final_table_by_half_years(session):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    ids = fx.school()
+    y0 = ids["y0"]
+    book = Workbook()
+    ws = book.active
+    ws.title = "Русский язык"
+    ws.append(["Класс: 9А"])
+    ws.append(["Ученик", datetime(y0, 9, 2), datetime(y0, 11, 10), "2 четверть"])  # dates as Excel keeps them
+    ws.append(["Сидоров Пётр", "4", "н", "4"])
+    out = io.BytesIO()
+    book.save(out)
+    preview = preview_of(out.getvalue(), "даты.xlsx", ids)
+    assert preview.errors == [] and preview.summary == [("9А", "Русский язык", 3)]
+    assert {r["on"] for r in preview.shown["add"]} == {date(y0, 9, 2), date(y0, 11, 10), date(y0, 12, 28)}
+
+    halves = ex.final_marks_xlsx([("Сидоров Пётр", "Алгебра", {"1 полугодие": 4, "Год": 4})],
+                                 columns=["1 полугодие", "2 полугодие", "Год"])
+    preview = preview_of(halves, "итог.xlsx", ids, school_class=db.session.get(SchoolClass, ids["a"]))
+    assert preview.errors == [f"лист «Итоговые», строка 4, столбец C: в {year_of(ids).name} учебном году нет "
+                              "периода «1 полугодие» — добавьте его в разделе «Учебные периоды»."]
