@@ -111,8 +111,8 @@ def parse_cell(raw):
     """A journal cell -> (list of (value, code), error or None). «3/5» gives two marks; blanks give none."""
     if raw is None:
         return [], None
-    if isinstance(raw, bool):
-        return [], f"«{raw}» — не отметка"
+    if isinstance(raw, bool):  # a logical cell, as Russian Excel shows it
+        return [], f"«{'ИСТИНА' if raw else 'ЛОЖЬ'}» — не отметка"
     if isinstance(raw, (int, float)):
         if float(raw).is_integer() and 1 <= int(raw) <= 5:
             return [(int(raw), None)], None

@@ -697,7 +697,9 @@ def _grid_columns(sheet, rows, header_index, first_col, year, title_period, fina
                 try:
                     on = year_date(year, month, _day_number(value))
                 except ValueError:
-                    on = None
+                    parsed.errors.add(where(sheet.name, header_index, c), f"дня {_day_number(value)} нет в месяце "
+                                      "над ним", fix="проверьте дату урока", unit="cell")
+                    continue
             if on is not None:
                 columns[c] = ("current", on, None)
                 continue
@@ -1207,7 +1209,18 @@ def _resolve_covers(covers, look, allowed_class_ids, problems):
         school_class = look.classes.get(norm_class(cover.class_name))
         subject = look.subjects.get(norm(cover.subject))
         if school_class is None or subject is None:
-            continue  # the entries of such a sheet are errors already; with none, there is nothing to remove
+            # The sheet's marks say so already; a sheet of blank cells must say it too, or «no changes» would hide it.
+            if school_class is None:
+                key, text = ("class", norm_class(cover.class_name)), (f"класса «{_show(cover.class_name)}» нет в "
+                                                                      f"{look.name} учебном году")
+                fix = "проверьте учебный год или добавьте класс"
+            else:
+                key, text = ("subject", norm(cover.subject)), (f"предмет «{_show(cover.subject)}» не найден в "
+                                                               "справочнике предметов")
+                fix = "добавьте его в справочник «Предметы» или исправьте название"
+            if not any(item[0] == key for item in problems.items):
+                problems.add(None, text, key=key, fix=fix, unit="cell")
+            continue
         if allowed_class_ids is not None and school_class.id not in allowed_class_ids:
             # Even a sheet of blank cells would remove that class's marks: refused like any of its marks.
             problems.add(None, f"класс {school_class.name} не ваш", key=("not_yours", school_class.id),

@@ -421,3 +421,18 @@ def test_journal_with_real_excel_dates_and_a_final_table_by_half_years(session):
     preview = preview_of(halves, "итог.xlsx", ids, school_class=db.session.get(SchoolClass, ids["a"]))
     assert preview.errors == [f"лист «Итоговые», строка 4, столбец C: в {year_of(ids).name} учебном году нет "
                               "периода «1 полугодие» — добавьте его в разделе «Учебные периоды»."]
+
+
+def test_odd_cells_and_headers_are_named_plainly(session):
+    ids = fx.school()
+    # A sheet of blank cells for a subject the panel does not know: no «no changes», but the subject named.
+    blank = ex.class_journal_xlsx({"Астрономия": (LESSONS[:2], {"Иванов Иван": [None, None]})}, title="Класс: 9А")
+    assert preview_of(blank, "a.xlsx", ids).errors == [
+        "Предмет «Астрономия» не найден в справочнике предметов — добавьте его в справочник «Предметы» или "
+        "исправьте название."]
+    # 31 February under a month row; a logical cell where a mark should be.
+    rows = [("Класс: 9А",), (None, "Сентябрь", "Февраль"), ("Ученик", 2, 31), ("Иванов Иван", True, "5")]
+    preview = preview_of(fx.xlsx({"Алгебра": rows}), "b.xlsx", ids)
+    assert preview.errors == [
+        "лист «Алгебра», строка 3, столбец C: дня 31 нет в месяце над ним — проверьте дату урока.",
+        "лист «Алгебра», строка 4, столбец B: «ИСТИНА» — не отметка."]
