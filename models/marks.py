@@ -37,6 +37,8 @@ IMPORT_LAYOUTS = {
     "student_report": "Отчёт об успеваемости и посещаемости ученика",
     "final_marks": "Итоговые отметки",
 }
+# Marks a journal prints with a «+» or «−» («5-», «4+») count as the whole mark.
+MARK_SIGNS = "+-−–"
 
 
 class MarkImport(db.Model):
@@ -54,6 +56,8 @@ class MarkImport(db.Model):
     layout: Mapped[str] = mapped_column(String(20))
     added_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Marks of the covered class × subject × period that the file no longer has (deleted in the journal).
+    removed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     user = relationship("User")
     academic_year = relationship("AcademicYear")
 
@@ -107,8 +111,8 @@ def parse_cell(raw):
     """A journal cell -> (list of (value, code), error or None). «3/5» gives two marks; blanks give none."""
     if raw is None:
         return [], None
-    if isinstance(raw, bool):
-        return [], f"«{raw}» — не отметка"
+    if isinstance(raw, bool):  # a logical cell, as Russian Excel shows it
+        return [], f"«{'ИСТИНА' if raw else 'ЛОЖЬ'}» — не отметка"
     if isinstance(raw, (int, float)):
         if float(raw).is_integer() and 1 <= int(raw) <= 5:
             return [(int(raw), None)], None
@@ -124,6 +128,8 @@ def parse_cell(raw):
         part = part.strip()
         if part.endswith(".0"):
             part = part[:-2]  # numbers stored as text by a spreadsheet: «5.0»
+        if len(part) > 1 and part[-1] in MARK_SIGNS and part[:-1].isdigit():
+            part = part[:-1]
         if part.isdigit():
             if 1 <= int(part) <= 5:
                 result.append((int(part), None))

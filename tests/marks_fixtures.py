@@ -57,6 +57,9 @@ def csv_bytes(rows, encoding="utf-8-sig", delimiter=";"):
     return text.getvalue().encode(encoding)
 
 
+FLAT_HEADER = ("Ученик", "Класс", "Предмет", "Дата", "Отметка")
+
+
 def flat_rows(y0):
     return [
         ("Ученик", "Класс", "Предмет", "Дата", "Отметка", "Вид", "Период"),

@@ -1,5 +1,6 @@
 """Import of e-journal exports: every layout, both encodings, all-or-nothing, idempotent, scoped to the own class."""
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,17 @@ def run_import(data, name, ids, **kwargs):
                          **kwargs)
     db.session.commit()
     return batch
+
+
+def upload(panel, data, name, ids, **form):
+    return panel.post("/marks/import", data={"file": (io.BytesIO(data), name), "year": ids["year"], **form},
+                      content_type="multipart/form-data")
+
+
+def confirm(panel, preview_page):
+    """Press «Подтвердить и загрузить» of the preview: the form names its pending file."""
+    token = re.search(r'name="token" value="([0-9a-f]{32}\.\w+)"', preview_page).group(1)
+    return panel.post("/marks/import/confirm", data={"token": token})
 
 
 def preview_of(data, name, ids, **kwargs):
@@ -213,7 +225,9 @@ def _encrypted_like(data):
 @pytest.mark.parametrize("name,make,message", [
     ("картинка.xlsx", lambda ids: b"%PDF-1.4 not a table", "Это не таблица"),
     ("битый.xlsx", lambda ids: b"PK\x03\x04" + b"\x00garbage" * 50, "повреждён"),
-    ("utf16.csv", lambda ids: "Ученик;Класс\n".encode("utf-16"), "Неизвестная кодировка"),
+    ("utf16.csv", lambda ids: "Ученик;Класс\n".encode("utf-16-le"), "Неизвестная кодировка"),
+    ("big5.csv", lambda ids: "學生;班級;科目;日期;分數\n王小明;九甲;數學;2026-09-02;5\n".encode("big5"),
+     "Неизвестная кодировка файла (похоже на big5)"),
     ("колонки.csv", lambda ids: fx.csv_bytes([("Ученик", "Класс", "Дата", "Оценкаа"), ("Иванов Иван", "9А", "02.09", "5")]),
      "нет столбцов: «Предмет», «Отметка»"),
     ("что-то.csv", lambda ids: fx.csv_bytes([("a", "b"), ("1", "2")]), "Не удалось распознать формат"),
@@ -254,13 +268,13 @@ def test_upload_preview_confirm_over_http(app, login_as):
     assert "Журнал класса по предмету" in page and 'data-testid="to-add">18<' in page
     with app.app_context():
         assert count() == 0  # nothing before the confirmation
-    stored = list((Path(app.instance_path) / "imports").glob("*"))
-    assert len(stored) == 1 and stored[0].suffix == ".xlsx" and "Журнал" not in stored[0].name
+    stored = list((Path(app.instance_path) / "imports").glob("*.xlsx"))
+    assert len(stored) == 1 and "Журнал" not in stored[0].name
 
-    response = panel.post("/marks/import/confirm")
+    response = confirm(panel, page)
     assert response.status_code == 302
-    page = panel.get("/marks/import").get_data(as_text=True)
-    assert "добавлено отметок — 18" in page and "Журнал 9А.xlsx" in page
+    page = panel.get(response.headers["Location"]).get_data(as_text=True)
+    assert "добавлено отметок — 18, изменено — 0, удалено — 0" in page and "Журнал 9А.xlsx" in page
     with app.app_context():
         batch = db.session.scalar(select(MarkImport))
         assert batch.original_name == "Журнал 9А.xlsx" and batch.stored_name == stored[0].name
@@ -271,7 +285,7 @@ def test_upload_preview_confirm_over_http(app, login_as):
     response = panel.post("/marks/import", data={"file": (io.BytesIO(data), "Журнал 9А.xlsx"), "year": ids["year"]},
                           content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert "Новых отметок нет" in page and "Подтвердить и загрузить" not in page
+    assert "Изменений нет" in page and "Подтвердить и загрузить" not in page
 
 
 def test_failure_while_writing_leaves_nothing(app, login_as, monkeypatch):
@@ -282,8 +296,7 @@ def test_failure_while_writing_leaves_nothing(app, login_as, monkeypatch):
         run_import(fx.csv_bytes(rows), "first.csv", ids)
     rows[1] = ("Иванов Иван Иванович", "9А", "Алгебра", f"02.09.{ids['y0']}", "2", "", "")
     rows.append(("Сидоров Пётр", "9А", "Алгебра", f"10.09.{ids['y0']}", "5", "", ""))
-    panel.post("/marks/import", data={"file": (io.BytesIO(fx.csv_bytes(rows)), "второй.csv"), "year": ids["year"]},
-               content_type="multipart/form-data")
+    page = upload(panel, fx.csv_bytes(rows), "второй.csv", ids).get_data(as_text=True)
     import models.marks_import as module
 
     def broken_update(*args, **kwargs):
@@ -291,9 +304,9 @@ def test_failure_while_writing_leaves_nothing(app, login_as, monkeypatch):
 
     # The inserts have run when the update fails: all of it must roll back.
     monkeypatch.setattr(module, "update", broken_update)
-    response = panel.post("/marks/import/confirm")
-    assert response.status_code == 302
-    assert "Отметки не загружены" in panel.get("/marks/import").get_data(as_text=True)
+    response = confirm(panel, page)
+    assert response.status_code == 500
+    assert "Отметки не загружены" in response.get_data(as_text=True)
     with app.app_context():
         assert count() == 6 and count(MarkImport) == 1
         assert db.session.scalar(select(Mark.value).where(Mark.student_id == ids["ivanov"]).order_by(
@@ -314,7 +327,7 @@ def test_class_teacher_imports_only_own_class(app, login_as):
     response = panel.post("/marks/import", data={"file": (io.BytesIO(own), "9а.csv"), "year": ids["year"]},
                           content_type="multipart/form-data")
     assert response.status_code == 200
-    assert panel.post("/marks/import/confirm").status_code == 302
+    assert confirm(panel, response.get_data(as_text=True)).status_code == 302
     with app.app_context():
         assert count() == 6
 

@@ -38,6 +38,17 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         return real(*args, progress=report, **kwargs)
 
     monkeypatch.setattr(marks_views, "apply_import", slow_import)
+    real_check = marks_views.prepare_import
+
+    def slow_check(*args, progress, **kwargs):
+        def report(stage, done, total):
+            progress(stage, done, total)
+            if stage == "check":
+                time.sleep(0.6)
+
+        return real_check(*args, progress=report, **kwargs)
+
+    monkeypatch.setattr(marks_views, "prepare_import", slow_check)
 
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page.set_default_timeout(15000)
@@ -49,6 +60,10 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         page.wait_for_url(base + "/marks/import")
         page.set_input_files("#file", str(grid))
         page.click("button:has-text('Проверить файл')")
+        # The check of a file shows its own progress, with the real count of cells read back from the server.
+        page.wait_for_selector("[data-testid=check-progress]", state="visible")
+        page.wait_for_function("""() => /Проверка файла: проверено отметок \\d+ из 17/.test(
+            document.querySelector('[data-testid=check-progress-text]').textContent)""")
         page.wait_for_selector("[data-testid=preview]")
         assert page.inner_text("[data-testid=layout]") == "Журнал класса по предмету"
         assert page.inner_text("[data-testid=to-add]") == "18"
@@ -57,8 +72,8 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         page.click("button:has-text('Подтвердить и загрузить')")
         page.wait_for_selector("[data-testid=import-progress]", state="visible")
         assert page.is_disabled("button:has-text('Подтвердить и загрузить')")  # sent once
-        # The text reports real counts read back from the running import.
-        page.wait_for_function("""() => /Импорт идёт: (проверено|записано) отметок \\d+ из 18/.test(
+        # The text reports real counts read back from the running import: 17 cells («3/5» is one), 18 marks.
+        page.wait_for_function("""() => /Импорт идёт: (проверено отметок \\d+ из 17|записано изменений \\d+ из 18)/.test(
             document.querySelector('[data-testid=progress-text]').textContent)""")
         page.screenshot(path=str(ARTIFACTS / "marks_import_progress.png"))
         page.wait_for_selector("text=добавлено отметок — 18", timeout=20000)
@@ -73,3 +88,43 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         assert db.session.scalar(select(func.count(Mark.id))) == 18
     assert not list((tmp_path / "instance" / "imports").glob("*.progress.json"))
 
+
+
+def test_legacy_xls_without_a_class_line_imports_with_the_class_chosen_on_the_page(browser, served, tmp_path):
+    from test_marks_import_layouts import legacy_journal
+
+    app, base, ids = served
+    journal = tmp_path / "Алгебра.xls"
+    journal.write_bytes(legacy_journal())  # «Журнал: Алгебра» and the pupils, as an old journal keeps it (xlwt)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page.set_default_timeout(15000)
+    try:
+        page.goto(base + "/marks/import")
+        page.fill("#login", "morozova")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/marks/import")
+        page.set_input_files("#file", str(journal))
+        page.click("button:has-text('Проверить файл')")
+        page.wait_for_selector("[data-testid=preview]")
+        assert "класс не указан" in page.inner_text("[data-testid=errors]")
+        assert "выберите класс на странице импорта" in page.inner_text("[data-testid=errors]")
+        assert not page.is_visible("button:has-text('Подтвердить и загрузить')")
+
+        page.set_input_files("#file", str(journal))
+        page.select_option("#school_class", label="9А")
+        page.click("button:has-text('Проверить файл')")
+        page.wait_for_selector("[data-testid=to-add]")
+        assert page.inner_text("[data-testid=layout]") == "Журнал класса по предмету"
+        assert page.inner_text("[data-testid=to-add]") == "6"
+        page.click("button:has-text('Подтвердить и загрузить')")
+        page.wait_for_selector("[data-testid=result]")
+        assert "добавлено отметок — 6, изменено — 0, удалено — 0" in page.inner_text("[data-testid=result]")
+        page.screenshot(path=str(ARTIFACTS / "marks_import_legacy_xls.png"))
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "marks_import_legacy_failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Mark.id)).where(Mark.school_class_id == ids["a"])) == 6

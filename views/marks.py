@@ -1,13 +1,15 @@
 """Pages of marks: «Импорт отметок», «Анализ успеваемости» and the printed «Справка об успеваемости»."""
+import hashlib
 import io
 import json
 import os
+import pickle
 import re
 import time
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,7 +32,6 @@ from .form_values import to_int
 from .pdf import render_pdf
 
 bp = Blueprint("marks", __name__, url_prefix="/marks")
-PENDING = "marks_import_pending"
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(xlsx|xls|csv|bin)$")
 
 
@@ -58,6 +59,21 @@ def _year_from(value):
 
 
 # --- import ------------------------------------------------------------------------------------
+# A checked file waits for its confirmation under instance/imports/ beside a small «<name>.pending.json» saying whose
+# it is; the confirmation form carries the name. Nothing of it lives in the session: the page polls the progress
+# while the confirmation runs, and every poll's answer re-sends the session cookie, so a poll finishing after the
+# confirmation would bring back the old session (losing the result and resurrecting a finished file as pending).
+
+
+def _import_classes():
+    """Classes offered on the page: a class teacher's own, everyone else's every class; newest year first."""
+    query = (select(SchoolClass).join(AcademicYear)
+             .order_by(AcademicYear.starts_on.desc(), SchoolClass.grade, SchoolClass.letter))
+    own = _own_class_ids("marks_import")
+    if own is not None:
+        query = query.where(SchoolClass.id.in_(own or [0]))
+    return list(db.session.scalars(query))
+
 
 def _import_page(**context):
     years = list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))
@@ -65,15 +81,37 @@ def _import_page(**context):
     if _own_class_ids("marks_import") is not None:
         recent = recent.where(MarkImport.user_id == current_user.id)
     context.setdefault("year", current_year(db.session))
+    classes = _import_classes()
+    if "class_id" not in context and _own_class_ids("marks_import") is not None:
+        year = context["year"]
+        mine = [c for c in classes if year is None or c.academic_year_id == year.id] or classes
+        context["class_id"] = mine[0].id if mine else None  # a class teacher's own class, preselected
     return _render("pages/marks_import.html", years=years, layouts=IMPORT_LAYOUTS, recent=db.session.scalars(recent),
-                   flat_headers=FLAT_HEADERS, codes=CODE_LABELS, kinds=MARK_KINDS,
-                   can_create=allowed("marks_import", "create"), max_errors=MAX_ERRORS_SHOWN, **context)
+                   flat_headers=FLAT_HEADERS, codes=CODE_LABELS, kinds=MARK_KINDS, classes=classes,
+                   can_create=allowed("marks_import", "create"), max_errors=MAX_ERRORS_SHOWN,
+                   upload_limit=_limit_text(), **context)
+
+
+def _limit_text():
+    return f"{current_app.config['UPLOAD_MAX_BYTES'] / (1024 * 1024):g} МБ".replace(".", ",")
+
+
+def _result(batch_id):
+    """The message of a finished confirmation, read back from its batch (never from the session)."""
+    if batch_id == "none":
+        return ("info", "Изменений нет: всё из этого файла уже загружено. Ничего не изменено.")
+    batch = db.session.get(MarkImport, to_int(batch_id, minimum=1) or 0)
+    if batch is None or (batch.user_id != current_user.id and _own_class_ids("marks_import") is not None):
+        return None
+    return ("success", f"Файл «{batch.original_name}» загружен: добавлено отметок — {batch.added_count}, "
+                       f"изменено — {batch.updated_count}, удалено — {batch.removed_count}.")
 
 
 @bp.route("/import")
 @requires("marks_import", "view")
 def import_form():
-    return _import_page()
+    result = _result(request.args["done"]) if request.args.get("done") else None
+    return _import_page(result=result)
 
 
 @bp.route("/import/template.xlsx")
@@ -83,10 +121,76 @@ def import_template():
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _drop_pending():
-    pending = session.pop(PENDING, None)
-    if pending and STORED_NAME.match(pending.get("stored", "")):
-        (_imports_dir() / pending["stored"]).unlink(missing_ok=True)
+def _pending_path(stored):
+    return _imports_dir() / f"{stored}.pending.json"
+
+
+def _parsed_path(stored):
+    return _imports_dir() / f"{stored}.parsed.pickle"
+
+
+def _keep_parsed(stored, source):
+    # The instance folder is the server's own (it holds config.py, which is executed), so a pickle written there is
+    # as trusted as the code; it spares the confirmation reading a 200,000-line file a second time.
+    try:
+        with open(_parsed_path(stored), "wb") as out:
+            pickle.dump(source, out, protocol=pickle.HIGHEST_PROTOCOL)
+    except (OSError, pickle.PicklingError, TypeError):
+        _parsed_path(stored).unlink(missing_ok=True)  # the confirmation then reads the file again
+
+
+def _kept_parsed(stored, data):
+    """What the check read, if kept for these very bytes; else None (read again)."""
+    try:
+        with open(_parsed_path(stored), "rb") as source:
+            sha, (layout, parsed, year_id) = pickle.load(source)
+    except Exception:  # missing or unreadable: reading the file again is always correct
+        return None
+    year = db.session.get(AcademicYear, year_id)
+    return (layout, parsed, year) if sha == hashlib.sha256(data).hexdigest() and year is not None else None
+
+
+def _forget(stored):
+    for path in (_pending_path(stored), _parsed_path(stored)):
+        path.unlink(missing_ok=True)
+
+
+def _read_pending(stored):
+    """The pending upload named by the form, if it is this user's; else None."""
+    if not STORED_NAME.match(stored or ""):
+        return None
+    try:
+        pending = json.loads(_pending_path(stored).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return pending if pending.get("user") == current_user.id else None
+
+
+def _drop_pending(keep=None):
+    """Forget this user's earlier unconfirmed uploads (but `keep`); a file some import already wrote is kept
+    whatever happens."""
+    directory = _imports_dir()
+    if not directory.exists():
+        return
+    for marker in directory.glob("*.pending.json"):
+        stored = marker.name[:-len(".pending.json")]
+        if stored == keep or not STORED_NAME.match(stored) or _read_pending(stored) is None:
+            continue
+        if db.session.scalar(select(MarkImport.id).where(MarkImport.stored_name == stored)) is None:
+            (directory / stored).unlink(missing_ok=True)
+        _forget(stored)
+
+
+def _chosen_class(value):
+    """The class chosen on the page, if the user may load it; (class, error)."""
+    class_id = to_int(value, minimum=1)
+    if not class_id:
+        return None, None
+    school_class = db.session.get(SchoolClass, class_id)
+    own = _own_class_ids("marks_import")
+    if school_class is None or (own is not None and school_class.id not in own):
+        return None, "Выбранный класс не найден среди ваших классов."
+    return school_class, None
 
 
 @bp.route("/import", methods=["POST"])
@@ -96,57 +200,90 @@ def import_preview():
     year = _year_from(request.form.get("year"))
     layout = request.form.get("layout") or None
     layout = layout if layout in IMPORT_LAYOUTS else None
-    if upload is None or not upload.filename:
+    school_class, problem = _chosen_class(request.form.get("school_class"))
+    chosen = dict(year=year, class_id=school_class.id if school_class else None, layout=layout)
+    if problem:
+        flash(problem, "error")
+        return _import_page(**chosen), 400
+    again = request.form.get("token", "")
+    pending = _read_pending(again) if upload is None or not upload.filename else None
+    if pending is not None and (_imports_dir() / again).exists():
+        # «Проверить снова» on the preview: the same stored file with another format, class or year.
+        data, file_name = (_imports_dir() / again).read_bytes(), pending["name"]
+    elif upload is None or not upload.filename:
         flash("Выберите файл выгрузки из электронного журнала (XLSX, XLS или CSV).", "error")
-        return _import_page(year=year), 400
-    data = upload.read()
+        return _import_page(**chosen), 400
+    else:
+        again, data, file_name = None, upload.read(), upload.filename
     if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
-        flash("Файл слишком большой.", "error")
-        return _import_page(year=year), 400
+        flash(f"Файл слишком большой: можно загрузить не больше {_limit_text()}. Разделите выгрузку по классам "
+              "или периодам.", "error")
+        return _import_page(**chosen), 400
     if year is None:
         flash("Сначала добавьте учебный год.", "error")
         return _import_page(), 400
+    job = request.form.get("job", "")
+    progress = _ProgressFile(_job_path(job), "check") if JOB.match(job) else None
     try:
-        preview = prepare_import(db.session, data, upload.filename, year,
-                                 allowed_class_ids=_own_class_ids("marks_import"), layout=layout)
+        preview = prepare_import(db.session, data, file_name, year,
+                                 allowed_class_ids=_own_class_ids("marks_import"), layout=layout,
+                                 school_class=school_class, progress=progress)
     except ImportFileError as exc:
-        flash(f"Файл «{upload.filename}» не загружен: {exc}", "error")
-        return _import_page(year=year), 400
+        flash(f"Файл «{file_name}» не загружен: {exc}", "error")
+        return _import_page(**chosen), 400
     finally:
         db.session.rollback()  # the preview only reads
-    _drop_pending()
-    if preview.ok and (preview.inserts or preview.updates):
-        stored = store_upload(_imports_dir(), data, upload.filename)
-        session[PENDING] = {"stored": stored, "name": upload.filename, "year": year.id, "layout": preview.layout}
-    return _import_page(year=year, preview=preview, file_name=upload.filename), (200 if preview.ok else 422)
+        if progress is not None:
+            progress.remove()
+    _drop_pending(keep=again)
+    token = again or store_upload(_imports_dir(), data, file_name)
+    ready = preview.ok and preview.changes
+    # Kept even when the check found errors, so the preview can check it again with another format or class.
+    _pending_path(token).write_text(json.dumps({
+        "user": current_user.id, "name": file_name, "year": year.id, "layout": preview.layout, "ready": ready,
+        "class": school_class.id if school_class else None}), encoding="utf-8")
+    _parsed_path(token).unlink(missing_ok=True)
+    if ready:
+        _keep_parsed(token, (hashlib.sha256(data).hexdigest(), preview.source))
+    return _import_page(preview=preview, file_name=file_name, token=token, ready=ready, **chosen), (
+        200 if preview.ok else 422)
 
 
 PROGRESS_TEXTS = {
-    "read": "Импорт идёт: чтение файла…",
-    "check": "Импорт идёт: проверено отметок {done} из {total}…",
-    "compare": "Импорт идёт: сравнение с уже загруженными отметками ({total})…",
-    "write": "Импорт идёт: записано отметок {done} из {total}…",
-    "commit": "Импорт идёт: сохранение в базе…",
+    "read": "чтение файла…",
+    "check": "проверено отметок {done} из {total}…",
+    "compare": "сравнение с уже загруженными отметками ({total})…",
+    "write": "записано изменений {done} из {total}…",
+    "commit": "сохранение в базе…",
 }
+PHASES = {"check": "Проверка файла", "import": "Импорт идёт"}
+JOB = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _progress_path(stored):
     return _imports_dir() / f"{stored}.progress.json"
 
 
-class _ProgressFile:
-    """Where the running import tells how far it got; the page polls it (the import itself stays in its request)."""
+def _job_path(job):
+    return _imports_dir() / f"check-{job}.progress.json"
 
-    def __init__(self, path):
-        self.path, self.written = path, 0.0
+
+class _ProgressFile:
+    """Where a running check or import tells how far it got; the page polls it (the work itself stays in its
+    request). The file names its user, so a poll reads only its own."""
+
+    def __init__(self, path, phase="import"):
+        self.path, self.phase, self.written = path, phase, 0.0
 
     def __call__(self, stage, done, total):
         now = time.monotonic()
-        if now - self.written < 0.2 and stage != "commit" and done != total:
+        if now - self.written < 0.2 and stage not in ("commit", "read") and done != total:
             return  # a report every few thousand rows is plenty; the disk is not asked more often
         self.written = now
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         part = self.path.with_suffix(".tmp")
-        part.write_text(json.dumps({"stage": stage, "done": done, "total": total}), encoding="utf-8")
+        part.write_text(json.dumps({"stage": stage, "done": done, "total": total, "phase": self.phase,
+                                    "user": current_user.id}), encoding="utf-8")
         os.replace(part, self.path)  # the poll never reads half a file
 
     def remove(self):
@@ -157,63 +294,75 @@ class _ProgressFile:
 @bp.route("/import/progress")
 @requires("marks_import", "create")
 def import_progress():
-    """How far the confirmed import of this user's pending file got, for the page's progress bar."""
-    pending = session.get(PENDING) or {}
-    stored = pending.get("stored", "")
-    report = {"stage": "waiting", "done": 0, "total": 0}
-    if STORED_NAME.match(stored):
+    """How far the check (`job`) or the confirmed import (`token`) of this user got, for the page's progress bar."""
+    report = {"stage": "waiting", "done": 0, "total": 0, "phase": "import"}
+    path = None
+    job, stored = request.args.get("job", ""), request.args.get("token", "")
+    if JOB.match(job):
+        path = _job_path(job)
+        report["phase"] = "check"
+    elif _read_pending(stored) is not None:
+        path = _progress_path(stored)
+    if path is not None:
         try:
-            report = json.loads(_progress_path(stored).read_text(encoding="utf-8"))
+            found = json.loads(path.read_text(encoding="utf-8"))
+            if found.get("user") == current_user.id:
+                report = found
         except (OSError, ValueError):
             pass
-    text = PROGRESS_TEXTS.get(report.get("stage"), "Импорт идёт…")
-    report["text"] = text.format(done=report.get("done", 0), total=report.get("total", 0))
+    text = PROGRESS_TEXTS.get(report.get("stage"), "")
+    report["text"] = f"{PHASES.get(report.get('phase'), PHASES['import'])}: " + (
+        text.format(done=f"{report.get('done', 0):,}".replace(",", " "),
+                    total=f"{report.get('total', 0):,}".replace(",", " ")) or "…")
+    report.pop("user", None)
     return jsonify(report)
+
+
+def _confirm_failed(message, status=409):
+    # Rendered, not flashed: a progress poll answered later would put back a session without the message.
+    flash(message, "error")
+    return _import_page(), status
 
 
 @bp.route("/import/confirm", methods=["POST"])
 @requires("marks_import", "create")
 def import_confirm():
-    pending = session.get(PENDING)
-    if not pending or not STORED_NAME.match(pending.get("stored", "")):
-        flash("Нет файла, ожидающего подтверждения: загрузите его ещё раз.", "error")
-        return redirect(url_for("marks.import_form"))
-    path = _imports_dir() / pending["stored"]
+    stored = request.form.get("token", "")
+    pending = _read_pending(stored)
+    if pending is None or not pending.get("ready"):
+        return _confirm_failed("Нет файла, ожидающего подтверждения: загрузите его ещё раз.")
+    path = _imports_dir() / stored
     if not path.exists():
-        session.pop(PENDING, None)
-        flash("Файл для подтверждения не найден: загрузите его ещё раз.", "error")
-        return redirect(url_for("marks.import_form"))
+        _forget(stored)
+        return _confirm_failed("Файл для подтверждения не найден: загрузите его ещё раз.")
     year = db.session.get(AcademicYear, pending["year"])
-    progress = _ProgressFile(_progress_path(pending["stored"]))
+    school_class = db.session.get(SchoolClass, pending["class"]) if pending.get("class") else None
+    progress = _ProgressFile(_progress_path(stored))
+    data = path.read_bytes()
     try:
-        batch = apply_import(db.session, path.read_bytes(), original_name=pending["name"],
-                             stored_name=pending["stored"], year=year, user_id=current_user.id,
-                             allowed_class_ids=_own_class_ids("marks_import"), layout=pending["layout"],
-                             progress=progress)
+        batch = apply_import(db.session, data, original_name=pending["name"], stored_name=stored,
+                             year=year, user_id=current_user.id, allowed_class_ids=_own_class_ids("marks_import"),
+                             layout=pending["layout"], progress=progress, school_class=school_class,
+                             parsed=_kept_parsed(stored, data))
         progress("commit", 0, 0)
         db.session.commit()
     except ImportFileError as exc:
         db.session.rollback()
         progress.remove()
-        _drop_pending()
-        flash(f"Отметки не загружены: {exc} Загрузите файл снова, чтобы увидеть ошибки.", "error")
-        return redirect(url_for("marks.import_form"))
+        _forget(stored)
+        path.unlink(missing_ok=True)
+        return _confirm_failed(f"Отметки не загружены: {exc} Загрузите файл снова, чтобы увидеть ошибки.", 422)
     except Exception:
         db.session.rollback()
         progress.remove()
         current_app.logger.exception("marks import failed")
-        flash("Отметки не загружены: ошибка при записи в базу (например, тот же файл загружает другой "
-              "пользователь). Ничего не изменено; повторите позже.", "error")
-        return redirect(url_for("marks.import_form"))
+        return _confirm_failed("Отметки не загружены: ошибка при записи в базу (например, тот же файл загружает "
+                               "другой пользователь). Ничего не изменено; повторите позже.", 500)
     progress.remove()
-    session.pop(PENDING, None)
+    _forget(stored)
     if batch is None:
         path.unlink(missing_ok=True)
-        flash("Новых отметок нет: всё из этого файла уже загружено. Ничего не изменено.", "info")
-    else:
-        flash(f"Файл «{batch.original_name}» загружен: добавлено отметок — {batch.added_count}, "
-              f"изменено — {batch.updated_count}.", "success")
-    return redirect(url_for("marks.import_form"))
+    return redirect(url_for("marks.import_form", done=batch.id if batch else "none"))
 
 
 # --- analysis ------------------------------------------------------------------------------------
