@@ -24,6 +24,8 @@ from models.issuance import BlankReceipt, CertificateBookEntry
 from .retention import DestructionActView
 from models.disclosure import PdDisclosure
 from models.retention import DestructionAct
+from models.verification import IssuedDocument
+from .verification import IssuedDocumentView
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -76,6 +78,8 @@ def init_admin(app):
         DestructionActView(DestructionAct, name="Акты о выделении к уничтожению", category=ARCHIVE,
                            endpoint="destruction_act"),
         HandoverActView(HandoverAct, name="Акты приёма-передачи", category=STUDENTS, endpoint="handover_act"),
+        IssuedDocumentView(IssuedDocument, name="Напечатанные документы (коды проверки)", category=ARCHIVE,
+                           endpoint="issued_document"),
     ]
     for view in views:
         admin.add_view(view)

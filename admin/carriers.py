@@ -335,7 +335,7 @@ class PaperJournalView(CarrierView):
 
 class ClassRecordView(CarrierView):
     target = "class_records"
-    kind_codes = ("summary_sheet", "final_mark_pages")
+    kind_codes = ("summary_sheet", "final_mark_pages", "class_journal_print")
     column_list = ("kind", "school_class.name", "academic_year", "pages", "location", "status", "retention_end")
     column_labels = {**CARRIER_LABELS, "pages": "Листов"}
     column_searchable_list = ("number", "title")

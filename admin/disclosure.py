@@ -11,7 +11,7 @@ class PdDisclosureView(SecureModelView):
     strict = True  # a register of what was released is never edited or deleted
     simple_list_pager = True
     column_list = ("at", "user", "document_kind", "description", "student", "recipient", "purpose")
-    column_details_list = column_list
+    column_details_list = column_list + ("document", "document.sha256")
     column_export_list = column_list
     column_default_sort = ("id", True)
     column_searchable_list = ("recipient", "description")
@@ -19,7 +19,8 @@ class PdDisclosureView(SecureModelView):
                       FilterLike(PdDisclosure.recipient, "Кому"), "at")
     column_labels = {"at": "Когда (UTC)", "user": "Кто выдал", "document_kind": "Вид документа",
                      "description": "Что передано", "student": "О ком", "recipient": "Кому",
-                     "purpose": "Цель"}
+                     "purpose": "Цель", "document": "Напечатанный документ (код проверки)",
+                     "document.sha256": "SHA-256 файла PDF"}
     column_formatters = {"document_kind": choices_formatter(DOCUMENT_KINDS)}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters

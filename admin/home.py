@@ -22,9 +22,12 @@ def home_notices(user):
     from datetime import date
 
     from models import db
+    from models.archive import archive_notices
     from models.retention import review_notices
 
-    return review_notices(db.session, user.roles, date.today(), url_for=_panel_url)
+    today = date.today()
+    return (review_notices(db.session, user.roles, today, url_for=_panel_url)
+            + archive_notices(db.session, user.roles, today, url_for=_panel_url))
 
 
 class HomeView(AdminIndexView):

@@ -6,7 +6,7 @@ from .people import (AcademicYear, Guardian, Level, Order, School, SchoolClass, 
 from .users import LoginFailure, User  # noqa: F401
 from .audit import AuditLog  # noqa: F401
 from .carriers import Carrier, CarrierKind, CustodyMovement  # noqa: F401
-from .registers import (AnnualCertification, AnnualMark, ClassRecord, CopyMedium, EjournalCopy,  # noqa: F401
+from .registers import (AnnualCertification, AnnualMark, ClassRecord, CopyCheck, CopyMedium, EjournalCopy,  # noqa: F401
                         ExamProtocol, ExamResult, PaperJournal, PersonalFile, Portfolio, PortfolioItem,
                         RegisterBook, StoredCertificate)
 from .marks import Mark, MarkImport  # noqa: F401
@@ -14,3 +14,4 @@ from .disclosure import PdDisclosure  # noqa: F401
 from .leaving import HandoverAct, HandoverActItem  # noqa: F401
 from .retention import DestructionAct, DestructionActLine  # noqa: F401
 from .issuance import BlankReceipt, CertificateBookEntry, CertificateMark, SpoiledBlank  # noqa: F401
+from .verification import IssuedDocument  # noqa: F401

@@ -34,7 +34,10 @@ class PdDisclosure(db.Model):
     student_id: Mapped[int | None] = mapped_column(ForeignKey("student.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(300))
     purpose: Mapped[str] = mapped_column(String(500))
+    # The printed document released (its code and the PDF's SHA-256), when the release was a print of the panel.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("issued_document.id"), index=True)
     user = relationship("User")
+    document = relationship("IssuedDocument")
     student = relationship("Student")
 
     def __str__(self):

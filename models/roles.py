@@ -67,6 +67,14 @@ MATRIX = {
     "handover_acts": {"director": "vx", "deputy": "vx", "secretary": "vx", "officer": "vx"},
     # Year end (issue 7): the class teacher fills and certifies the own class's year marks in personal files.
     "year_end_marks": {"class_teacher": "vce", "secretary": "vce", "deputy": "v", "director": "v"},
+    # E-journal archive control (issue 25): the administrator archives, the deputy and the director control;
+    # the secretary prints the class documents too. Gaps go on the administrator's and the deputy's home page.
+    "ejournal_archive": {"admin": "v", "director": "v", "deputy": "v", "secretary": "v"},
+    "class_prints": {"admin": "vc", "director": "vc", "deputy": "vc", "secretary": "vc"},
+    "archive_notices": {"admin": "v", "deputy": "v"},
+    "personal_cards": {"secretary": "vc", "class_teacher": "vc", "deputy": "vc", "director": "vc"},
+    # Every printed document, checked publicly by its code; a print is annulled, never deleted.
+    "issued_documents": {"admin": "vx", "director": "vex", "deputy": "vx", "secretary": "vx", "officer": "vex"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.
