@@ -31,7 +31,7 @@ def load_class(session, class_id):
     return school_class
 
 
-def _class_marks(session, school_class, subject_id=None):
+def _class_marks(session, school_class, subject_id=None, kinds=None):
     year = school_class.academic_year
     query = (select(Mark.student_id, Mark.subject_id, Mark.kind, Mark.marked_on, Mark.slot, Mark.value, Mark.code,
                     Mark.term_id)
@@ -39,6 +39,8 @@ def _class_marks(session, school_class, subject_id=None):
                     Mark.marked_on <= year.ends_on))
     if subject_id:
         query = query.where(Mark.subject_id == subject_id)
+    if kinds:  # the summary reads the year's 600 final marks, not the 15,000 of the whole journal
+        query = query.where(Mark.kind.in_(kinds))
     return session.execute(query.order_by(Mark.marked_on, Mark.slot)).all()
 
 
@@ -73,7 +75,7 @@ def _final(marks_of):
 
 def summary_sheet(session, school_class):
     """Rows of the сводная ведомость итоговых отметок: each pupil's final mark in each subject of the year."""
-    marks = _class_marks(session, school_class)
+    marks = _class_marks(session, school_class, kinds=("year", "final"))
     by_pair = {}
     for m in marks:
         if m.kind in ("year", "final"):
@@ -82,7 +84,7 @@ def summary_sheet(session, school_class):
         raise PrintError(f"В классе {school_class.name} за {school_class.academic_year} учебный год нет годовых "
                          "отметок: сначала загрузите итоговые отметки из электронного журнала.")
     subjects = _subjects(session, {s for _, s in by_pair})
-    students = _students(session, school_class, [m for m in marks if m.kind in ("year", "final")])
+    students = _students(session, school_class, marks)
     rows = []
     for student in students:
         finals = [_final(by_pair.get((student.id, s.id), [])) for s in subjects]
@@ -123,8 +125,12 @@ def class_journal(session, school_class, subject_id=None):
         for start in range(0, len(dates), DATES_PER_PAGE):
             chunk = dates[start:start + DATES_PER_PAGE]
             item.pages.append((chunk, [(s, ["/".join(current.get((s.id, d), ())) for d in chunk]) for s in students]))
+        period_marks = {}
+        for m in mine:
+            if m.kind != "current":
+                period_marks.setdefault(m.student_id, []).append(m)
         for student in students:
-            own = [m for m in mine if m.student_id == student.id]
+            own = period_marks.get(student.id, [])
             item.finals.append((student, [next((mark_text(m.value, m.code) for m in own
                                                 if m.kind == "term" and m.term_id == t.id), "") for t in terms],
                                 _final(own)))

@@ -4,13 +4,12 @@ import io
 import re
 from datetime import date, timedelta
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 import marks_fixtures as fx
 from models import (AcademicYear, ClassRecord, CopyCheck, CopyMedium, EjournalCopy, IssuedDocument, PdDisclosure,
-                    PersonalFile, School, SchoolClass, Student, User, db)
+                    PersonalFile, School, SchoolClass, User, db)
 from models.archive import archive_slots
 from models.carriers import CarrierKind
 from models.copies import verify_copies
@@ -112,7 +111,6 @@ def test_gaps_found_then_closed_by_a_verified_copy_and_a_printout(session, tmp_p
 def test_gaps_on_the_home_pages_of_the_administrator_and_the_deputy(app, login_as):
     with app.app_context():
         ids = fx.school()
-        year = db.session.get(AcademicYear, ids["year"])
         # a past year with one class and nothing archived
         past = AcademicYear(name="2019/2020", starts_on=date(2019, 9, 1), ends_on=date(2020, 5, 31))
         db.session.add(past)

@@ -17,7 +17,8 @@ from models.registers import CopyCheck, CopyMedium, PersonalFile
 from models.roles import own_class_only
 
 from .form_values import to_int
-from .pdf import page_count, pdf_response, render_pdf
+from .class_print_pdf import render_class_journal, render_summary_sheet
+from .pdf import page_count, pdf_response, print_drawn, render_pdf
 
 
 def _year(value):
@@ -55,15 +56,15 @@ class EjournalArchivePage(PanelPage):
                            checked_years=[y.id for y in years_to_check(db.session, today)],
                            can_print=allowed("class_prints", "create"))
 
-    def _print_class(self, print_kind, build, template, title):
+    def _print_class(self, print_kind, build, draw, title):
         school_class = None
         try:
             school_class = load_class(db.session, to_int(request.form.get("class_id"), minimum=1))
             context = build(school_class)
             name = f"{title}: {school_class.name}, {school_class.academic_year}"
-            data = render_pdf(template, document={"kind": print_kind, "title": name}, school=_school(),
-                              school_class=school_class, year=school_class.academic_year, today=date.today(),
-                              **context)
+            data = print_drawn(draw, document={"kind": print_kind, "title": name}, school=_school(),
+                               school_class=school_class, year=school_class.academic_year, today=date.today(),
+                               **context)
             record = register_print(db.session, print_kind=print_kind, school_class=school_class,
                                     pages=page_count(data))
             db.session.commit()
@@ -76,7 +77,7 @@ class EjournalArchivePage(PanelPage):
     @expose("/summary", methods=("POST",))
     @requires("class_prints", "create")
     def summary(self):
-        return self._print_class("summary_sheet", lambda c: summary_sheet(db.session, c), "pdf/summary_sheet.html",
+        return self._print_class("summary_sheet", lambda c: summary_sheet(db.session, c), render_summary_sheet,
                                  "Сводная ведомость итоговых отметок")
 
     @expose("/journal", methods=("POST",))
@@ -84,7 +85,7 @@ class EjournalArchivePage(PanelPage):
     def journal(self):
         subject_id = to_int(request.form.get("subject_id"), minimum=1)
         return self._print_class("class_journal", lambda c: class_journal(db.session, c, subject_id),
-                                 "pdf/class_journal.html", "Электронный журнал класса")
+                                 render_class_journal, "Электронный журнал класса")
 
 
 class PersonalCardsPage(PanelPage):

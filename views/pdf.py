@@ -57,12 +57,25 @@ def verification_url(code):
 
 
 def verification_block(record):
-    """What a print template shows: the grouped code, the address and the QR code as a PNG data URI."""
+    """What a print shows: the grouped code, the address and the QR code (a PNG data URI for templates, PNG bytes
+    for drawn prints)."""
+    import base64
+
     import segno
 
     url = verification_url(record.grouped_code)
-    return {"code": record.grouped_code, "url": url,
-            "qr": segno.make(url, error="m").png_data_uri(scale=4, border=2)}
+    png = io.BytesIO()
+    segno.make(url, error="m").save(png, kind="png", scale=4, border=2)
+    return {"code": record.grouped_code, "url": url, "qr_png": png.getvalue(),
+            "qr": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")}
+
+
+def print_drawn(draw, *, document, **context):
+    """A print drawn in code (views/class_print_pdf.py): registered, coded and hashed exactly as render_pdf does.
+
+    `draw(verification=..., **context)` returns the PDF bytes."""
+    record = issue_document(document["kind"], document)
+    return seal_document(record, draw(verification=verification_block(record), **context))
 
 
 def page_count(data):
