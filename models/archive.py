@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .carriers import CarrierKind, add_years
 from .people import AcademicYear, School, SchoolClass, Term
@@ -97,7 +98,8 @@ def archive_slots(session, year, today, period=None):
     copies = {}
     for copy in session.scalars(select(EjournalCopy).where(EjournalCopy.academic_year_id == year.id,
                                                            EjournalCopy.status != "destroyed",
-                                                           EjournalCopy.annulled.is_(False))):
+                                                           EjournalCopy.annulled.is_(False))
+                                .options(selectinload(EjournalCopy.media))):
         copies.setdefault((copy.school_class_id, copy.term_id), []).append(copy)
     printout_kinds = select(CarrierKind.id).where(CarrierKind.code.in_(PRINTOUT_KINDS))
     printouts = {}

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 import marks_fixtures as fx
 from models import (AcademicYear, ClassRecord, CopyCheck, CopyMedium, EjournalCopy, IssuedDocument, PdDisclosure,
-                    PersonalFile, School, SchoolClass, User, db)
+                    PersonalFile, School, SchoolClass, Student, User, db)
 from models.archive import archive_slots
 from models.carriers import CarrierKind
 from models.copies import verify_copies
@@ -300,3 +300,118 @@ def test_progress_report_disclosure_keeps_the_pdf_hash(app, login_as):
         assert entry.document.document_kind == "progress_report"
         code = entry.document.grouped_code
     assert printed_code(pdf_text(response.data)) == code
+
+
+# --- 4. optional signing ----------------------------------------------------------------------------
+
+def school_certificate(tmp_path, password="secret"):
+    """A self-signed certificate in a PKCS#12 file, as a school gets one from its provider."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "МБОУ СОШ № 1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    path = tmp_path / "school.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"school", key, cert, None,
+                                                           serialization.BestAvailableEncryption(password.encode())))
+    return path, cert
+
+
+def test_signed_pdf_verifies_with_pyhanko_and_on_the_page(app, login_as, tmp_path):
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from conftest import PanelClient
+
+    path, cert = school_certificate(tmp_path)
+    app.config.update(SIGNING_PKCS12=str(path), SIGNING_PKCS12_PASSWORD="secret")
+    with app.app_context():
+        ids = fx.school()
+        final_marks(ids)
+    data = login_as("deputy").post(f"{ARCHIVE}/summary", {"class_id": ids["a"]}).data
+
+    root = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
+    assert status.intact and status.valid and status.trusted
+    assert "СВОДНАЯ ВЕДОМОСТЬ ИТОГОВЫХ ОТМЕТОК" in pdf_text(data)
+    with app.app_context():
+        document = db.session.scalar(select(IssuedDocument))
+        assert document.signed and document.sha256 == hashlib.sha256(data).hexdigest()
+        code = document.grouped_code
+
+    guest = PanelClient(app)
+    page = guest.get(f"/check/{code}").get_data(as_text=True)
+    assert "подписан электронной подписью школы" in page
+    checked = guest.post(f"/check/{code}", {"file": (io.BytesIO(data), "ведомость.pdf")}).get_data(as_text=True)
+    assert "Файл совпадает с выданным" in checked and "Электронная подпись действительна" in checked
+    forged = data.replace(b"%%EOF", b"%%EOF\n% changed", 1)
+    checked = guest.post(f"/check/{code}", {"file": (io.BytesIO(forged), "ведомость.pdf")}).get_data(as_text=True)
+    assert "Файл не совпадает" in checked
+    refused = guest.post(f"/check/{code}", {"file": (io.BytesIO(b"hello"), "x.pdf")})
+    assert refused.status_code == 400 and "Это не файл PDF" in refused.get_data(as_text=True)
+
+
+def test_without_a_certificate_nothing_is_signed_and_a_broken_one_stops_printing(app, login_as, tmp_path):
+    with app.app_context():
+        ids = fx.school()
+        final_marks(ids)
+    deputy = login_as("deputy")
+    data = deputy.post(f"{ARCHIVE}/summary", {"class_id": ids["a"]}).data
+    assert b"/ByteRange" not in data
+    with app.app_context():
+        assert db.session.scalar(select(IssuedDocument.signed)) is False
+
+    path, _ = school_certificate(tmp_path)
+    app.config.update(SIGNING_PKCS12=str(path), SIGNING_PKCS12_PASSWORD="wrong")
+    response = deputy.post(f"{ARCHIVE}/summary", {"class_id": ids["a"]})
+    assert response.status_code == 503
+    assert "Сертификат подписи не открывается" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(IssuedDocument.id))) == 1
+
+
+def test_certificate_book_pages_carry_the_code_and_qr(app, login_as):
+    from datetime import timedelta as days
+
+    import issuance_seed as seed
+    import zxingcpp
+
+    from models.issuance import register_class
+
+    with app.app_context():
+        ids = seed.everything()
+        klass = db.session.get(SchoolClass, ids["class"])
+        pupils = [db.session.get(Student, i) for i in ids["students"]]
+        register_class(db.session, book_id=ids["book"], class_id=ids["class"], graduates_data=seed.rows(klass, pupils),
+                       order_number="45-в", order_date=date.today() - days(days=2), issued_on=date.today())
+        db.session.commit()
+    response = login_as("officer").get(f"/admin/issuance/book.pdf?book_id={ids['book']}")
+    assert response.status_code == 200
+    text = pdf_text(response.data)
+    code = printed_code(text)
+    reader = PdfReader(io.BytesIO(response.data))
+    last = len(reader.pages) - 1
+    assert f"код проверки {code}" in reader.pages[0].extract_text()
+    found = zxingcpp.read_barcodes(page_image(response.data, page=last, dpi=200))
+    assert [b.text for b in found] == [f"http://localhost/check/{code}"]
+    page = app.test_client().get(f"/check/{code}").get_data(as_text=True)
+    assert "страницы книги регистрации выданных аттестатов" in page and "Документ действителен" in page
+    with app.app_context():
+        document = db.session.scalar(select(IssuedDocument))
+        assert document.sha256 == hashlib.sha256(response.data).hexdigest()
+        assert {d.document_id for d in db.session.scalars(select(PdDisclosure))} == {document.id}

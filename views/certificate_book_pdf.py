@@ -110,7 +110,20 @@ def _row(entry):
     ]
 
 
-def render_certificate_book(*, school, book, entries, levels):
+def _verification(verification):
+    """The QR code and the short code that lead to the public verification page (views/pdf.py)."""
+    from reportlab.platypus import Image
+
+    qr = Image(io.BytesIO(verification["qr_png"]), width=2.4 * cm, height=2.4 * cm)
+    text = Paragraph(f"Код проверки документа: {escape(verification['code'])}<br/>Подлинность и действительность "
+                     f"документа проверяются по QR-коду или на странице {escape(verification['url'])}",
+                     STYLES["cell"])
+    table = Table([[qr, text]], colWidths=[2.8 * cm, None], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 10)]))
+    return table
+
+
+def render_certificate_book(*, school, book, entries, levels, verification=None):
     """PDF bytes of the book's pages for `entries`: landscape A4, header row repeated on every page."""
     _register_fonts()
     out = io.BytesIO()
@@ -134,6 +147,8 @@ def render_certificate_book(*, school, book, entries, levels):
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]))
     footer = (school.document_footer or "") if school is not None else ""
+    if verification:
+        footer = " — ".join(p for p in (footer, f"код проверки {verification['code']}") if p)
 
     def draw_footer(canvas, document):
         # Book pages are numbered and laced into the book; "of N" would need a second layout pass.
@@ -149,5 +164,7 @@ def render_certificate_book(*, school, book, entries, levels):
                   + (f"<br/>({escape(level)})" if level else ""), STYLES["title"]),
         table,
     ]
+    if verification:
+        story.append(_verification(verification))
     doc.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
     return out.getvalue()

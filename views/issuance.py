@@ -20,7 +20,7 @@ from models.registers import RegisterBook
 from .form_values import parse_date, to_int as _int
 from admin.page import PanelPage
 from .certificate_book_pdf import render_certificate_book
-from .pdf import pdf_response, render_pdf
+from .pdf import pdf_response, print_drawn, render_pdf
 
 
 def _recipient(form, suffix=""):
@@ -218,7 +218,9 @@ class IssuancePage(PanelPage):
     def _pdf(self, template, filename, entries, document_kind, what, recipient=None, purpose=None, **context):
         school = db.session.scalar(select(School))
         if callable(template):  # a document drawn in code rather than from an HTML template
-            data = template(school=school, entries=entries, levels=LEVELS, **context)
+            book = context.get("book")
+            data = print_drawn(template, document={"kind": document_kind, "number": book.number if book else None},
+                               school=school, entries=entries, levels=LEVELS, **context)
         else:
             data = render_pdf(template, school=school, entries=entries, today=date.today(),
                               certificate_names=CERTIFICATE_NAMES, levels=LEVELS, **context)

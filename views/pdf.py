@@ -85,10 +85,14 @@ def page_count(data):
 
 
 def seal_document(record, data):
-    """Keep the PDF's page count and SHA-256 with its register entry."""
+    """Sign the PDF when the school has a certificate; keep its page count and SHA-256 with its register entry."""
     from models.verification import finish_document
 
-    finish_document(record, data, pages=page_count(data))
+    from .signing import sign_pdf
+
+    pages = page_count(data)
+    data, signed = sign_pdf(data)
+    finish_document(record, data, pages=pages, signed=signed)
     return data
 
 

@@ -12,8 +12,9 @@ bp = Blueprint("verify", __name__, url_prefix="/check")
 
 
 @bp.route("/", methods=["GET"])
-@bp.route("/<code>", methods=["GET"])
+@bp.route("/<code>", methods=["GET", "POST"])
 def check(code=None):
+    """GET: the document's register entry. POST with the PDF file: is it the very file issued, and its signature."""
     typed = code if code is not None else request.args.get("code")
     if typed is None:
         return render_template("pages/verify.html", typed=None)
@@ -25,13 +26,35 @@ def check(code=None):
     if document is None:
         return render_template("pages/verify.html", typed=typed, error=(
             "Документ с таким кодом школой не выдавался. Проверьте код: он напечатан под QR-кодом.")), 404
-    return render_template("pages/verify.html", typed=typed, document=document, school=school)
+    file_check = _check_file(document) if request.method == "POST" else None
+    return render_template("pages/verify.html", typed=typed, document=document, school=school,
+                           file_check=file_check), 400 if file_check and file_check.get("error") else 200
+
+
+def _check_file(document):
+    """Compare an uploaded PDF with the issued one by SHA-256 and report its electronic signature."""
+    import hashlib
+
+    from .signing import check_signature
+
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    if not data:
+        return {"error": "Выберите файл PDF, полученный от школы."}
+    if not data.startswith(b"%PDF"):
+        return {"error": "Это не файл PDF."}
+    same = hashlib.sha256(data).hexdigest() == document.sha256
+    return {"same": same, "signature": check_signature(data) if same else None}
 
 
 @bp.app_errorhandler(429)
 def too_many(error):
     return render_template("pages/verify.html", typed=None, error=(
         "Слишком много проверок с этого адреса. Повторите через минуту.")), 429
+
+
+def signing_failed(error):
+    return render_template("pages/verify.html", typed=None, error=str(error)), 503
 
 
 def init_verification(app):
@@ -45,3 +68,7 @@ def init_verification(app):
     limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])(bp)
     app.register_blueprint(bp)
     app.extensions["verify_limiter"] = limiter
+    from .signing import SigningError
+
+    # A configured certificate that cannot be used stops every print with this message, not a server error.
+    app.register_error_handler(SigningError, signing_failed)
