@@ -83,8 +83,8 @@ class EjournalArchivePage(PanelPage):
     @expose("/journal", methods=("POST",))
     @requires("class_prints", "create")
     def journal(self):
-        subject_id = to_int(request.form.get("subject_id"), minimum=1)
-        return self._print_class("class_journal", lambda c: class_journal(db.session, c, subject_id),
+        # The whole class's journal, every subject: the carrier it registers is the class's laced printout.
+        return self._print_class("class_journal", lambda c: class_journal(db.session, c),
                                  render_class_journal, "Электронный журнал класса")
 
 
