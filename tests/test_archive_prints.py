@@ -111,10 +111,10 @@ def test_gaps_found_then_closed_by_a_verified_copy_and_a_printout(session, tmp_p
 def test_gaps_on_the_home_pages_of_the_administrator_and_the_deputy(app, login_as):
     with app.app_context():
         ids = fx.school()
-        # a past year with one class and nothing archived
-        past = AcademicYear(name="2019/2020", starts_on=date(2019, 9, 1), ends_on=date(2020, 5, 31))
-        db.session.add(past)
-        db.session.add(SchoolClass(academic_year=past, grade=5, letter="В"))
+        # last year, ended whatever today's date: one class and nothing archived
+        from factories import other_year
+
+        db.session.add(SchoolClass(academic_year=other_year(), grade=5, letter="В"))
         db.session.commit()
     for role in ("admin", "deputy"):
         page = login_as(role).get("/admin/").get_data(as_text=True)
@@ -123,7 +123,10 @@ def test_gaps_on_the_home_pages_of_the_administrator_and_the_deputy(app, login_a
 
     report = login_as("deputy").get(f"{ARCHIVE}/?year={ids['year']}")
     assert report.status_code == 200
-    assert "9А" in report.get_data(as_text=True)
+    page = report.get_data(as_text=True)
+    assert "9А" in page and "9Б" in page
+    assert "Журнал за год (PDF)" in page  # the deputy prints
+    assert "копии нет" in page
 
 
 # --- 2. the class prints ---------------------------------------------------------------------------
@@ -300,6 +303,11 @@ def test_progress_report_disclosure_keeps_the_pdf_hash(app, login_as):
         assert entry.document.document_kind == "progress_report"
         code = entry.document.grouped_code
     assert printed_code(pdf_text(response.data)) == code
+    # the HTML-template prints carry the same QR code as the drawn ones
+    import zxingcpp
+
+    found = zxingcpp.read_barcodes(page_image(response.data, page=0, dpi=200))
+    assert [b.text for b in found] == [f"http://localhost/check/{code}"]
 
 
 # --- 4. optional signing ----------------------------------------------------------------------------
@@ -415,3 +423,12 @@ def test_certificate_book_pages_carry_the_code_and_qr(app, login_as):
         document = db.session.scalar(select(IssuedDocument))
         assert document.sha256 == hashlib.sha256(response.data).hexdigest()
         assert {d.document_id for d in db.session.scalars(select(PdDisclosure))} == {document.id}
+
+
+def test_printed_address_follows_the_configured_public_name(app, login_as):
+    app.config["VERIFY_BASE_URL"] = "https://archive.school.example/"
+    with app.app_context():
+        ids = fx.school()
+        final_marks(ids)
+    text = pdf_text(login_as("deputy").post(f"{ARCHIVE}/summary", {"class_id": ids["a"]}).data)
+    assert f"https://archive.school.example/check/{printed_code(text)}" in text
