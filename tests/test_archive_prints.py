@@ -399,7 +399,7 @@ def test_certificate_book_pages_carry_the_code_and_qr(app, login_as):
     import issuance_seed as seed
     import zxingcpp
 
-    from models.issuance import register_class
+    from models.issuance import CertificateBookEntry, register_class
 
     with app.app_context():
         ids = seed.everything()
@@ -423,6 +423,14 @@ def test_certificate_book_pages_carry_the_code_and_qr(app, login_as):
         document = db.session.scalar(select(IssuedDocument))
         assert document.sha256 == hashlib.sha256(response.data).hexdigest()
         assert {d.document_id for d in db.session.scalars(select(PdDisclosure))} == {document.id}
+        entry = db.session.scalar(select(CertificateBookEntry).order_by(CertificateBookEntry.reg_number.desc()))
+
+    # one graduate's checking sheet: its registration number is on the verification page
+    appendix = login_as("officer").get(f"/admin/issuance/appendix.pdf?entry_id={entry.id}")
+    page = app.test_client().get(f"/check/{printed_code(pdf_text(appendix.data))}").get_data(as_text=True)
+    assert "приложение к аттестату (лист для сверки)" in page
+    assert re.search(rf"<th>Номер</th><td>{entry.reg_number}</td>", page)
+    assert entry.last_name not in page
 
 
 def test_printed_address_follows_the_configured_public_name(app, login_as):

@@ -222,8 +222,11 @@ class IssuancePage(PanelPage):
             data = print_drawn(template, document={"kind": document_kind, "number": book.number if book else None},
                                school=school, entries=entries, levels=LEVELS, **context)
         else:
-            data = render_pdf(template, school=school, entries=entries, today=date.today(),
-                              certificate_names=CERTIFICATE_NAMES, levels=LEVELS, **context)
+            # one entry's document shows its registration number on the verification page
+            number = entries[0].reg_number if len(entries) == 1 else None
+            data = render_pdf(template, document={"kind": document_kind, "number": number}, school=school,
+                              entries=entries, today=date.today(), certificate_names=CERTIFICATE_NAMES,
+                              levels=LEVELS, **context)
         try:
             self._disclose(entries, document_kind, what, recipient, purpose)
         except DisclosureError as exc:
