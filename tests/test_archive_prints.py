@@ -440,3 +440,23 @@ def test_printed_address_follows_the_configured_public_name(app, login_as):
         final_marks(ids)
     text = pdf_text(login_as("deputy").post(f"{ARCHIVE}/summary", {"class_id": ids["a"]}).data)
     assert f"https://archive.school.example/check/{printed_code(text)}" in text
+
+
+def test_copy_card_lists_each_check_with_its_date(app, login_as, tmp_path):
+    with app.app_context():
+        ids = fx.school()
+        year = db.session.get(AcademicYear, ids["year"])
+        kind = db.session.scalar(select(CarrierKind).where(CarrierKind.code == "ejournal_copy"))
+        path, sha = media_file(tmp_path, "9a.xlsx", b"journal 9A")
+        copy = EjournalCopy(kind=kind, school_class_id=ids["a"], academic_year=year, created_on=year.starts_on,
+                            media=[CopyMedium(location="Сейф 1", file_path=path, sha256=sha),
+                                   CopyMedium(location="Сейф 2", file_path=str(tmp_path / "нет.xlsx"), sha256=sha)])
+        db.session.add(copy)
+        db.session.commit()
+        verify_copies(db.session)
+        db.session.commit()
+        copy_id = copy.id
+        checked_at = db.session.scalar(select(CopyCheck.checked_at))
+    page = login_as("admin").get(f"/admin/ejournal_copy/details/?id={copy_id}").get_data(as_text=True)
+    assert f"Сейф 1: {checked_at:%d.%m.%Y %H:%M}: совпадает" in page
+    assert f"Сейф 2: {checked_at:%d.%m.%Y %H:%M}: файл недоступен" in page
