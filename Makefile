@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.sqlite
 
-.PHONY: install install-dev run test lint demo bench clean
+.PHONY: install install-dev run test lint demo bench bench-prints clean
 
 install: $(STAMP)
 
@@ -42,6 +42,9 @@ demo: install
 bench: install-dev
 	$(PY) bench/paint.py
 	$(PY) bench/run.py
+
+bench-prints: install-dev
+	$(PY) bench/prints.py
 
 lint: install-dev
 	$(PY) -m ruff check .

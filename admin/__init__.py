@@ -28,6 +28,8 @@ from models.disclosure import PdDisclosure
 from models.retention import DestructionAct
 from .debts import AcademicDebtView
 from models.year_end import AcademicDebt
+from models.verification import IssuedDocument
+from .verification import IssuedDocumentView
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -91,6 +93,8 @@ def init_admin(app):
         HandoverActView(HandoverAct, name="Акты приёма-передачи", category=STUDENTS, endpoint="handover_act"),
         AcademicDebtView(AcademicDebt, name="Академические задолженности", category=STUDENTS,
                          endpoint="academic_debt"),
+        IssuedDocumentView(IssuedDocument, name="Напечатанные документы (коды проверки)", category=ARCHIVE,
+                           endpoint="issued_document"),
     ]
     for view in views:
         admin.add_view(view)

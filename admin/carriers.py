@@ -456,7 +456,7 @@ class PaperJournalView(CarrierView):
 
 class ClassRecordView(CarrierView):
     target = "class_records"
-    kind_codes = ("summary_sheet", "final_mark_pages")
+    kind_codes = ("summary_sheet", "final_mark_pages", "class_journal_print")
     column_list = ("kind", "school_class.name", "academic_year", "pages", "location", "status", "retention_end")
     column_labels = {**CARRIER_LABELS, "pages": "Листов"}
     column_searchable_list = ("number", "title")
@@ -471,6 +471,16 @@ class ClassRecordView(CarrierView):
 def _media_formatter(view, context, model, name):
     return "; ".join(f"{m} ({'SHA-256 ' + m.sha256[:12] + '…' if m.sha256 else 'без контрольной суммы'})"
                      for m in model.media)
+
+
+def _checks_formatter(view, context, model, name):
+    """Each medium's verifications (flask verify-copies), newest first, with their dates."""
+    lines = []
+    for medium in model.media:
+        checks = list(reversed(medium.checks))[:10]
+        if checks:
+            lines.append(f"{medium}: " + "; ".join(str(check) for check in checks))
+    return " | ".join(lines) or "проверок ещё не было"
 
 
 def _complete_formatter(view, context, model, name):
@@ -498,13 +508,13 @@ class EjournalCopyView(CarrierView):
                    "last_verified_at", "retention_end")
     column_labels = {**CARRIER_LABELS, "term": "Период", "file_format": "Формат", "created_on": "Копия сделана",
                      "made_by": "Кто сделал", "last_verified_at": "Последняя проверка", "media": "Носители",
-                     "complete": "Полная (два носителя)"}
+                     "complete": "Полная (два носителя)", "checks": "Проверки контрольных сумм (UTC)"}
     column_formatters = {**CARRIER_FORMATTERS, "file_format": choices_formatter(COPY_FORMATS),
                          "media": _media_formatter}
-    column_formatters_detail = {**column_formatters, "complete": _complete_formatter}
+    column_formatters_detail = {**column_formatters, "complete": _complete_formatter, "checks": _checks_formatter}
     column_formatters_export = column_formatters
     column_details_list = ("kind", "school_class", "academic_year", "term", "file_format", "created_on", "made_by",
-                           "last_verified_at", "media", "complete", "status", "location", "retention_end",
+                           "last_verified_at", "media", "checks", "complete", "status", "location", "retention_end",
                            "movements")
     column_searchable_list = ("number", "title")
     extra_filters = (CopyProblemFilter(EjournalCopy.id, "Проблема копии", options=list(PROBLEMS.items())),)

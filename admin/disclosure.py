@@ -17,7 +17,7 @@ class PdDisclosureView(SecureModelView):
     simple_list_pager = True
     column_list = ("at", "user", "document_kind", "description", "student", "recipient", "purpose", "legal_basis",
                    "channel")
-    column_details_list = column_list
+    column_details_list = column_list + ("document", "document.sha256")
     column_export_list = column_list
     column_default_sort = ("id", True)
     column_searchable_list = ("recipient", "description")
@@ -25,7 +25,8 @@ class PdDisclosureView(SecureModelView):
                       FilterLike(PdDisclosure.recipient, "Кому"), "at")
     column_labels = {"at": "Когда (время школы)", "user": "Кто выдал", "document_kind": "Вид документа",
                      "description": "Что передано", "student": "О ком", "recipient": "Кому",
-                     "purpose": "Цель", "legal_basis": "Правовое основание", "channel": "Способ передачи"}
+                     "purpose": "Цель", "legal_basis": "Правовое основание", "channel": "Способ передачи",
+                     "document": "Напечатанный документ (код проверки)", "document.sha256": "SHA-256 файла PDF"}
     # Stored in UTC, shown in the school's zone (setting TIMEZONE), as the audit log is.
     column_formatters = {"document_kind": choices_formatter(DOCUMENT_KINDS), "channel": choices_formatter(CHANNELS),
                          "at": _local_time_formatter}

@@ -22,6 +22,7 @@ def home_notices(user):
     from datetime import date
 
     from models import db
+    from models.archive import archive_notices
     from models.retention import review_notices
     from models.work_notices import work_notices
 
@@ -32,7 +33,9 @@ def home_notices(user):
         except BuildError:
             link = None
         waiting.append((text, count, link))
-    return waiting + review_notices(db.session, user.roles, date.today(), url_for=_panel_url)
+    today = date.today()
+    return (waiting + review_notices(db.session, user.roles, today, url_for=_panel_url)
+            + archive_notices(db.session, user.roles, today, url_for=_panel_url))
 
 
 class HomeView(AdminIndexView):

@@ -2,6 +2,7 @@
 from flask_admin.contrib.sqla.filters import FilterEqual
 
 from models import Term
+from models.archive import COPY_PERIODS
 from models.people import TERM_KINDS, academic_year_errors, make_current_year, term_errors
 
 from .base import SecureModelView, choices_formatter
@@ -12,8 +13,11 @@ class SchoolView(SecureModelView):
     column_list = ("short_name", "full_name", "director_name", "address")
     column_labels = {"full_name": "Полное наименование", "short_name": "Краткое наименование",
                      "address": "Адрес", "director_name": "Директор (ФИО)", "phone": "Телефон",
-                     "email": "Электронная почта", "document_footer": "Текст под документами"}
-    form_columns = ("full_name", "short_name", "address", "director_name", "phone", "email", "document_footer")
+                     "email": "Электронная почта", "document_footer": "Текст под документами",
+                     "ejournal_copy_period": "Архивировать ЭЖ"}
+    form_columns = ("full_name", "short_name", "address", "director_name", "phone", "email", "document_footer",
+                    "ejournal_copy_period")
+    form_choices = {"ejournal_copy_period": list(COPY_PERIODS.items())}
 
     def domain_errors(self, form, model):
         errors = {}
@@ -21,6 +25,8 @@ class SchoolView(SecureModelView):
                               ("short_name", "Укажите краткое наименование школы.")):
             if not (form[name].data or "").strip():
                 errors[name] = message
+        if form.ejournal_copy_period.data not in COPY_PERIODS:
+            errors["ejournal_copy_period"] = "Выберите, как часто архивируется электронный журнал."
         return errors
 
 

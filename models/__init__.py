@@ -6,7 +6,7 @@ from .people import (AcademicYear, Guardian, Level, Order, School, SchoolClass, 
 from .users import LoginFailure, User  # noqa: F401
 from .audit import AuditLog  # noqa: F401
 from .carriers import Carrier, CarrierKind, CustodyMovement  # noqa: F401
-from .registers import (AnnualCertification, AnnualMark, AnnualMarkCorrection, ClassRecord, CopyMedium, EjournalCopy,  # noqa: F401
+from .registers import (AnnualCertification, AnnualMark, AnnualMarkCorrection, ClassRecord, CopyCheck, CopyMedium, EjournalCopy,  # noqa: F401
                         ExamProtocol, ExamResult, PaperJournal, PersonalFile, Portfolio, PortfolioItem,
                         RegisterBook, StoredCertificate)
 from .marks import Mark, MarkImport  # noqa: F401
@@ -16,3 +16,4 @@ from .retention import DestructionAct, DestructionActLine  # noqa: F401
 from .issuance import BlankReceipt, CertificateBookEntry, CertificateMark, SpoiledBlank  # noqa: F401
 from .year_end import AcademicDebt  # noqa: F401
 from .attestation import AwardCriterion, CurriculumSubject, GiaMinimum, MedalEntry  # noqa: F401
+from .verification import IssuedDocument  # noqa: F401

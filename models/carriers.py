@@ -96,6 +96,8 @@ DEFAULT_KINDS = (
      "заместитель директора", "001 §3.1.9"),
     ("final_mark_pages", "Распечатка итоговых отметок электронного журнала", "paper", True, "nomenclature", None,
      "year_end", False, True, "архив", "003 §2; 004 §2"),
+    ("class_journal_print", "Распечатка электронного журнала класса за учебный год (прошита, заверена)", "paper",
+     True, "nomenclature", None, "year_end", False, True, "архив", "004 §2; 003 §2"),
     ("ejournal_copy", "Архивная копия электронного журнала", "electronic", True, "years", 5, "created", False,
      True, "системный администратор; два сейфа", "001 §3.1.9; 003 §2"),
     ("portfolio", "Портфолио обучающегося", "mixed", False, "until_handover", None, None, False, False,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from .registers import CopyMedium, EjournalCopy
+from .registers import CopyCheck, CopyMedium, EjournalCopy
 from .users import utcnow
 
 VERIFY_EVERY_DAYS = 365
@@ -27,6 +27,8 @@ def verify_medium(medium, now):
     else:
         medium.verify_result = "ok" if file_sha256(path) == (medium.sha256 or "").lower() else "mismatch"
     medium.verified_at = now
+    # The medium keeps only the latest result; the history says when each check was made and what it found.
+    medium.checks.append(CopyCheck(checked_at=now, result=medium.verify_result))
     return medium.verify_result
 
 

@@ -48,7 +48,10 @@ class PdDisclosure(NeverDeleted, db.Model):
     # The legal basis of the release (a law's article, the request's number, consent) and its channel.
     legal_basis: Mapped[str | None] = mapped_column(String(300))
     channel: Mapped[str | None] = mapped_column(String(20))
+    # The printed document released (its code and the PDF's SHA-256), when the release was a print of the panel.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("issued_document.id"), index=True)
     user = relationship("User")
+    document = relationship("IssuedDocument")
     student = relationship("Student")
 
     def __str__(self):

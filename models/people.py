@@ -81,6 +81,9 @@ class School(Versioned, db.Model):
     phone: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(200))
     document_footer: Mapped[str | None] = mapped_column(Text)
+    # How often the e-journal is archived: «term» (each quarter or half-year and the year) or «year»; the stricter
+    # reading of the acts (001 §3.1.9) is the default.
+    ejournal_copy_period: Mapped[str] = mapped_column(String(10), default="term", server_default="term")
 
     def __str__(self):
         return self.short_name

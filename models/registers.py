@@ -20,7 +20,8 @@ JOURNAL_KINDS = {"elective": "факультатив", "extracurricular": "вн�
                  "home": "обучение на дому", "group_lessons": "индивидуально-групповые занятия",
                  "special_course": "спецкурс"}
 CLASS_RECORD_KINDS = {"summary_sheet": "сводная ведомость успеваемости",
-                      "final_mark_pages": "распечатка итоговых отметок электронного журнала"}
+                      "final_mark_pages": "распечатка итоговых отметок электронного журнала",
+                      "class_journal_print": "распечатка электронного журнала класса за учебный год"}
 COPY_FORMATS = {"xlsx": "Excel (XLSX)", "pdf": "PDF", "csv": "CSV", "other": "иной"}
 MEDIUM_TYPES = {"optical": "оптический диск", "flash": "флеш-накопитель", "server": "сервер / сетевая папка",
                 "hdd": "внешний диск"}
@@ -225,9 +226,25 @@ class CopyMedium(db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     verify_result: Mapped[str | None] = mapped_column(String(12))
     copy = relationship("EjournalCopy", back_populates="media")
+    checks = relationship("CopyCheck", back_populates="medium", cascade="all, delete-orphan",
+                          order_by="CopyCheck.id")
 
     def __str__(self):
         return f"{MEDIUM_TYPES.get(self.medium_type, self.medium_type)}: {self.location}"
+
+
+class CopyCheck(db.Model):
+    """One verification of a medium's file against its SHA-256 (`flask verify-copies`), kept with its date."""
+
+    __tablename__ = "copy_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    medium_id: Mapped[int] = mapped_column(ForeignKey("copy_medium.id", ondelete="CASCADE"), index=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    result: Mapped[str] = mapped_column(String(12))
+    medium = relationship("CopyMedium", back_populates="checks")
+
+    def __str__(self):
+        return f"{self.checked_at:%d.%m.%Y %H:%M}: {VERIFY_RESULTS.get(self.result, self.result)}"
 
 
 class Portfolio(Carrier):

@@ -80,6 +80,14 @@ MATRIX = {
     "year_end_withdrawal": {"deputy": "vc"},
     # Academic debt (273-ФЗ ст. 58): the deputy organises the retakes and records them; nothing is deleted.
     "academic_debts": {"deputy": "vcex", "director": "vx", "secretary": "ve", "class_teacher": "v"},
+    # E-journal archive control (issue 25): the administrator archives, the deputy and the director control;
+    # the secretary prints the class documents too. Gaps go on the administrator's and the deputy's home page.
+    "ejournal_archive": {"admin": "v", "director": "v", "deputy": "v", "secretary": "v"},
+    "class_prints": {"admin": "vc", "director": "vc", "deputy": "vc", "secretary": "vc"},
+    "archive_notices": {"admin": "v", "deputy": "v"},
+    "personal_cards": {"secretary": "vc", "class_teacher": "vc", "deputy": "vc", "director": "vc"},
+    # Every printed document, checked publicly by its code; a print is annulled, never deleted.
+    "issued_documents": {"admin": "vx", "director": "vex", "deputy": "vx", "secretary": "vx", "officer": "vex"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

@@ -258,3 +258,20 @@ def _attestation(teacher):
 
 
 SEEDERS.append(_attestation)
+def _printed(teacher):
+    """A printed document of the verification register, and a check of the seeded e-journal copy's medium."""
+    from datetime import datetime
+
+    from models import CopyCheck, CopyMedium, IssuedDocument
+    from models.verification import register_document
+
+    document = register_document(db.session, document_kind="summary_sheet", issued_on=date(2026, 6, 1),
+                                 title="5А, 2025/2026")
+    medium = db.session.scalar(select(CopyMedium))
+    check = CopyCheck(medium=medium, checked_at=datetime(2026, 6, 2, 10, 0), result="unreachable")
+    db.session.add(check)
+    db.session.flush()
+    return {IssuedDocument: document, CopyCheck: check}
+
+
+SEEDERS.append(_printed)

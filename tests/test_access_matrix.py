@@ -176,7 +176,8 @@ def test_class_teacher_sees_only_own_class(app, login_as):
 # --- every route of the url map -------------------------------------------------------------------------
 
 # Routes open to anyone (log-in, static files) or to every logged-in user whatever the matrix says.
-PUBLIC = {"static", "auth.login", "auth.logout", "root"}
+# verify.check: anyone holding a printed document checks its code there (no personal data; rate-limited).
+PUBLIC = {"static", "auth.login", "auth.logout", "root", "verify.check"}
 # Flask-Admin's own routes of a register, by the method that serves them, and the matrix action they need.
 MODEL_VIEW_ACTIONS = {"index_view": "view", "details_view": "view", "ajax_lookup": "view", "create_view": "create",
                       "edit_view": "edit", "delete_view": "delete", "export": "export", "action_view": "view",

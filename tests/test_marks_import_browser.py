@@ -33,7 +33,7 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         def report(stage, done, total):
             progress(stage, done, total)
             if stage in ("check", "write"):
-                time.sleep(0.6)
+                time.sleep(1.5)  # long enough to be seen on a loaded machine too
 
         return real(*args, progress=report, **kwargs)
 
@@ -51,6 +51,9 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
     monkeypatch.setattr(marks_views, "prepare_import", slow_check)
 
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    # A script the CSP blocks (a preview written into the page with another nonce) fails the test.
+    blocked = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     page.set_default_timeout(15000)
     try:
         page.goto(base + "/marks/import")
@@ -79,6 +82,7 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         page.wait_for_selector("text=добавлено отметок — 18", timeout=20000)
         assert not page.is_visible("[data-testid=import-progress]")
         assert "Журнал 9А.xlsx" in page.inner_text("[data-testid=imports]")
+        assert not blocked, blocked
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "marks_import_failure.png"), full_page=True)
         raise

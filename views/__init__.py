@@ -24,9 +24,12 @@ def register_views(app):
     from .people_import import PeopleImportPage
     from .retention import RetentionReviewPage
     from .year_end import YearEndMarksPage
+    from .archive import EjournalArchivePage, PersonalCardsPage
+    from .verify import init_verification
 
     for blueprint in (auth_bp, backups_bp, marks_bp):
         app.register_blueprint(blueprint)
+    init_verification(app)
 
     admin = app.extensions["panel_admin"]
     admin.add_view(LeavingPage(name="Выбытие обучающегося", category=STUDENTS, endpoint="leaving"))
@@ -39,3 +42,6 @@ def register_views(app):
     admin.add_view(IssuancePage(name="Выдача аттестатов", category=ISSUANCE, endpoint="issuance"))
     admin.add_view(YearEndMarksPage(name="Годовые отметки в личные дела", category=REPORTS,
                                     endpoint="year_end_marks"))
+    admin.add_view(EjournalArchivePage(name="Контроль архива электронного журнала", category=ARCHIVE,
+                                       endpoint="ejournal_archive"))
+    admin.add_view(PersonalCardsPage(name="Личные карты (печать)", category=REPORTS, endpoint="personal_cards"))

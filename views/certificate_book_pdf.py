@@ -138,6 +138,19 @@ def _certification(group, school):
     return KeepTogether([Spacer(1, 6), Paragraph("<br/>".join(lines), STYLES["sign"])])
 
 
+def _verification(verification):
+    """The QR code and the short code that lead to the public verification page (views/pdf.py)."""
+    from reportlab.platypus import Image
+
+    qr = Image(io.BytesIO(verification["qr_png"]), width=2.4 * cm, height=2.4 * cm)
+    text = Paragraph(f"Код проверки документа: {escape(verification['code'])}<br/>Подлинность и действительность "
+                     f"документа проверяются по QR-коду или на странице {escape(verification['url'])}",
+                     STYLES["cell"])
+    table = Table([[qr, text]], colWidths=[2.8 * cm, None], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 10)]))
+    return table
+
+
 def _table(doc, entries):
     header = [Paragraph(escape(text), STYLES["head"]) for text, _ in HEADERS]
     table = Table([header] + [_row(e) for e in entries], colWidths=[doc.width * share for _, share in HEADERS],
@@ -158,7 +171,7 @@ def _table(doc, entries):
     return table
 
 
-def render_certificate_book(*, school, book, entries, levels, first_page=1, pages=None):
+def render_certificate_book(*, school, book, entries, levels, first_page=1, pages=None, verification=None):
     """PDF bytes of the book's pages for `entries`: landscape A4, header row repeated on every page.
 
     Each class starts a new page under the book's heading and ends with its certification block, so a class
@@ -171,6 +184,8 @@ def render_certificate_book(*, school, book, entries, levels, first_page=1, page
                             title=f"Книга регистрации выданных документов об образовании № {book.number}")
     footer = (school.document_footer or "") if school is not None else ""
     drawn = [0]
+    if verification:
+        footer = " — ".join(p for p in (footer, f"код проверки {verification['code']}") if p)
 
     def draw_footer(canvas, document):
         # The page's number in the whole book, not in this print: the book is laced and numbered once.
@@ -191,6 +206,8 @@ def render_certificate_book(*, school, book, entries, levels, first_page=1, page
             Paragraph(f"Книга регистрации выданных документов об образовании № {escape(str(book.number))}"
                       + (f"<br/>({escape(level)})" if level else ""), STYLES["title"]),
             _table(doc, group), _certification(group, school)]
+    if verification:
+        story.append(_verification(verification))
     doc.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
     if pages is not None:
         pages.append(drawn[0])

@@ -26,7 +26,7 @@ from models.dates import date_or_none as parse_date
 from .form_values import to_int as _int
 from admin.page import PanelPage
 from .certificate_book_pdf import book_page_offset, render_certificate_book
-from .pdf import pdf_response, render_pdf
+from .pdf import pdf_response, print_drawn, render_pdf
 
 
 def _recipient(form, suffix=""):
@@ -289,10 +289,15 @@ class IssuancePage(PanelPage):
     def _pdf(self, template, filename, entries, document_kind, what, recipient=None, purpose=None, **context):
         school = db.session.scalar(select(School))
         if callable(template):  # a document drawn in code rather than from an HTML template
-            data = template(school=school, entries=entries, levels=LEVELS, **context)
+            book = context.get("book")
+            data = print_drawn(template, document={"kind": document_kind, "number": book.number if book else None},
+                               school=school, entries=entries, levels=LEVELS, **context)
         else:
-            data = render_pdf(template, school=school, entries=entries, today=date.today(),
-                              certificate_names=CERTIFICATE_NAMES, levels=LEVELS, **context)
+            # one entry's document shows its registration number on the verification page
+            number = entries[0].reg_number if len(entries) == 1 else None
+            data = render_pdf(template, document={"kind": document_kind, "number": number}, school=school,
+                              entries=entries, today=date.today(), certificate_names=CERTIFICATE_NAMES,
+                              levels=LEVELS, **context)
         try:
             self._disclose(entries, document_kind, what, recipient, purpose)
         except DisclosureError as exc:

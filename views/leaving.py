@@ -1,7 +1,7 @@
 """«Выбытие обучающегося»: the leaving page, the act's PDF, reversal, returns and the year-end promotion."""
 from datetime import date
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -114,11 +114,14 @@ class LeavingPage(PanelPage):
     # --- the act, printed ------------------------------------------------------------------------
     @expose("/act/<int:act_id>/pdf")
     def act_pdf(self, act_id):
+        g.writes = True  # the print is registered: take SQLite's write lock up front
         act = db.session.get(HandoverAct, act_id)
         if act is None:
             abort(404)
         school = db.session.scalar(select(School))
-        data = render_pdf("pdf/handover_act.html", act=act, school=school, reasons=LEAVING_REASONS)
+        data = render_pdf("pdf/handover_act.html", document={"number": f"{act.number}-{act.year}"}, act=act,
+                          school=school, reasons=LEAVING_REASONS)
+        db.session.commit()  # the print's register entry (its verification code)
         return pdf_response(data, f"Акт приёма-передачи {act.number}-{act.year} {act.student.last_name}.pdf")
 
     # --- reversal and returns ---------------------------------------------------------------------

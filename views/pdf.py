@@ -1,8 +1,12 @@
-"""The one PDF renderer: print templates in templates/pdf/, DejaVu fonts embedded so Cyrillic is real text."""
+"""The one PDF renderer: print templates in templates/pdf/, DejaVu fonts embedded so Cyrillic is real text.
+
+Every print made here is registered (models/verification.py) and carries its short code and a QR code leading to
+the public verification page; the PDF's SHA-256 is kept with the register entry."""
 import io
+from datetime import date
 from pathlib import Path
 
-from flask import render_template
+from flask import current_app, render_template, url_for
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 from models.errors import DomainError
@@ -16,15 +20,81 @@ class PdfError(DomainError):
     """A print that could not be made; the message is Russian."""
 
 
-def render_pdf(template_name, **context):
-    """Render templates/pdf/<template_name> to PDF bytes (A4, Cyrillic fonts from static/fonts)."""
-    html = render_template(template_name, font_dir=FONT_DIR.as_posix(), **context)
+def render_pdf(template_name, *, document=None, **context):
+    """Render templates/pdf/<template_name> to PDF bytes (A4, Cyrillic fonts from static/fonts).
+
+    `document` may name the print for the verification page: {"kind", "title", "number"}, without personal data;
+    by default the kind is the template's name. The register entry is added to the caller's transaction."""
+    record = issue_document(template_name, document)
+    html = render_template(template_name, font_dir=FONT_DIR.as_posix(), verification=verification_block(record),
+                           **context)
     out = io.BytesIO()
     result = pisa.CreatePDF(html, dest=out, encoding="utf-8", path=str(FONT_DIR / "index.html"),
                             resource_policy=POLICY)
     if result.err:
         raise PdfError(f"Не удалось сформировать PDF ({result.err} ошибок в шаблоне {template_name}).")
-    return out.getvalue()
+    return seal_document(record, out.getvalue())
+
+
+def issue_document(template_name, document=None):
+    from flask_login import current_user
+
+    from models import db
+    from models.verification import register_document
+
+    document = document or {}
+    user_id = current_user.id if getattr(current_user, "is_authenticated", False) else None
+    return register_document(db.session, document_kind=document.get("kind") or Path(template_name).stem,
+                             issued_on=date.today(), user_id=user_id, title=document.get("title"),
+                             number=document.get("number"))
+
+
+def verification_url(code):
+    """The verification page's address as printed: VERIFY_BASE_URL when the panel is reached from outside under
+    another name than the one this request used."""
+    base = (current_app.config.get("VERIFY_BASE_URL") or "").rstrip("/")
+    path = url_for("verify.check", code=code)
+    return base + path if base else url_for("verify.check", code=code, _external=True)
+
+
+def verification_block(record):
+    """What a print shows: the grouped code, the address and the QR code (a PNG data URI for templates, PNG bytes
+    for drawn prints)."""
+    import base64
+
+    import segno
+
+    url = verification_url(record.grouped_code)
+    png = io.BytesIO()
+    segno.make(url, error="m").save(png, kind="png", scale=4, border=2)
+    return {"code": record.grouped_code, "url": url, "qr_png": png.getvalue(),
+            "qr": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")}
+
+
+def print_drawn(draw, *, document, **context):
+    """A print drawn in code (views/class_print_pdf.py): registered, coded and hashed exactly as render_pdf does.
+
+    `draw(verification=..., **context)` returns the PDF bytes."""
+    record = issue_document(document["kind"], document)
+    return seal_document(record, draw(verification=verification_block(record), **context))
+
+
+def page_count(data):
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def seal_document(record, data):
+    """Sign the PDF when the school has a certificate; keep its page count and SHA-256 with its register entry."""
+    from models.verification import finish_document
+
+    from .signing import sign_pdf
+
+    pages = page_count(data)
+    data, signed = sign_pdf(data)
+    finish_document(record, data, pages=pages, signed=signed)
+    return data
 
 
 def pdf_response(data, filename):

@@ -2,7 +2,7 @@
 from datetime import date
 from typing import NamedTuple
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -224,11 +224,14 @@ class RetentionReviewPage(PanelPage):
 
     @expose("/act/<int:act_id>/pdf")
     def act_pdf(self, act_id):
+        g.writes = True  # the print is registered: take SQLite's write lock up front
         act = self._act(act_id)
         if not act.lines:
             flash("В акте нет строк: печатать нечего.", "error")
             return redirect(url_for(".act", act_id=act_id))
         school = db.session.scalar(select(School))
         # The act lists groups of files by title, not people: nothing for the personal-data disclosure register.
-        data = render_pdf("pdf/destruction_act.html", act=act, school=school, total=total_text(act))
+        data = render_pdf("pdf/destruction_act.html", document={"number": act.number}, act=act, school=school,
+                          total=total_text(act))
+        db.session.commit()  # the print's register entry (its verification code)
         return pdf_response(data, f"Акт о выделении к уничтожению № {act.number}.pdf")
