@@ -12,7 +12,7 @@ from .home import HomeView
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
                        EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
                        PortfolioView, RegisterBookView, StoredCertificateView)
-from .people import GuardianView, OrderView, SchoolClassView, StudentView
+from .people import GuardianView, OrderView, PupilOrderView, SchoolClassView, StudentView
 from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermView
 from .system import AuditLogView, UserView
 from .leaving import HandoverActView
@@ -28,6 +28,9 @@ from models.disclosure import PdDisclosure
 from models.retention import DestructionAct
 from views.retention import RetentionReviewPage
 from views.year_end import YearEndMarksPage
+from .archive_book import AdmissionBookView, NomenclatureItemView
+from models.admission_book import AdmissionBookEntry
+from models.nomenclature import NomenclatureItem
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -46,6 +49,7 @@ def init_admin(app):
         GuardianView(Guardian, name="Законные представители", category=STUDENTS, endpoint="guardian"),
         SchoolClassView(SchoolClass, name="Классы", category=STUDENTS, endpoint="school_class"),
         OrderView(Order, name="Приказы", category=STUDENTS, endpoint="order"),
+        PupilOrderView(Order, name="Книга приказов по контингенту", category=STUDENTS, endpoint="pupil_order"),
         PersonalFileView(PersonalFile, name="Личные дела", category=CARRIERS, endpoint="personal_file"),
         StoredCertificateView(StoredCertificate, name="Аттестаты ООО на хранении", category=CARRIERS,
                               endpoint="stored_certificate"),
@@ -80,6 +84,9 @@ def init_admin(app):
         DestructionActView(DestructionAct, name="Акты о выделении к уничтожению", category=ARCHIVE,
                            endpoint="destruction_act"),
         HandoverActView(HandoverAct, name="Акты приёма-передачи", category=STUDENTS, endpoint="handover_act"),
+        AdmissionBookView(AdmissionBookEntry, name="Алфавитная книга записи обучающихся", category=STUDENTS,
+                          endpoint="admission_book"),
+        NomenclatureItemView(NomenclatureItem, name="Номенклатура дел", category=ARCHIVE, endpoint="nomenclature"),
     ]
     for view in views:
         admin.add_view(view)

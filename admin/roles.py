@@ -65,6 +65,10 @@ MATRIX = {
     "handover_acts": {"director": "vx", "deputy": "vx", "secretary": "vx", "officer": "vx"},
     # Year end (issue 7): the class teacher fills and certifies the own class's year marks in personal files.
     "year_end_marks": {"class_teacher": "vce", "secretary": "vce", "deputy": "v", "director": "v"},
+    # The alphabetical book (issue «archive backbone»): lines come from admissions and leavings, never typed;
+    # the secretary corrects a line with a reason. The nomenclature of files is the deputy's and secretary's.
+    "admission_book": {"secretary": "vex", "director": "vx", "deputy": "vx", "officer": "v"},
+    "nomenclature": {"secretary": "vcedx", "deputy": "vcedx", "director": "vx", "admin": "vx", "officer": "v"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

@@ -14,3 +14,5 @@ from .disclosure import PdDisclosure  # noqa: F401
 from .leaving import HandoverAct, HandoverActItem  # noqa: F401
 from .retention import DestructionAct, DestructionActLine  # noqa: F401
 from .issuance import BlankReceipt, CertificateBookEntry, CertificateMark, SpoiledBlank  # noqa: F401
+from .nomenclature import NomenclatureItem  # noqa: F401
+from .admission_book import AdmissionBookCounter, AdmissionBookEntry  # noqa: F401

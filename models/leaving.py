@@ -181,12 +181,12 @@ def _find_or_make_order(session, number, issued_on, reason, student, errors, tod
         return None
     order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
     if order is not None:
-        if order.kind not in ("expulsion", "transfer"):
+        if order.kind not in ("expulsion", "transfer", "graduation"):
             errors["order_number"] = (f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это не приказ "
                                       f"об отчислении или переводе: проверьте номер и дату.")
             return None
         return order
-    kind = "transfer" if reason == "transfer" else "expulsion"
+    kind = {"transfer": "transfer", "graduation": "graduation"}.get(reason, "expulsion")
     title = ("О переводе" if kind == "transfer" else "Об отчислении") + f" обучающегося {student.full_name}"
     if reason == "graduation":
         title = "Об отчислении в связи с окончанием обучения"

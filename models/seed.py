@@ -27,6 +27,10 @@ def ensure_reference_data(session, today=None):
         session.add(AcademicYear(name=name, starts_on=starts, ends_on=ends, is_current=True))
     seed_carrier_kinds(session)
     session.flush()
+    from .nomenclature import seed_nomenclature
+    from .people import current_year
+
+    seed_nomenclature(session, current_year(session))
 
 
 def ensure_first_admin(session):
