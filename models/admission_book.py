@@ -210,7 +210,7 @@ def _keep_admission_book(session, flush_context, instances):
             student = file.student
             if student is None and file.student_id:
                 student = session.get(Student, file.student_id)
-            if student is None or not file.number:
+            if student is None or not file.number or file.status == "destroyed" or file.annulled:
                 continue
             entry = entry_for_student(session, student)
             if entry is not None and entry.personal_file_number != file.number:
