@@ -36,8 +36,9 @@ class AdmissionBookView(SecureModelView):
     column_list = ("number", "last_name", "first_name", "middle_name", "birth_date", "admitted_on",
                    "admission_order", "admitted_class", "came_from", "left_on", "leaving_order", "left_to",
                    "personal_file_number")
-    column_details_list = column_list + ("leaving_reason", "correction_reason", "student", "book")
-    column_export_list = column_list + ("leaving_reason", "correction_reason")
+    column_details_list = column_list + ("leaving_reason", "correction_reason", "annulled", "annul_reason", "student",
+                                         "book")
+    column_export_list = column_list + ("leaving_reason", "correction_reason", "annulled", "annul_reason")
     column_sortable_list = (("number", ("letter", "line_number")), "last_name", "birth_date", "admitted_on",
                             "left_on")
     column_default_sort = [("letter", False), ("line_number", False)]
@@ -50,7 +51,8 @@ class AdmissionBookView(SecureModelView):
                      "came_from": "Откуда прибыл", "left_on": "Дата выбытия", "leaving_order": "Приказ о выбытии",
                      "left_to": "Куда выбыл", "leaving_reason": "Причина выбытия",
                      "personal_file_number": "№ личного дела", "correction_reason": "Причина исправления",
-                     "student": "Обучающийся", "book": "Книга (том)"}
+                     "student": "Обучающийся", "book": "Книга (том)", "annulled": "Аннулирована",
+                     "annul_reason": "Причина аннулирования"}
     column_formatters = {"number": _number, "admission_order": _order, "leaving_order": _order,
                          "leaving_reason": choices_formatter(LEAVING_REASONS)}
     column_formatters_detail = column_formatters

@@ -3,7 +3,7 @@ within the letter of the surname («Б-15»), kept by one session hook from the 
 import re
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, case, event, inspect, select
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, case, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .carriers import Carrier, NeverDeleted
@@ -32,12 +32,14 @@ class AdmissionBookEntry(NeverDeleted, Versioned, db.Model):
         UniqueConstraint("letter", "line_number"),
         # The book is read by letter and line, and by the year of admission.
         Index("ix_admission_book_entry_admitted_on", "admitted_on", "letter", "line_number"),
+        # A pupil deleted as entered by mistake leaves the line, annulled (see models/references.py).
+        {"info": {"detached_on_delete": True}},
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     letter: Mapped[str] = mapped_column(String(1))
     line_number: Mapped[int] = mapped_column(Integer)
     book_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("student.id"), index=True)
     # As written on the day of admission: a later change of name is a correction of the line, with its reason.
     last_name: Mapped[str] = mapped_column(String(100))
     first_name: Mapped[str] = mapped_column(String(100))
@@ -54,6 +56,8 @@ class AdmissionBookEntry(NeverDeleted, Versioned, db.Model):
     left_to: Mapped[str | None] = mapped_column(String(300))
     personal_file_number: Mapped[str | None] = mapped_column(String(50))
     correction_reason: Mapped[str | None] = mapped_column(String(300))
+    annulled: Mapped[bool] = mapped_column(Boolean, default=False)
+    annul_reason: Mapped[str | None] = mapped_column(String(300))
 
     book = relationship("Carrier")
     student = relationship("Student")
@@ -184,9 +188,17 @@ def _keep_admission_book(session, flush_context, instances):
     dirty_students = [o for o in session.dirty if isinstance(o, Student) and o not in session.new]
     files = [o for o in list(session.new) + list(session.dirty) if isinstance(o, PersonalFile)
              and (o in session.new or _changed(o, ("number",)))]
-    if not (new_students or dirty_students or files):
+    deleted = [o for o in session.deleted if isinstance(o, Student)]
+    if not (new_students or dirty_students or files or deleted):
         return
     with session.no_autoflush:
+        for student in deleted:
+            # The line's number is never given again; the line says why it no longer names a pupil.
+            for entry in session.scalars(select(AdmissionBookEntry).where(
+                    AdmissionBookEntry.student_id == student.id)):
+                entry.student_id = None
+                entry.annulled = True
+                entry.annul_reason = "запись об обучающемся удалена из панели как внесённая по ошибке"
         numbered = {}
         for file in files:
             if file in session.new and file.student is not None and file.student in session.new:

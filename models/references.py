@@ -41,7 +41,8 @@ def referring_rows(session, obj):
             parts.add(relation.mapper.local_table.name)  # its own parts (custody log, marks) go with it
     found = []
     for table in db.metadata.sorted_tables:
-        if table in own_tables or table.name in parts:
+        # A register that keeps its line when the record goes (the alphabetical book) annuls it itself.
+        if table in own_tables or table.name in parts or table.info.get("detached_on_delete"):
             continue
         for fk in table.foreign_keys:
             target = fk.column

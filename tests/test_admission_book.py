@@ -262,3 +262,23 @@ def test_two_secretaries_admit_pupils_of_one_letter_at_the_same_moment(app, monk
         numbers = sorted(db.session.scalars(select(AdmissionBookEntry.line_number).where(
             AdmissionBookEntry.letter == "Ж")))
         assert numbers == list(range(1, 14))
+
+
+def test_a_pupil_deleted_as_a_mistake_leaves_an_annulled_line_and_the_number_is_not_given_again(app, login_as,
+                                                                                                 session):
+    klass = factories.school_class()
+    mistake = factories.student(last_name="Ошибкин", klass=klass)
+    session.commit()
+    mistake_id = mistake.id
+    [line] = lines(session, mistake_id)
+    panel = login_as("secretary")
+    assert panel.post("/admin/student/delete/", {"id": str(mistake_id)}).status_code == 302
+    session.expire_all()
+    assert session.get(Student, mistake_id) is None
+    kept = session.get(AdmissionBookEntry, line.id)
+    assert kept.number == "О-1" and kept.annulled and "по ошибке" in kept.annul_reason and kept.student_id is None
+    again = factories.student(last_name="Орлов", klass=klass)
+    session.commit()
+    assert lines(session, again.id)[0].number == "О-2"
+    text = pdf_text(panel.get("/admin/admission_book/pdf/?letter=О").data)
+    assert "АННУЛИРОВАНА" in text and "Ошибкин" in text

@@ -47,7 +47,8 @@ def _book_row(entry):
         _para(_order(entry.leaving_order) or [_date(entry.left_on)]),
         _para([_date(entry.left_on) if entry.leaving_order is not None else "", entry.leaving_text]),
         entry.personal_file_number or "",
-        _para([(f"исправлено: {entry.correction_reason}",)] if entry.correction_reason else []),
+        _para(([(f"АННУЛИРОВАНА: {entry.annul_reason}",)] if entry.annulled else [])
+              + ([(f"исправлено: {entry.correction_reason}",)] if entry.correction_reason else [])),
     ]
 
 
