@@ -269,7 +269,8 @@ class Order(Versioned, db.Model):
 def pupils_list(students):
     return "\n".join(f"{n}. {s.full_name}, {s.birth_date:%d.%m.%Y} г. р."
                       + (f", {s.school_class.name}" if s.school_class is not None else "")
-                      for n, s in enumerate(students, start=1))
+                      for n, s in enumerate(sorted(students, key=lambda s: (s.last_name, s.first_name,
+                                                                             s.middle_name or "")), start=1))
 
 
 def order_text(order, school_name="школы"):
