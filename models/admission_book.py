@@ -170,6 +170,21 @@ def entry_for_student(session, student):
     return latest_entry(session, student.id) if student.id else None
 
 
+def _copy_admission(session, entry, student):
+    from .people import Order
+
+    entry.admitted_on = student.enrolled_on
+    order = student.enrolment_order or (session.get(Order, student.enrolment_order_id)
+                                        if student.enrolment_order_id else None)
+    if order is not None:
+        entry.admission_order = order
+    elif entry.admission_order_id is not None:
+        entry.admission_order = None
+    entry.came_from = student.came_from
+    entry.correction_reason = "исправлено в карточке обучающегося (зачисление)"
+
+
+ADMISSION_FIELDS = ("enrolled_on", "enrolment_order", "enrolment_order_id", "came_from")
 LEAVING_FIELDS = ("left_on", "leaving_order_id", "leaving_order", "leaving_reason", "leaving_note", "status")
 
 
@@ -207,7 +222,7 @@ def _keep_admission_book(session, flush_context, instances):
         for student in new_students:
             _new_line(session, student, numbered.get(id(student)) or getattr(student, "book_number", None), book)
         for student in dirty_students:
-            if not _changed(student, LEAVING_FIELDS + ("enrolled_on",)):
+            if not _changed(student, LEAVING_FIELDS + ADMISSION_FIELDS):
                 continue
             entry = latest_entry(session, student.id)
             returning = (entry is not None and entry.left_on is not None and student.status == "studying"
@@ -215,8 +230,12 @@ def _keep_admission_book(session, flush_context, instances):
                          and student.enrolled_on > entry.left_on)
             if entry is None or returning:
                 _new_line(session, student, None, book)
-            elif _changed(student, LEAVING_FIELDS):
+                continue
+            if _changed(student, LEAVING_FIELDS):
                 _copy_leaving(entry, student)
+            if _changed(student, ADMISSION_FIELDS) and entry.left_on is None:
+                # The admission itself corrected in the pupil's card: the same fact, written once.
+                _copy_admission(session, entry, student)
         _link_orders(session, new_students, dirty_students)
         for file in files:
             student = file.student

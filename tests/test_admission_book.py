@@ -282,3 +282,17 @@ def test_a_pupil_deleted_as_a_mistake_leaves_an_annulled_line_and_the_number_is_
     assert lines(session, again.id)[0].number == "О-2"
     text = pdf_text(panel.get("/admin/admission_book/pdf/?letter=О").data)
     assert "АННУЛИРОВАНА" in text and "Ошибкин" in text
+
+
+def test_admission_corrected_in_the_pupils_card_is_corrected_on_the_line(app, login_as, session):
+    klass = factories.school_class()
+    pupil = factories.student(last_name="Уваров", klass=klass, enrolled_on=date(2026, 9, 1))
+    session.commit()
+    panel = login_as("secretary")
+    form = {"last_name": "Уваров", "first_name": "Пётр", "middle_name": "Сергеевич", "birth_date": "05.03.2014",
+            "sex": "male", "school_class": str(klass.id), "enrolled_on": "02.09.2026",
+            "came_from": "из семейного образования", "loaded_version": str(pupil.version)}
+    assert panel.post(f"/admin/student/edit/?id={pupil.id}", form).status_code == 302
+    [line] = lines(session, pupil.id)
+    assert (line.admitted_on, line.came_from) == (date(2026, 9, 2), "из семейного образования")
+    assert "карточке обучающегося" in line.correction_reason
