@@ -405,8 +405,10 @@ def _class_in(session, year, grade, letter, teacher_id, made):
 
 
 def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_after_9=(), order_number=None,
-                    order_date=None, left_on=None, user_id=None, today=None):
-    """Move every class to the next grade in the next year; graduates leave through leave_school.
+                    order_date=None, left_on=None, user_id=None, today=None, promotion_order_number=None,
+                    promotion_order_date=None, repeat_order_number=None, repeat_order_date=None):
+    """Move every class to the next grade in the next year; graduates leave through leave_school. The orders on
+    promotion and on repeating the year, when given, are picked or created and list their pupils.
 
     Returns {"promoted": n, "stayed": n, "graduated": [acts], "classes": [new classes]}.
     """
@@ -428,6 +430,18 @@ def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_af
                                             "с окончанием обучения."})
     if graduates and left_on is None:
         raise LeavingError({"left_on": "Укажите дату выбытия выпускников."})
+    from .people import add_pupil, pick_order
+
+    problems, promotion = pick_order(session, kind="promotion", number=promotion_order_number,
+                                     issued_on=promotion_order_date, today=today,
+                                     title="О переводе обучающихся в следующий класс")
+    if problems:
+        raise LeavingError({"promotion_order": problems["order"]})
+    problems, repeat = pick_order(session, kind="repeat_year", number=repeat_order_number,
+                                  issued_on=repeat_order_date, today=today,
+                                  title="Об оставлении обучающихся на повторное обучение")
+    if problems:
+        raise LeavingError({"repeat_order": problems["order"]})
     made, counts, acts = {}, {"promoted": 0, "stayed": 0}, []
     for klass, pupils in preview:
         if klass.grade < LAST_GRADE:
@@ -438,9 +452,11 @@ def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_af
             if pupil.id in stay_down:
                 target = _class_in(session, to_year, klass.grade, klass.letter, klass.class_teacher_id, made)
                 counts["stayed"] += 1
+                add_pupil(repeat, pupil)
             else:
                 target = made[(klass.grade + 1, klass.letter)]
                 counts["promoted"] += 1
+                add_pupil(promotion, pupil)
             pupil.school_class_id = target.id
     for pupil in graduates:
         try:

@@ -281,6 +281,26 @@ def order_text(order, school_name="школы"):
     return template.format(school=school_name, pupils=pupils_list(order.students) or "—")
 
 
+def pick_order(session, *, kind, number, issued_on, title, today=None):
+    """The order «№ number от date» of this kind: the existing record, or a new one; ({field: message}, None) when
+    the number and date are incomplete, in the future, or name an order of another kind."""
+    number = (number or "").strip()
+    if not number and issued_on is None:
+        return {}, None
+    if not number or issued_on is None:
+        return {"order": "Укажите и номер, и дату приказа."}, None
+    if issued_on > (today or date.today()):
+        return {"order": "Дата приказа не может быть в будущем."}, None
+    order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
+    if order is None:
+        order = Order(number=number[:50], issued_on=issued_on, kind=kind, title=title)
+        session.add(order)
+    elif order.kind != kind:
+        return {"order": f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это приказ "
+                         f"{ORDER_KINDS.get(order.kind, order.kind)}: проверьте номер и дату."}, None
+    return {}, order
+
+
 def add_pupil(order, student):
     """Link the pupil to the order once (the workflows call it; the order then lists whom it concerns)."""
     if order is not None and student is not None and student not in order.students:

@@ -128,3 +128,35 @@ def test_issuance_puts_its_graduates_on_the_issuance_order(app, session):
     order = session.scalar(select(Order).where(Order.number == "45-в"))
     assert order.kind == "issuance" and {s.id for s in order.students} == set(ids["students"])
     assert session.scalar(select(func.count(Student.id))) >= 3
+
+
+def test_promotion_page_picks_the_promotion_and_repeat_orders_and_lists_their_pupils(app, login_as, session):
+    from models import AcademicYear
+
+    five = factories.school_class(grade=5, letter="Б")
+    stays = factories.student(last_name="Повторов", klass=five)
+    moves = factories.student(last_name="Переводов", klass=five)
+    now = current_year(session)
+    start = now.starts_on.year + 1
+    session.add(AcademicYear(name=f"{start}/{start + 1}", starts_on=date(start, 9, 1), ends_on=date(start + 1, 8, 31)))
+    session.add(Order(number="77-о", issued_on=date.today(), kind="appointment", title="О назначении"))
+    session.commit()
+    new_year = session.scalar(select(AcademicYear.id).where(AcademicYear.starts_on == date(start, 9, 1)))
+    ids = (stays.id, moves.id)
+    panel = login_as("secretary")
+    today = date.today().isoformat()
+    form = {"to_year": str(new_year), f"stay_{ids[0]}": "on", "promotion_order_number": "77-о",
+            "promotion_order_date": today, "repeat_order_number": "78-о", "repeat_order_date": today}
+    refused = panel.post("/admin/leaving/promote", form)
+    assert refused.status_code == 400 and "это приказ о назначении ответственных" in refused.get_data(as_text=True)
+    assert session.get(Student, ids[1]).school_class.academic_year_id == now.id
+    form["promotion_order_number"] = "79-о"
+    done = panel.post("/admin/leaving/promote", form, follow_redirects=True)
+    assert "Классы переведены" in done.get_data(as_text=True)
+    session.expire_all()
+    promotion = session.scalar(select(Order).where(Order.number == "79-о"))
+    repeat = session.scalar(select(Order).where(Order.number == "78-о"))
+    assert promotion.kind == "promotion" and [s.id for s in promotion.students] == [ids[1]]
+    assert repeat.kind == "repeat_year" and [s.id for s in repeat.students] == [ids[0]]
+    text = pdf_text(panel.get(f"/admin/order/pdf/?id={repeat.id}").data)
+    assert "Оставить на повторное обучение" in text and "Повторов Пётр Сергеевич" in text

@@ -172,7 +172,7 @@ class LeavingPage(PanelPage):
         errors, form = {}, request.form
         year = current_year(session)
         if request.method == "POST":
-            dates = _dates(form, ("order_date", "left_on"), errors)
+            dates = _dates(form, ("order_date", "left_on", "promotion_order_date", "repeat_order_date"), errors)
             stay = [n for k in form if k.startswith("stay_") and (n := to_int(k[5:])) is not None]
             leave9 = [n for k in form if k.startswith("leave9_") and (n := to_int(k[7:])) is not None]
             if not errors:
@@ -180,7 +180,11 @@ class LeavingPage(PanelPage):
                     result = promote_classes(session, year.id if year else None, to_int(form.get("to_year")),
                                              stay_down=stay, leave_after_9=leave9,
                                              order_number=form.get("order_number"), order_date=dates["order_date"],
-                                             left_on=dates["left_on"], user_id=current_user.id)
+                                             left_on=dates["left_on"], user_id=current_user.id,
+                                             promotion_order_number=form.get("promotion_order_number"),
+                                             promotion_order_date=dates["promotion_order_date"],
+                                             repeat_order_number=form.get("repeat_order_number"),
+                                             repeat_order_date=dates["repeat_order_date"])
                     session.commit()
                 except LeavingError as exc:
                     session.rollback()
