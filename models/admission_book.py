@@ -333,3 +333,51 @@ def book_lines(session, *, letter=None, year=None, limit=None):
     if limit:
         query = query.limit(limit)
     return session.scalars(query).all()
+
+
+def fill_book(session):
+    """Lines for the students who have none (rows written in bulk past the session hook: a district's seed), in
+    order of admission; a numbered personal file keeps its number as the line. Returns the number of lines made."""
+    from .registers import PersonalFile
+
+    have = select(AdmissionBookEntry.student_id).where(AdmissionBookEntry.student_id.is_not(None))
+    rows = session.execute(select(Student.id, Student.last_name, Student.first_name, Student.middle_name,
+                                  Student.birth_date, Student.enrolled_on, Student.enrolment_order_id,
+                                  Student.left_on, Student.leaving_order_id, Student.leaving_reason,
+                                  Student.leaving_note, Student.came_from)
+                           .where(Student.id.not_in(have)).order_by(Student.enrolled_on, Student.id)).all()
+    if not rows:
+        return 0
+    files = {}
+    for student_id, number in session.execute(select(PersonalFile.student_id, PersonalFile.number).where(
+            PersonalFile.student_id.is_not(None)).order_by(PersonalFile.id)):
+        files.setdefault(student_id, number)
+    taken = set(session.execute(select(AdmissionBookEntry.letter, AdmissionBookEntry.line_number)).all())
+    chosen = {}
+    for row in rows:
+        match = NUMBER.match((files.get(row.id) or "").strip())
+        if match and (match.group(1), int(match.group(2))) not in taken:
+            chosen[row.id] = (match.group(1), int(match.group(2)))
+            taken.add(chosen[row.id])
+    highest = {}
+    for letter, line in taken:
+        highest[letter] = max(highest.get(letter, 0), line)
+    values = []
+    for row in rows:
+        if row.id not in chosen:
+            letter = letter_of(row.last_name)
+            highest[letter] = highest.get(letter, 0) + 1
+            chosen[row.id] = (letter, highest[letter])
+        letter, line = chosen[row.id]
+        values.append(dict(letter=letter, line_number=line, student_id=row.id, last_name=row.last_name,
+                           first_name=row.first_name, middle_name=row.middle_name, birth_date=row.birth_date,
+                           admitted_on=row.enrolled_on, admission_order_id=row.enrolment_order_id, left_on=row.left_on,
+                           leaving_order_id=row.leaving_order_id, leaving_reason=row.leaving_reason,
+                           left_to=row.leaving_note, came_from=row.came_from,
+                           personal_file_number=files.get(row.id) or f"{letter}-{line}", annulled=False, version=1))
+    table = AdmissionBookEntry.__table__
+    for start in range(0, len(values), 5000):
+        session.execute(table.insert(), values[start:start + 5000])
+    for letter, line in highest.items():
+        _upsert_counter(session, letter, at_least=line)
+    return len(values)
