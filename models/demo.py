@@ -300,6 +300,8 @@ def seed_demo_carriers(session, rng=None, today=None):
                                        .order_by(SchoolClass.grade, SchoolClass.letter)))
         _personal_files(session, rng, kinds, staff, classes, past, subjects)
         _books(session, kinds, staff, year)
+        session.flush()
+        _lines_into_the_book(session)
         _stored_certificates(session, rng, kinds, staff, classes)
         _gia_protocols(session, rng, kinds, staff, classes, past, subjects)
         _journals_and_sheets(session, rng, kinds, staff, year, past, classes)
@@ -385,6 +387,15 @@ def _books(session, kinds, staff, year):
                      title="Книга приказов по контингенту обучающихся", location="Приёмная директора, шкаф 1",
                      custodian=staff["secretary"]),
     ])
+
+
+def _lines_into_the_book(session):
+    """The book volume was put on the register after its lines were written: the lines name it."""
+    from .admission_book import AdmissionBookEntry, open_book
+
+    book = open_book(session)
+    for line in session.scalars(select(AdmissionBookEntry).where(AdmissionBookEntry.book_id.is_(None))):
+        line.book = book
 
 
 def _stored_certificates(session, rng, kinds, staff, classes):

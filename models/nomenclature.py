@@ -78,7 +78,17 @@ def seed_nomenclature(session, year):
             session.add(item)
         for code in codes:
             kind = kinds.get(code)
-            if kind is not None and kind.nomenclature_item_id is None and kind.nomenclature_item is None:
+            if kind is None or kind.nomenclature_item_id is not None or kind.nomenclature_item is not None:
+                continue
+            own = (kind.nomenclature_index or "").strip()
+            if own and own != index:
+                # The school already filed this kind under its own index: that index becomes its item.
+                if own not in existing:
+                    existing[own] = NomenclatureItem(academic_year_id=year.id, index=own[:30], title=kind.name[:500],
+                                                     volumes=1, retention=kind.rule_text()[:100])
+                    session.add(existing[own])
+                kind.nomenclature_item = existing[own]
+            else:
                 kind.nomenclature_item = item
                 kind.nomenclature_index = index
     session.flush()
@@ -119,8 +129,11 @@ def _sync_kind_indexes(session, flush_context, instances):
     with session.no_autoflush:
         for obj in list(session.new) + list(session.dirty):
             if isinstance(obj, CarrierKind):
-                item = obj.nomenclature_item or (session.get(NomenclatureItem, obj.nomenclature_item_id)
-                                                 if obj.nomenclature_item_id else None)
+                # A relationship set in this session wins over the key, which is synced only by the flush.
+                if "nomenclature_item" in obj.__dict__:
+                    item = obj.nomenclature_item
+                else:
+                    item = session.get(NomenclatureItem, obj.nomenclature_item_id) if obj.nomenclature_item_id else None
                 if item is not None and obj.nomenclature_index != item.index:
                     obj.nomenclature_index = item.index
             elif isinstance(obj, NomenclatureItem) and obj not in session.new \

@@ -22,6 +22,8 @@ TABLE_LABELS = {
     "mark": "отметки", "mark_import": "загрузки отметок", "pd_disclosure": "записи журнала выдачи персональных данных",
     "portfolio_item": "материалы портфолио", "school_class": "классы", "spoiled_blank": "испорченные бланки",
     "student": "обучающиеся", "term": "учебные периоды", "user": "пользователи",
+    "admission_book_entry": "строки алфавитной книги", "carrier_kind": "виды носителей",
+    "order_student": "обучающиеся в приказах", "nomenclature_item": "дела номенклатуры",
 }
 
 

@@ -147,6 +147,7 @@ def test_seed_demo_school_on_sqlite(sqlite_template, tmp_path):
             assert pupil in pupil.leaving_order.students
         assert all(latest[s.id].admission_order_id == s.enrolment_order_id for s in studying)
         assert {b.kind.code for b in db.session.scalars(select(RegisterBook))} >= {"admission_book", "pupil_orders"}
+        assert all(line.book is not None and line.book.kind.code == "admission_book" for line in book)
         assert db.session.scalar(select(func.count(AnnualMark.id))) > 100
         assert db.session.scalar(select(func.count(AnnualCertification.id))) > 10
         books = {(b.kind.code, b.level): b for b in db.session.scalars(select(RegisterBook))}

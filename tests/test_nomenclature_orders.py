@@ -160,3 +160,18 @@ def test_promotion_page_picks_the_promotion_and_repeat_orders_and_lists_their_pu
     assert repeat.kind == "repeat_year" and [s.id for s in repeat.students] == [ids[0]]
     text = pdf_text(panel.get(f"/admin/order/pdf/?id={repeat.id}").data)
     assert "Оставить на повторное обучение" in text and "Повторов Пётр Сергеевич" in text
+
+
+def test_a_schools_own_index_on_a_kind_becomes_its_item(app, session):
+    from models.nomenclature import seed_nomenclature
+
+    journal = kind(session, "paper_journal")
+    journal.nomenclature_item = None
+    journal.nomenclature_index = "05-12"
+    session.commit()
+    seed_nomenclature(session, current_year(session))
+    session.commit()
+    session.expire_all()
+    journal = kind(session, "paper_journal")
+    assert journal.nomenclature_index == "05-12" and journal.nomenclature_item.index == "05-12"
+    assert journal.nomenclature_item.title == journal.name
