@@ -70,7 +70,8 @@ class AdmissionBookView(SecureModelView):
 
     def domain_errors(self, form, model):
         return correction_errors(reason=form.correction_reason.data, last_name=form.last_name.data,
-                                 first_name=form.first_name.data)
+                                 first_name=form.first_name.data,
+                                 personal_file_number=form.personal_file_number.data)
 
     def render(self, template, **kwargs):
         if template == self.list_template:

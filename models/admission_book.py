@@ -311,8 +311,11 @@ def readmit_student(session, student, *, enrolled_on, school_class, order=None, 
     return latest_entry(session, student.id)
 
 
-def correction_errors(*, reason, last_name, first_name):
+def correction_errors(*, reason, last_name, first_name, personal_file_number=None):
     errors = {}
+    number = (personal_file_number or "").strip()
+    if number and not NUMBER.match(number):
+        errors["personal_file_number"] = "Номер личного дела записывается как буква, дефис и число, например «Б-15»."
     if not (reason or "").strip():
         errors["correction_reason"] = "Исправление строки книги вносится только с указанием причины."
     if not (last_name or "").strip():

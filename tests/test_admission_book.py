@@ -176,6 +176,8 @@ def test_correction_needs_a_reason_is_audited_and_a_line_is_never_deleted(app, l
             "loaded_version": str(line.version)}
     refused = panel.post(url, form)
     assert "только с указанием причины" in refused.get_data(as_text=True)
+    bad_number = panel.post(url, dict(form, correction_reason="опечатка", personal_file_number="15Б"))
+    assert "например «Б-15»" in bad_number.get_data(as_text=True)
     assert lines(session, pupil.id)[0].last_name == "Семёнов"
     form["correction_reason"] = "ошибка в фамилии по свидетельству о рождении"
     assert panel.post(url, form).status_code == 302

@@ -175,3 +175,13 @@ def test_a_schools_own_index_on_a_kind_becomes_its_item(app, session):
     journal = kind(session, "paper_journal")
     assert journal.nomenclature_index == "05-12" and journal.nomenclature_item.index == "05-12"
     assert journal.nomenclature_item.title == journal.name
+
+
+def test_an_item_a_kind_is_filed_under_is_not_deleted(app, login_as, session):
+    item = kind(session, "personal_file").nomenclature_item
+    item_id = item.id
+    session.commit()
+    page = login_as("secretary").post("/admin/nomenclature/delete/", {"id": str(item_id)}, follow_redirects=True)
+    assert "виды носителей — 1" in page.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(NomenclatureItem, item_id) is not None
