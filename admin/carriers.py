@@ -460,9 +460,13 @@ class CarrierKindView(SecureModelView):
     def domain_errors(self, form, model):
         from models.carriers import kind_errors
 
-        return kind_errors(retention_kind=form.retention_kind.data, retention_years=form.retention_years.data,
-                           clock_start=form.clock_start.data, must_store=form.must_store.data,
-                           name=form.name.data)
+        errors = kind_errors(retention_kind=form.retention_kind.data, retention_years=form.retention_years.data,
+                             clock_start=form.clock_start.data, must_store=form.must_store.data,
+                             name=form.name.data)
+        if form.nomenclature_item.data is None:
+            # Every kind is filed under an item: the destruction act reads its index and article from it.
+            errors["nomenclature_item"] = "Укажите дело номенклатуры, к которому относится этот вид носителя."
+        return errors
 
     def on_model_change(self, form, model, is_created):
         model.clock_start = model.clock_start or None

@@ -185,3 +185,16 @@ def test_an_item_a_kind_is_filed_under_is_not_deleted(app, login_as, session):
     assert "виды носителей — 1" in page.get_data(as_text=True)
     session.expire_all()
     assert session.get(NomenclatureItem, item_id) is not None
+
+
+def test_a_kind_is_not_saved_without_its_item(app, login_as, session):
+    rule = kind(session, "summary_sheet")
+    item_id = rule.nomenclature_item_id
+    panel = login_as("admin")
+    form = {"name": rule.name, "medium": "paper", "must_store": "y", "retention_kind": "years",
+            "retention_years": "25", "clock_start": "year_end", "needs_destruction_act": "y",
+            "nomenclature_item": "__None", "loaded_version": str(rule.version)}
+    refused = panel.post(f"/admin/carrier_kind/edit/?id={rule.id}", form)
+    assert "Укажите дело номенклатуры" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert kind(session, "summary_sheet").nomenclature_item_id == item_id
