@@ -327,7 +327,12 @@ def correction_errors(*, reason, last_name, first_name, personal_file_number=Non
 
 def book_lines(session, *, letter=None, year=None, limit=None):
     """The book's lines by letter and line number, for a letter or the admissions of an academic year."""
-    query = select(AdmissionBookEntry).order_by(AdmissionBookEntry.letter, AdmissionBookEntry.line_number)
+    from sqlalchemy.orm import selectinload
+
+    # The orders of a letter's lines are a few dozen: read once each, not once per line.
+    query = select(AdmissionBookEntry).options(
+        selectinload(AdmissionBookEntry.admission_order), selectinload(AdmissionBookEntry.leaving_order)).order_by(
+        AdmissionBookEntry.letter, AdmissionBookEntry.line_number)
     if letter:
         query = query.where(AdmissionBookEntry.letter == letter)
     if year is not None:
