@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from models import AcademicYear, School
 from models.admission_book import AdmissionBookEntry, book_lines, correction_errors
-from models.nomenclature import NomenclatureItem, item_errors, nomenclature_rows
+from models.nomenclature import item_errors, nomenclature_rows
 from models.people import LEAVING_REASONS, current_year
 
 from .base import SecureModelView, choices_formatter

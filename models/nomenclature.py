@@ -2,8 +2,8 @@
 carrier kind pointing to its item; the destruction act reads its index and retention article from it."""
 import re
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import Versioned, db
 
@@ -124,7 +124,6 @@ def nomenclature_rows(session, year_id):
 def _sync_kind_indexes(session, flush_context, instances):
     """The kind's own index column (grouping of the retention review) follows the item it points to."""
     from .carriers import CarrierKind
-    from sqlalchemy import inspect
 
     with session.no_autoflush:
         for obj in list(session.new) + list(session.dirty):
@@ -141,8 +140,5 @@ def _sync_kind_indexes(session, flush_context, instances):
                 for kind in obj.kinds:
                     kind.nomenclature_index = obj.index
 
-
-from sqlalchemy import event  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
 
 event.listen(Session, "before_flush", _sync_kind_indexes)

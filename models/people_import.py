@@ -29,6 +29,8 @@ COLUMNS = (
     ("Представитель 2: кем приходится", "g2_kind", False),
     ("Представитель 2: телефон", "g2_phone", False),
     ("Представитель 2: документ", "g2_document", False),
+    # Written into the alphabetical book's line of the admission.
+    ("Откуда прибыл", "came_from", False),
 )
 HEADERS = {norm(title): (name, required) for title, name, required in COLUMNS}
 SEXES = {"м": "male", "муж": "male", "мужской": "male", "ж": "female", "жен": "female", "женский": "female"}
@@ -195,7 +197,7 @@ def import_rows(session, result):
         student = Student(last_name=values["last_name"], first_name=values["first_name"],
                           middle_name=values.get("middle_name") or None, birth_date=values["birth_date"],
                           sex=row["sex"], school_class=row["school_class"], status="studying",
-                          enrolled_on=values.get("enrolled_on"))
+                          enrolled_on=values.get("enrolled_on"), came_from=(values.get("came_from") or "")[:300] or None)
         session.add(student)
         result.students += 1
         for data in row["guardians"]:

@@ -69,7 +69,7 @@ def test_numbering_is_within_the_letter(session):
 
 
 def test_transfer_reversal_return_and_graduation_keep_the_book(app, session):
-    pupil, mother, carriers = pupil_with_carriers(last_name="Ёлкина")
+    pupil, _, _ = pupil_with_carriers(last_name="Ёлкина")
     session.commit()
     pupil_id = pupil.id
     [first] = lines(session, pupil_id)
@@ -136,14 +136,15 @@ def test_import_keeps_the_schools_numbers_and_continues_after_them(app, login_as
     factories.school_class(grade=6, letter="А")
     session.commit()
     panel = login_as("secretary")
-    data = _xlsx([_row(), _row(last="Борисов", first="Иван", sex="м", number="", guardian="Борисов Олег",
-                              kind="отец")])
+    data = _xlsx([_row() + ["МБОУ «СОШ № 9», г. Энск"],
+                  _row(last="Борисов", first="Иван", sex="м", number="", guardian="Борисов Олег", kind="отец")])
     done = _upload(panel, data, "ученики.xlsx", "import")
     assert "Импорт выполнен" in done.get_data(as_text=True)
     anna = session.scalar(select(Student).where(Student.last_name == "Белова"))
     ivan = session.scalar(select(Student).where(Student.last_name == "Борисов"))
     assert lines(session, anna.id)[0].number == "Б-15"
     assert lines(session, anna.id)[0].personal_file_number == "Б-15"
+    assert lines(session, anna.id)[0].came_from == "МБОУ «СОШ № 9», г. Энск"
     # The next pupil of the letter continues after the school's numbers, whatever the order of the rows.
     assert lines(session, ivan.id)[0].number == "Б-16"
     later = factories.student(last_name="Бобров", klass=None)
@@ -186,7 +187,7 @@ def test_correction_needs_a_reason_is_audited_and_a_line_is_never_deleted(app, l
     audit = session.scalar(select(AuditLog).where(AuditLog.table_name == "admission_book_entry",
                                                   AuditLog.action == "update"))
     assert audit is not None and "Семенов" in audit.changes
-    gone = panel.post(f"/admin/admission_book/delete/", {"id": str(line.id)}, follow_redirects=True)
+    gone = panel.post("/admin/admission_book/delete/", {"id": str(line.id)}, follow_redirects=True)
     assert lines(session, pupil.id), gone.get_data(as_text=True)
     # Nobody creates a line by hand: it comes from an admission.
     assert panel.get("/admin/admission_book/new/").status_code in (302, 403)

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 import factories
-from models import CarrierKind, EjournalCopy, Order, Student, db
+from models import CarrierKind, EjournalCopy, Order, Student
 from models.carriers import DEFAULT_KINDS
 from models.nomenclature import NomenclatureItem
 from models.people import current_year
