@@ -299,3 +299,39 @@ def test_admission_corrected_in_the_pupils_card_is_corrected_on_the_line(app, lo
     [line] = lines(session, pupil.id)
     assert (line.admitted_on, line.came_from) == (date(2026, 9, 2), "из семейного образования")
     assert "карточке обучающегося" in line.correction_reason
+
+
+def test_a_pupil_who_left_is_admitted_again_through_the_leaving_page(app, login_as, session):
+    pupil, _, _ = pupil_with_carriers(last_name="Ёлкина")
+    session.commit()
+    pupil_id = pupil.id
+    leave_school(session, pupil_id, reason="transfer", left_on=LEFT, order_number="45-у", order_date=LEFT,
+                 destination="Лицей № 1", items={}, today=LEFT)
+    klass = factories.school_class(grade=10, letter="Б")
+    session.commit()
+    klass_id = klass.id
+    panel = login_as("secretary")
+    page = panel.get(f"/admin/leaving/student/{pupil_id}").get_data(as_text=True)
+    assert "Возвращение в школу" in page and "10Б" in page
+    url = f"/admin/leaving/student/{pupil_id}/return"
+    form = {"enrolled_on": LEFT.isoformat(), "school_class_id": "", "order_number": "", "order_date": "",
+            "came_from": "Лицей № 1"}
+    refused = panel.post(url, form)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Выберите класс текущего учебного года" in text
+    assert "Укажите номер и дату приказа о зачислении" in text
+    form.update(school_class_id=str(klass_id), order_number="3-о", order_date=LEFT.isoformat())
+    refused = panel.post(url, form)
+    assert refused.status_code == 400 and "позже даты выбытия" in refused.get_data(as_text=True)
+    assert len(lines(session, pupil_id)) == 1 and session.get(Student, pupil_id).status == "left"
+    assert session.scalar(select(Order).where(Order.number == "3-о")) is None
+    back_on = date(2026, 9, 1)
+    form.update(enrolled_on=back_on.isoformat(), order_date=back_on.isoformat())
+    done = panel.post(url, form, follow_redirects=True)
+    assert "строка алфавитной книги Ё-2" in done.get_data(as_text=True)
+    first, second = lines(session, pupil_id)
+    assert first.left_to == "Лицей № 1" and second.came_from == "Лицей № 1" and second.admitted_class == "10Б"
+    order = session.scalar(select(Order).where(Order.number == "3-о"))
+    assert order.kind == "enrolment" and second.admission_order_id == order.id
+    assert [s.id for s in order.students] == [pupil_id]
+    assert login_as("deputy").post(url, form).status_code == 403
