@@ -136,8 +136,11 @@ def test_import_keeps_the_schools_numbers_and_continues_after_them(app, login_as
     factories.school_class(grade=6, letter="А")
     session.commit()
     panel = login_as("secretary")
-    data = _xlsx([_row() + ["МБОУ «СОШ № 9», г. Энск"],
-                  _row(last="Борисов", first="Иван", sex="м", number="", guardian="Борисов Олег", kind="отец")])
+    data = _xlsx([_row() + ["МБОУ «СОШ № 9», г. Энск", "12-о", "28.08.2021"],
+                  _row(last="Борисов", first="Иван", sex="м", number="", guardian="Борисов Олег", kind="отец")
+                  + ["", "12-о", "28.08.2021"]])
+    half = _upload(panel, _xlsx([_row(last="Быкова", first="Ольга", number="") + ["", "13-о", ""]]), "п.xlsx", "check")
+    assert "укажите и номер, и дату приказа о зачислении" in half.get_data(as_text=True)
     done = _upload(panel, data, "ученики.xlsx", "import")
     assert "Импорт выполнен" in done.get_data(as_text=True)
     anna = session.scalar(select(Student).where(Student.last_name == "Белова"))
@@ -145,6 +148,9 @@ def test_import_keeps_the_schools_numbers_and_continues_after_them(app, login_as
     assert lines(session, anna.id)[0].number == "Б-15"
     assert lines(session, anna.id)[0].personal_file_number == "Б-15"
     assert lines(session, anna.id)[0].came_from == "МБОУ «СОШ № 9», г. Энск"
+    order = session.scalar(select(Order).where(Order.number == "12-о"))
+    assert order.kind == "enrolment" and {s.id for s in order.students} == {anna.id, ivan.id}
+    assert lines(session, ivan.id)[0].admission_order_id == order.id
     # The next pupil of the letter continues after the school's numbers, whatever the order of the rows.
     assert lines(session, ivan.id)[0].number == "Б-16"
     later = factories.student(last_name="Бобров", klass=None)
