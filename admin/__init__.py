@@ -13,7 +13,7 @@ from .home import HomeView
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
                        EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
                        PortfolioView, RegisterBookView, StoredCertificateView)
-from .people import GuardianView, OrderView, SchoolClassView, StudentView
+from .people import GuardianView, OrderView, PupilOrderView, SchoolClassView, StudentView
 from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermView
 from .system import AuditLogView, UserView
 from .leaving import HandoverActView
@@ -30,6 +30,9 @@ from .debts import AcademicDebtView
 from models.year_end import AcademicDebt
 from models.verification import IssuedDocument
 from .verification import IssuedDocumentView
+from .archive_book import AdmissionBookView, NomenclatureItemView
+from models.admission_book import AdmissionBookEntry
+from models.nomenclature import NomenclatureItem
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -50,6 +53,7 @@ def init_admin(app):
         GuardianView(Guardian, name="Законные представители", category=STUDENTS, endpoint="guardian"),
         SchoolClassView(SchoolClass, name="Классы", category=STUDENTS, endpoint="school_class"),
         OrderView(Order, name="Приказы", category=STUDENTS, endpoint="order"),
+        PupilOrderView(Order, name="Книга приказов по контингенту", category=STUDENTS, endpoint="pupil_order"),
         PersonalFileView(PersonalFile, name="Личные дела", category=CARRIERS, endpoint="personal_file"),
         StoredCertificateView(StoredCertificate, name="Аттестаты ООО на хранении", category=CARRIERS,
                               endpoint="stored_certificate"),
@@ -95,6 +99,9 @@ def init_admin(app):
                          endpoint="academic_debt"),
         IssuedDocumentView(IssuedDocument, name="Напечатанные документы (коды проверки)", category=ARCHIVE,
                            endpoint="issued_document"),
+        AdmissionBookView(AdmissionBookEntry, name="Алфавитная книга записи обучающихся", category=STUDENTS,
+                          endpoint="admission_book"),
+        NomenclatureItemView(NomenclatureItem, name="Номенклатура дел", category=ARCHIVE, endpoint="nomenclature"),
     ]
     for view in views:
         admin.add_view(view)

@@ -316,7 +316,12 @@ class PersonalFileView(CarrierView):
         number = (form.number.data or "").strip()
         student = form.student.data
         if not number and student is not None:
-            number = suggest_personal_file_number(self.session, student.last_name)
+            # The letter and line of the student's line in the alphabetical book; a student the book lacks
+            # (none should) falls back to the next number of the letter.
+            from models.admission_book import number_for_new_file
+
+            number = number_for_new_file(self.session, student) or suggest_personal_file_number(
+                self.session, student.last_name)
             form.number.data = number
         errors = personal_file_errors(self.session, number=number, student_id=student.id if student else None,
                                       file_id=model.id if model else None)
@@ -409,7 +414,8 @@ class StoredCertificateView(CarrierView):
 class RegisterBookView(CarrierView):
     target = "register_books"
     strict = True
-    kind_codes = ("certificate_book", "study_certificate_book", "medal_book")
+    # The alphabetical book and the book of orders on pupils are books of the archive too (custody, retention).
+    kind_codes = ("certificate_book", "study_certificate_book", "medal_book", "admission_book", "pupil_orders")
     column_list = ("kind", "level", "number", "created_on", "closed_on", "location", "custodian", "status",
                    "retention_end")
     column_labels = {**CARRIER_LABELS, "level": "Уровень", "created_on": "Открыта", "closed_on": "Закрыта"}
@@ -563,11 +569,12 @@ class PortfolioView(CarrierView):
 class CarrierKindView(SecureModelView):
     target = "carrier_kinds"
     column_list = ("name", "medium", "must_store", "retention_kind", "retention_years", "clock_start",
-                   "nomenclature_index", "list_article", "strict_accountability", "needs_destruction_act",
+                   "nomenclature_item", "list_article", "strict_accountability", "needs_destruction_act",
                    "source_clause")
     column_labels = {"code": "Код", "name": "Вид носителя", "medium": "Носитель", "must_store": "Хранится",
                      "retention_kind": "Срок хранения", "retention_years": "Лет",
                      "clock_start": "Срок считается с", "nomenclature_index": "Индекс по номенклатуре",
+                     "nomenclature_item": "Дело по номенклатуре",
                      "needs_destruction_act": "Уничтожение по акту",
                      "strict_accountability": "Строгой отчётности", "keeper": "Кто хранит",
                      "source_clause": "Основание (пункт положения)",
@@ -578,7 +585,7 @@ class CarrierKindView(SecureModelView):
     column_formatters_export = column_formatters
     column_searchable_list = ("name", "nomenclature_index")
     form_columns = ("name", "medium", "must_store", "retention_kind", "retention_years", "clock_start",
-                    "nomenclature_index", "list_article", "needs_destruction_act", "strict_accountability",
+                    "nomenclature_item", "list_article", "needs_destruction_act", "strict_accountability",
                     "keeper", "source_clause")
     form_choices = {"medium": _choices(MEDIA), "retention_kind": _choices(RETENTION_KINDS),
                     "clock_start": [("", "—")] + _choices(CLOCK_STARTS)}
@@ -586,9 +593,13 @@ class CarrierKindView(SecureModelView):
     def domain_errors(self, form, model):
         from models.carriers import kind_errors
 
-        return kind_errors(retention_kind=form.retention_kind.data, retention_years=form.retention_years.data,
-                           clock_start=form.clock_start.data, must_store=form.must_store.data,
-                           name=form.name.data)
+        errors = kind_errors(retention_kind=form.retention_kind.data, retention_years=form.retention_years.data,
+                             clock_start=form.clock_start.data, must_store=form.must_store.data,
+                             name=form.name.data)
+        if form.nomenclature_item.data is None:
+            # Every kind is filed under an item: the destruction act reads its index and article from it.
+            errors["nomenclature_item"] = "Укажите дело номенклатуры, к которому относится этот вид носителя."
+        return errors
 
     def on_model_change(self, form, model, is_created):
         model.clock_start = model.clock_start or None

@@ -7,8 +7,8 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, FileField
 
 from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
-from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, SEXES, STUDENT_STATUSES, alphabetical,
-                           students_named, student_errors)
+from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, PUPIL_ORDER_KINDS, SEXES, STUDENT_STATUSES,
+                           alphabetical, order_text, students_named, student_errors)
 from models.people import PD_BASES, namesakes, order_errors, pd_basis_errors, school_class_errors
 
 from .access import allowed
@@ -177,7 +177,7 @@ class StudentView(ConsentScan, SecureModelView):
                      "enrolment_order": "Приказ о зачислении", "left_on": "Дата выбытия",
                      "leaving_order": "Приказ о выбытии", "leaving_reason": "Причина выбытия",
                      "leaving_note": "Куда выбыл / примечание", "guardians": "Законные представители",
-                     "leaving": "Выбытие", "records": "Всё об обучающемся"}
+                     "leaving": "Выбытие", "records": "Всё об обучающемся", "came_from": "Откуда прибыл"}
     column_formatters = {"status": lambda v, c, model, n: model.status_label, "sex": choices_formatter(SEXES),
                          "leaving_reason": choices_formatter(LEAVING_REASONS)}
     column_formatters_detail = {**column_formatters, "leaving": _leaving_link, "records": _records,
@@ -190,8 +190,8 @@ class StudentView(ConsentScan, SecureModelView):
     column_export_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class.name",
                           "status", "enrolled_on", "left_on")
     form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
-                    "enrolled_on", "enrolment_order", "pd_basis", "pd_consent_on", "pd_basis_note", "consent_upload",
-                    "confirm_namesake")
+                    "enrolled_on", "enrolment_order", "came_from", "pd_basis", "pd_consent_on", "pd_basis_note",
+                    "consent_upload", "confirm_namesake")
     form_extra_fields = {**CONSENT_UPLOAD, "confirm_namesake": BooleanField(
         "Это другой обучающийся с теми же ФИО и датой рождения",
         description="Отметьте, только если панель предупредила о совпадении и вы проверили документы.")}
@@ -315,19 +315,85 @@ class SchoolClassView(SecureModelView):
             class_id=model.id if model else None)
 
 
+def _order_pdf_link(view, context, model, name):
+    from flask import url_for
+    from markupsafe import Markup, escape
+
+    return Markup(f'<a href="{escape(url_for(".pdf", id=model.id))}" target="_blank">PDF</a>')
+
+
+def _pupil_count(view, context, model, name):
+    return len(model.students)
+
+
+def _text_formatter(view, context, model, name):
+    from markupsafe import Markup, escape
+
+    return Markup("<br>".join(escape(line) for line in (model.text or "").splitlines()))
+
+
 class OrderView(SecureModelView):
     target = "orders"
-    column_list = ("number", "issued_on", "kind", "title")
+    column_list = ("number", "issued_on", "kind", "title", "pupils", "signed_by", "pdf")
+    column_details_list = ("number", "issued_on", "kind", "title", "students", "text", "signed_by", "pdf")
+    column_export_list = ("number", "issued_on", "kind", "title", "pupils", "signed_by")
     column_searchable_list = ("number", "title")
     column_filters = (FilterEqual(Order.kind, "Вид", options=_choices(ORDER_KINDS)), "issued_on")
     column_default_sort = ("issued_on", True)
-    column_labels = {"number": "Номер", "issued_on": "Дата", "kind": "Вид приказа", "title": "Заголовок"}
-    column_formatters = {"kind": choices_formatter(ORDER_KINDS)}
-    column_formatters_detail = column_formatters
-    column_formatters_export = column_formatters
+    column_labels = {"number": "Номер", "issued_on": "Дата", "kind": "Вид приказа", "title": "Заголовок",
+                     "students": "Обучающиеся", "pupils": "Обучающихся", "text": "Текст приказа",
+                     "signed_by": "Подписал", "pdf": "Печать"}
+    column_formatters = {"kind": choices_formatter(ORDER_KINDS), "pdf": _order_pdf_link, "pupils": _pupil_count}
+    column_formatters_detail = {**column_formatters, "text": _text_formatter}
+    column_formatters_export = {"kind": choices_formatter(ORDER_KINDS), "pupils": _pupil_count}
     form_choices = {"kind": _choices(ORDER_KINDS)}
-    form_columns = ("number", "issued_on", "kind", "title")
+    form_columns = ("number", "issued_on", "kind", "title", "students", "text", "signed_by")
+    form_ajax_refs = {"students": StudentLookup("students")}
+    form_widget_args = {"text": {"rows": 10, "placeholder": "оставьте пустым — текст составится по шаблону вида "
+                                                            "приказа со списком обучающихся"}}
 
     def domain_errors(self, form, model):
         return order_errors(self.session, number=form.number.data, issued_on=form.issued_on.data,
                             order_id=model.id if model else None)
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if not (model.text or "").strip():
+            from models import School
+
+            school = self.session.scalar(select(School))
+            model.text = order_text(model, school.short_name if school else "школы") or None
+
+    @expose("/pdf/")
+    def pdf(self):
+        from flask import abort, request
+
+        from flask import current_app
+
+        from models import School
+
+        prints = current_app.extensions["panel_prints"]
+        render_pdf, pdf_response = prints["render"], prints["response"]
+
+        order = self.session.get(Order, request.args.get("id", type=int) or 0)
+        if order is None:
+            abort(404)
+        school = self.session.scalar(select(School))
+        data = render_pdf("pdf/order.html", order=order, school=school,
+                          text=order.text or order_text(order, school.short_name if school else "школы"),
+                          kinds=ORDER_KINDS)
+        return pdf_response(data, f"Приказ № {order.number} от {order.issued_on:%d.%m.%Y}.pdf")
+
+
+class PupilOrderView(OrderView):
+    """«Книга приказов по контингенту»: the orders on pupils only, by date."""
+
+    column_filters = (FilterEqual(Order.kind, "Вид", options=[(k, ORDER_KINDS[k]) for k in PUPIL_ORDER_KINDS]),
+                      "issued_on")
+    column_default_sort = [("issued_on", False), ("number", False)]
+
+    def get_query(self):
+        return super().get_query().filter(Order.kind.in_(PUPIL_ORDER_KINDS))
+
+    def get_count_query(self):
+        return super().get_count_query().filter(Order.kind.in_(PUPIL_ORDER_KINDS))

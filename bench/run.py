@@ -71,7 +71,18 @@ def _add_bare_views(app):
         form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class",
                         "enrolled_on")
 
+    class BareAdmissionBook(ModelView):
+        page_size = 50
+        column_list = ("letter", "line_number", "last_name", "first_name", "middle_name", "birth_date", "admitted_on",
+                       "admission_order", "admitted_class", "came_from", "left_on", "leaving_order", "left_to",
+                       "personal_file_number")
+        column_default_sort = [("letter", False), ("line_number", False)]
+
     bare = Admin(app, name="Bare", url="/bare", endpoint="bare", theme=Bootstrap4Theme())
+    from models.admission_book import AdmissionBookEntry
+
+    bare.add_view(BareAdmissionBook(AdmissionBookEntry, db, endpoint="bare_admission_book",
+                                    url="/bare/admission_book"))
     bare.add_view(BarePersonalFiles(PersonalFile, db, endpoint="bare_personal_file", url="/bare/personal_file"))
     bare.add_view(BareStudents(Student, db, endpoint="bare_student", url="/bare/student"))
     app.extensions["bench_bare"] = bare
@@ -167,6 +178,11 @@ def cases(app, ids):
         ("Анализ: класс", f"/marks/analysis?year={year}&class_id={klass}", None, 0.1, False),
         ("Анализ: вся школа", f"/marks/analysis?year={year}", None, 1.0, False),
         ("Экспертиза сроков хранения", "/admin/retention_review/", None, 1.0, False),
+        ("Алфавитная книга: 1-я страница", "/admin/admission_book/", "/bare/admission_book/", 0.06, True),
+        ("Алфавитная книга: страница 1000", "/admin/admission_book/?page=999", "/bare/admission_book/?page=999",
+         0.06, True),
+        ("Алфавитная книга: PDF буквы за год (около 300 строк)",
+         f"/admin/admission_book/pdf/?letter={ids['book_letter']}&year={ids['book_year'] or ''}", None, 0.3, False),
         ("Главная заместителя (уведомления)", "/admin/", None, 1.0, False),
     ]
 

@@ -300,6 +300,10 @@ def seed(students=100_000, today=None):
     _bulk(CertificateMark.__table__, [dict(entry_id=e, subject_id=sub, subject_name=SUBJECTS[p], position=p,
                                            value=str(4 + (e + p) % 2))
                                       for e in nine_entries for p, sub in enumerate(subject_ids)])
+    # The alphabetical book: a line per student, the personal files' numbers kept (the hook does not see bulk rows).
+    from models.admission_book import fill_book
+
+    fill_book(session)
     _fix_sequences()
     session.commit()
     return {"students": len(student_rows), "carriers": len(carrier_rows), "movements": len(movement_rows)}
@@ -338,8 +342,19 @@ def fixtures():
                                        .limit(1))
     gia_protocol = db.session.scalar(select(ExamProtocol.id).join(CarrierKind, CarrierKind.id == ExamProtocol.kind_id)
                                      .where(CarrierKind.code == "gia_protocol").order_by(ExamProtocol.id))
+    # A letter of the alphabetical book within a year of admissions, as close to 300 lines as the data has.
+    from sqlalchemy import extract
+
+    from models.admission_book import AdmissionBookEntry
+
+    year_of = extract("year", AdmissionBookEntry.admitted_on)
+    counts = db.session.execute(select(AdmissionBookEntry.letter, year_of, func.count()).group_by(
+        AdmissionBookEntry.letter, year_of)).all()
+    letter, admitted, _ = min(counts, key=lambda r: abs(r[2] - 300)) if counts else ("А", current.starts_on.year, 0)
+    book_year = db.session.scalar(select(AcademicYear.id).where(AcademicYear.starts_on <= date(int(admitted), 12, 31),
+                                                                AcademicYear.ends_on >= date(int(admitted), 9, 1)))
     return dict(year_id=current.id, class_id=nine.id, book_id=book, personal_file_id=middle_file,
-                student_id=middle_student, gia_protocol_id=gia_protocol,
+                student_id=middle_student, gia_protocol_id=gia_protocol, book_letter=letter, book_year=book_year,
                 grid_class_id=issuance_class(db.session, current))
 
 

@@ -17,3 +17,5 @@ from .issuance import BlankReceipt, CertificateBookEntry, CertificateMark, Spoil
 from .year_end import AcademicDebt  # noqa: F401
 from .attestation import AwardCriterion, CurriculumSubject, GiaMinimum, MedalEntry  # noqa: F401
 from .verification import IssuedDocument  # noqa: F401
+from .nomenclature import NomenclatureItem  # noqa: F401
+from .admission_book import AdmissionBookCounter, AdmissionBookEntry  # noqa: F401

@@ -51,6 +51,8 @@ class CarrierKind(Versioned, db.Model):
     retention_years: Mapped[int | None] = mapped_column(Integer)
     clock_start: Mapped[str | None] = mapped_column(String(16))
     nomenclature_index: Mapped[str | None] = mapped_column(String(30))
+    # The item of the nomenclature of files this kind is filed under; the act reads its index and article.
+    nomenclature_item_id: Mapped[int | None] = mapped_column(ForeignKey("nomenclature_item.id"), index=True)
     needs_destruction_act: Mapped[bool] = mapped_column(Boolean, default=True)
     strict_accountability: Mapped[bool] = mapped_column(Boolean, default=False)
     keeper: Mapped[str | None] = mapped_column(String(300))
@@ -58,6 +60,7 @@ class CarrierKind(Versioned, db.Model):
     # The article of the retention list (e.g. «ст. 457 Перечня 2019»), printed in column 7 of a destruction act;
     # the school fills it from its own nomenclature, the seed leaves it empty rather than guess.
     list_article: Mapped[str | None] = mapped_column(String(300))
+    nomenclature_item = relationship("NomenclatureItem", back_populates="kinds")
 
     def rule_text(self):
         if self.retention_kind == "years" and self.retention_years:
@@ -102,6 +105,11 @@ DEFAULT_KINDS = (
      True, "системный администратор; два сейфа", "001 §3.1.9; 003 §2"),
     ("portfolio", "Портфолио обучающегося", "mixed", False, "until_handover", None, None, False, False,
      "классный руководитель", "001 §3.5; 000 §2.4"),
+    # 50 or 75 years in the lists the team saw quoted; the stricter figure, editable (primary text not read).
+    ("admission_book", "Алфавитная книга записи обучающихся", "paper", True, "years", 75, "closed", True, True,
+     "секретарь, приёмная директора; сейф", "DOMAIN.md «Алфавитная книга»; срок — уточнить по перечню"),
+    ("pupil_orders", "Книга приказов по контингенту обучающихся", "paper", True, "years", 75, "closed", True, True,
+     "секретарь, приёмная директора", "срок — уточнить по перечню (приказы по личному составу)"),
 )
 
 

@@ -96,9 +96,7 @@ def seed_demo_school(session, rng=None, students_total=600):
     _ensure_terms(session, year)
     for position, name in enumerate(SUBJECTS, start=1):
         session.add(Subject(name=name, position=position))
-    order = Order(number="45-о", issued_on=year.starts_on - timedelta(days=3), kind="enrolment",
-                  title="О зачислении обучающихся")
-    session.add(order)
+    orders = _DemoOrders(session)
     classes = []
     teacher_no = 0
     for grade in range(1, 12):
@@ -111,12 +109,102 @@ def seed_demo_school(session, rng=None, students_total=600):
     session.flush()
     per_class = students_total // len(classes)
     extra = students_total - per_class * len(classes)
+    pupils = []
     for index, school_class in enumerate(classes):
         for _ in range(per_class + (1 if index < extra else 0)):
-            _student(session, school_class, year, order, rng)
+            pupils.append(_student(session, school_class, year, orders, rng))
+    pupils += _past_leavers(session, year, orders, rng)
+    # Admitted in the order of time: the alphabetical book numbers its lines as the school admitted its pupils.
+    for pupil in sorted(pupils, key=lambda p: (p.enrolled_on, p.last_name, p.first_name)):
+        session.add(pupil)
     session.flush()
+    _returned_pupil(session, year, orders, rng, classes)
     seed_demo_carriers(session, rng)
     return True
+
+
+class _DemoOrders:
+    """The school's orders on pupils, one per kind and day, numbered within the year as a secretary numbers them."""
+
+    def __init__(self, session):
+        self.session, self.made, self.counts = session, {}, {}
+
+    def get(self, kind, day, title):
+        key = (kind, day)
+        if key not in self.made:
+            school_year = day.year if day.month >= 9 else day.year - 1
+            self.counts[school_year] = self.counts.get(school_year, 0) + 1
+            order = Order(number=f"{self.counts[school_year] * 3 + 10}-о", issued_on=day, kind=kind, title=title,
+                          signed_by=DEMO_STAFF["director"][0])
+            self.session.add(order)
+            self.made[key] = order
+        return self.made[key]
+
+    def enrolment(self, enrolled_on):
+        return self.get("enrolment", enrolled_on - timedelta(days=3), "О зачислении обучающихся")
+
+
+TRANSFER_SCHOOLS = ["МБОУ «СОШ № 3», г. Энск", "МАОУ «Лицей № 1», г. Энск", "МБОУ «Гимназия № 2», г. Н-ск",
+                    "МБОУ «СОШ № 12», г. Энск"]
+
+
+def _past_leavers(session, year, orders, rng):
+    """Pupils of the three past years who left: graduates of the 11th and the 9th grade and transfers out."""
+    leavers = []
+    for back in range(1, 4):
+        ends = date(year.starts_on.year - back + 1, 6, 25)
+        graduation = orders.get("graduation", ends, "Об отчислении в связи с окончанием обучения")
+        for grade, count in ((11, 8), (9, 3)):
+            for _ in range(count):
+                pupil = _person(rng, grade, year.starts_on.replace(year=year.starts_on.year - back))
+                pupil.enrolled_on = date(ends.year - grade, 9, 1)
+                pupil.enrolment_order = orders.enrolment(pupil.enrolled_on)
+                pupil.status, pupil.left_on, pupil.leaving_reason = "graduated", ends, "graduation"
+                pupil.leaving_order = graduation
+                leavers.append(pupil)
+        for _ in range(3):
+            grade = rng.randrange(2, 9)
+            pupil = _person(rng, grade, year.starts_on.replace(year=year.starts_on.year - back))
+            pupil.enrolled_on = date(year.starts_on.year - back - grade + 1, 9, 1)
+            pupil.enrolment_order = orders.enrolment(pupil.enrolled_on)
+            left = date(year.starts_on.year - back + 1, rng.randrange(1, 5), rng.randrange(1, 28))
+            pupil.status, pupil.left_on, pupil.leaving_reason = "left", left, "transfer"
+            pupil.leaving_note = rng.choice(TRANSFER_SCHOOLS)
+            pupil.leaving_order = orders.get("transfer", left, "Об отчислении в порядке перевода")
+            leavers.append(pupil)
+    return leavers
+
+
+def _returned_pupil(session, year, orders, rng, classes):
+    """One pupil who left for another school two years ago and came back this year: two lines of the book."""
+    from .admission_book import readmit_student
+
+    pupil = session.scalar(select(Student).where(Student.status == "left").order_by(Student.left_on, Student.id))
+    if pupil is None:
+        return
+    klass = next((c for c in classes if c.grade == min(11, pupil_grade_now(pupil, year))), classes[-1])
+    readmit_student(session, pupil, enrolled_on=year.starts_on, school_class=klass,
+                    order=orders.enrolment(year.starts_on), came_from=pupil.leaving_note)
+
+
+def pupil_grade_now(pupil, year):
+    return max(1, year.starts_on.year - pupil.enrolled_on.year + 1) if pupil.enrolled_on else 5
+
+
+def _person(rng, grade, on_day):
+    """A pupil of `grade` on `on_day` (1 September of some year), with a mother; not yet added to the session."""
+    female = rng.random() < 0.5
+    surname = rng.choice(MALE_SURNAMES)
+    oldest = date(on_day.year - 7 - (grade - 1), 3, 1)
+    student = Student(last_name=_female_surname(surname) if female else surname,
+                      first_name=rng.choice(FEMALE_NAMES if female else MALE_NAMES),
+                      middle_name=_patronymic(rng.choice(FATHER_NAMES), female),
+                      birth_date=oldest + timedelta(days=rng.randrange(0, 365)), sex="female" if female else "male")
+    student.guardians.append(Guardian(last_name=_female_surname(surname), first_name=rng.choice(FEMALE_NAMES),
+                                      middle_name=_patronymic(rng.choice(FATHER_NAMES), True), kind="mother",
+                                      identity_document=f"паспорт {rng.randrange(1000, 9999)} "
+                                                        f"{rng.randrange(100000, 999999)}"))
+    return student
 
 
 def _ensure_demo_accounts(session):
@@ -160,7 +248,7 @@ def _ensure_terms(session, year):
         session.add(Term(academic_year=year, kind="quarter", number=number, starts_on=start, ends_on=end))
 
 
-def _student(session, school_class, year, order, rng):
+def _student(session, school_class, year, orders, rng):
     female = rng.random() < 0.5
     surname = rng.choice(MALE_SURNAMES)
     father = rng.choice(FATHER_NAMES)
@@ -171,8 +259,9 @@ def _student(session, school_class, year, order, rng):
         last_name=_female_surname(surname) if female else surname,
         first_name=rng.choice(FEMALE_NAMES if female else MALE_NAMES),
         middle_name=_patronymic(father, female), birth_date=birth, sex="female" if female else "male",
-        school_class=school_class, status="studying", enrolled_on=year.starts_on if school_class.grade == 1
-        else year.starts_on - timedelta(days=365 * (school_class.grade - 1)), enrolment_order=order)
+        school_class=school_class, status="studying",
+        enrolled_on=year.starts_on.replace(year=year.starts_on.year - (school_class.grade - 1)))
+    student.enrolment_order = orders.enrolment(student.enrolled_on)
     mother = Guardian(last_name=_female_surname(surname), first_name=rng.choice(FEMALE_NAMES),
                       middle_name=_patronymic(rng.choice(FATHER_NAMES), True), kind="mother",
                       phone=f"+7 9{rng.randrange(10, 99)} {rng.randrange(100, 999)}-{rng.randrange(10, 99)}-"
@@ -183,7 +272,7 @@ def _student(session, school_class, year, order, rng):
         student.guardians.append(Guardian(
             last_name=surname, first_name=father, middle_name=_patronymic(rng.choice(FATHER_NAMES), False),
             kind="father", identity_document=f"паспорт {rng.randrange(1000, 9999)} {rng.randrange(100000, 999999)}"))
-    session.add(student)
+    return student
 
 
 # --- carriers of the demo school: the registers filled as a school that has worked for years ------------------
@@ -220,6 +309,8 @@ def seed_demo_carriers(session, rng=None, today=None):
                                        .order_by(SchoolClass.grade, SchoolClass.letter)))
         _personal_files(session, rng, kinds, staff, classes, past, subjects)
         _books(session, kinds, staff, year)
+        session.flush()
+        _lines_into_the_book(session)
         _stored_certificates(session, rng, kinds, staff, classes)
         _gia_protocols(session, rng, kinds, staff, classes, past, subjects)
         _journals_and_sheets(session, rng, kinds, staff, year, past, classes)
@@ -421,15 +512,28 @@ def _past_years(session, year, count):
 
 
 def _personal_files(session, rng, kinds, staff, classes, past, subjects):
-    # «Б-15»: the surname's letter and a counter per letter, as suggest_personal_file_number counts.
-    counters = {}
+    # «Б-15»: the letter and line of the pupil's line in the alphabetical book.
+    from .admission_book import number_for_new_file
+
+    from .carriers import act_workflow
+
+    # Past leavers' files as their leaving acts left them (a transferred pupil's file handed over): the demo writes
+    # that history inside the workflow context the handover act itself uses.
+    with act_workflow(session):
+        for pupil in session.scalars(select(Student).where(Student.status != "studying").order_by(Student.id)):
+            handed = pupil.leaving_reason == "transfer"
+            session.add(PersonalFile(
+                kind=kinds["personal_file"], number=number_for_new_file(session, pupil), student=pupil,
+                created_on=pupil.enrolled_on, closed_on=pupil.left_on,
+                status="handed_over" if handed else "archived",
+                location=f"передан: {pupil.guardians[0].full_name}" if handed else "Архив школы, стеллаж 2",
+                has_application=True, has_birth_certificate_copy=True))
+        session.flush()
     for school_class in classes:
         shelf = 1 if school_class.grade <= 4 else (2 if school_class.grade <= 9 else 3)
         students = sorted(school_class.students, key=lambda s: (s.last_name, s.first_name))
         for student in students:
-            letter = student.last_name[:1].upper()
-            counters[letter] = counters.get(letter, 0) + 1
-            file = PersonalFile(kind=kinds["personal_file"], number=f"{letter}-{counters[letter]}",
+            file = PersonalFile(kind=kinds["personal_file"], number=number_for_new_file(session, student),
                                 student=student, school_class=school_class,
                                 created_on=student.enrolled_on or school_class.academic_year.starts_on,
                                 location=FILE_SHELVES.format(shelf=shelf, name=school_class.name),
@@ -463,7 +567,22 @@ def _books(session, kinds, staff, year):
         RegisterBook(kind=kinds["study_certificate_book"], number="СО-1", created_on=opened,
                      title="Книга регистрации выданных справок об обучении", location="Приёмная директора, шкаф 4",
                      custodian=staff["secretary"]),
+        RegisterBook(kind=kinds["admission_book"], number="АК-1", created_on=date(year.starts_on.year - 12, 9, 1),
+                     title="Алфавитная книга записи обучающихся", location="Приёмная директора, сейф",
+                     custodian=staff["secretary"]),
+        RegisterBook(kind=kinds["pupil_orders"], number="КП-1", created_on=date(year.starts_on.year - 12, 9, 1),
+                     title="Книга приказов по контингенту обучающихся", location="Приёмная директора, шкаф 1",
+                     custodian=staff["secretary"]),
     ])
+
+
+def _lines_into_the_book(session):
+    """The book volume was put on the register after its lines were written: the lines name it."""
+    from .admission_book import AdmissionBookEntry, open_book
+
+    book = open_book(session)
+    for line in session.scalars(select(AdmissionBookEntry).where(AdmissionBookEntry.book_id.is_(None))):
+        line.book = book
 
 
 def _stored_certificates(session, rng, kinds, staff, classes):

@@ -182,12 +182,12 @@ def _find_or_make_order(session, number, issued_on, reason, student, errors, tod
         return None
     order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
     if order is not None:
-        if order.kind not in ("expulsion", "transfer"):
+        if order.kind not in ("expulsion", "transfer", "graduation"):
             errors["order_number"] = (f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это не приказ "
                                       f"об отчислении или переводе: проверьте номер и дату.")
             return None
         return order
-    kind = "transfer" if reason == "transfer" else "expulsion"
+    kind = {"transfer": "transfer", "graduation": "graduation"}.get(reason, "expulsion")
     title = ("О переводе" if kind == "transfer" else "Об отчислении") + f" обучающегося {student.full_name}"
     if reason == "graduation":
         title = "Об отчислении в связи с окончанием обучения"
@@ -439,9 +439,11 @@ def _conditional_order(session, number, issued_on, today):
 
 def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_after_9=(), order_number=None,
                     order_date=None, left_on=None, user_id=None, today=None, conditional_order_number=None,
-                    conditional_order_date=None):
+                    conditional_order_date=None, promotion_order_number=None, promotion_order_date=None,
+                    repeat_order_number=None, repeat_order_date=None):
     """Move every class to the next grade in the next year; graduates leave through leave_school; a pupil with
-    an open academic debt moves up «условно» by the order on conditional promotion.
+    an open academic debt moves up «условно» by the order on conditional promotion. The orders on promotion and
+    on repeating the year, when given, are picked or created and list their pupils.
 
     Returns {"promoted": n, "stayed": n, "conditional": [students], "graduated": [acts], "classes": [new classes]}.
     """
@@ -473,6 +475,18 @@ def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_af
     for pupil in moving_up:
         for debt in debts[pupil.id]:
             debt.conditional_order_id = conditional_order.id
+    from .people import add_pupil, pick_order
+
+    problems, promotion = pick_order(session, kind="promotion", number=promotion_order_number,
+                                     issued_on=promotion_order_date, today=today,
+                                     title="О переводе обучающихся в следующий класс")
+    if problems:
+        raise LeavingError({"promotion_order": problems["order"]})
+    problems, repeat = pick_order(session, kind="repeat_year", number=repeat_order_number,
+                                  issued_on=repeat_order_date, today=today,
+                                  title="Об оставлении обучающихся на повторное обучение")
+    if problems:
+        raise LeavingError({"repeat_order": problems["order"]})
     made, counts, acts = {}, {"promoted": 0, "stayed": 0}, []
     for klass, pupils in preview:
         if klass.grade < LAST_GRADE:
@@ -483,9 +497,11 @@ def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_af
             if pupil.id in stay_down:
                 target = _class_in(session, to_year, klass.grade, klass.letter, klass.class_teacher_id, made)
                 counts["stayed"] += 1
+                add_pupil(repeat, pupil)
             else:
                 target = made[(klass.grade + 1, klass.letter)]
                 counts["promoted"] += 1
+                add_pupil(promotion, pupil)
             pupil.school_class_id = target.id
     for pupil in graduates:
         try:

@@ -104,14 +104,28 @@ def depersonalise_after_destruction(session, student_ids, today):
         for item, sid in session.execute(select(PortfolioItem, Portfolio.student_id).join(Portfolio)
                                          .where(Portfolio.student_id.in_(chunk))):
             items_of.setdefault(sid, []).append(item)
+        from .admission_book import AdmissionBookEntry
+
+        book_lines = {}
+        for line_id, sid in session.execute(select(AdmissionBookEntry.id, AdmissionBookEntry.student_id)
+                                            .where(AdmissionBookEntry.student_id.in_(chunk))):
+            book_lines.setdefault(sid, []).append(line_id)
         targets = {}
         for student in students:
             alias = student_alias(student.id)
+            student_name = student.full_name
             if student.id in kept:
                 lines.append(f"{alias}: не обезличен — хранятся носители: {', '.join(sorted(kept[student.id]))}.")
                 continue
             lines.append(_depersonalise(student, alias, today, carriers_of.get(student.id, []), lines_of,
                                         items_of.get(student.id, []), targets))
+            # The alphabetical book's lines keep the name by law (the book is kept for decades); the audit
+            # entries of those lines are masked like the pupil's own.
+            for line_id in book_lines.get(student.id, ()):
+                key = ("admission_book_entry", str(line_id))
+                old_fields, old_names = targets.get(key, ((), []))
+                targets[key] = (old_fields + ("last_name", "first_name", "middle_name", "birth_date"),
+                                old_names + [(student_name, alias)])
         session.flush()  # the audit entries of these very changes are written now, and masked with the rest
         _mask_audit(session, targets)
     return lines

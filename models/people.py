@@ -32,14 +32,45 @@ LEAVING_REASONS = {
 }
 ORDER_KINDS = {
     "enrolment": "о зачислении",
+    "transfer": "о переводе в другую образовательную организацию",
     "expulsion": "об отчислении (выбытии)",
-    "transfer": "о переводе",
-    "appointment": "о назначении ответственных",
+    "promotion": "о переводе в следующий класс",
+    "conditional_promotion": "об условном переводе в следующий класс",
+    "repeat_year": "об оставлении на повторное обучение",
+    "graduation": "о выпуске (отчислении в связи с окончанием обучения)",
     "issuance": "о выдаче документов об образовании",
+    "appointment": "о назначении ответственных",
     "other": "иной",
 }
 # The basis of processing personal data (152-ФЗ ст. 6 ч. 1 п. 1–2, ст. 9).
 PD_BASES = {"consent": "согласие субъекта (законного представителя)", "law": "требование закона"}
+# Orders on pupils (приказы по контингенту): kept in their own book, with the pupils they concern.
+PUPIL_ORDER_KINDS = ("enrolment", "transfer", "expulsion", "promotion", "conditional_promotion", "repeat_year",
+                     "graduation", "issuance")
+# The text of a new order when none is typed; {pupils} is the numbered list of its pupils. Editable per order.
+ORDER_TEMPLATES = {
+    "enrolment": "На основании заявлений родителей (законных представителей) и представленных документов\n"
+                 "ПРИКАЗЫВАЮ:\n1. Зачислить в {school} следующих обучающихся:\n{pupils}\n"
+                 "2. Секретарю внести сведения в алфавитную книгу записи обучающихся и оформить личные дела.",
+    "transfer": "На основании заявления родителей (законных представителей) и в связи с переводом в другую "
+                "образовательную организацию\nПРИКАЗЫВАЮ:\n1. Отчислить в порядке перевода:\n{pupils}\n"
+                "2. Выдать родителям (законным представителям) личное дело обучающегося и документы об "
+                "успеваемости.",
+    "expulsion": "ПРИКАЗЫВАЮ:\n1. Отчислить из {school} следующих обучающихся:\n{pupils}\n"
+                 "2. Внести сведения о выбытии в алфавитную книгу записи обучающихся.",
+    "promotion": "На основании решения педагогического совета\nПРИКАЗЫВАЮ:\n1. Перевести в следующий класс "
+                 "обучающихся, освоивших образовательную программу учебного года:\n{pupils}",
+    "conditional_promotion": "На основании решения педагогического совета (ч. 8 ст. 58 Федерального закона "
+                             "№ 273-ФЗ)\nПРИКАЗЫВАЮ:\n1. Перевести условно в следующий класс обучающихся, имеющих "
+                             "академическую задолженность:\n{pupils}\n2. Установить сроки её ликвидации.",
+    "repeat_year": "На основании заявлений родителей (законных представителей) и решения педагогического совета "
+                   "(ч. 9 ст. 58 Федерального закона № 273-ФЗ)\nПРИКАЗЫВАЮ:\n1. Оставить на повторное обучение:"
+                   "\n{pupils}",
+    "graduation": "В связи с получением образования (завершением обучения)\nПРИКАЗЫВАЮ:\n1. Отчислить из "
+                  "{school} в связи с окончанием обучения:\n{pupils}",
+    "issuance": "На основании решения педагогического совета\nПРИКАЗЫВАЮ:\n1. Выдать документы об образовании "
+                "следующим обучающимся:\n{pupils}",
+}
 GUARDIAN_KINDS = {"mother": "мать", "father": "отец", "guardian": "опекун (попечитель)", "other": "иной представитель"}
 TERM_KINDS = {"quarter": "четверть", "half": "полугодие"}
 
@@ -193,6 +224,8 @@ class Student(Versioned, db.Model):
     leaving_order_id: Mapped[int | None] = mapped_column(ForeignKey("school_order.id"))
     leaving_reason: Mapped[str | None] = mapped_column(String(20))
     leaving_note: Mapped[str | None] = mapped_column(String(300))
+    # «Откуда прибыл»: written into the alphabetical book's line at admission.
+    came_from: Mapped[str | None] = mapped_column(String(300))
     # The folded ФИО, kept by the mapper hooks below: a search is a plain LIKE on one column, without calling
     # a Unicode lower() from Python on every row (SQLite's own lower() folds only ASCII).
     search_name: Mapped[str] = mapped_column(String(320), default="", server_default="", info={"audit": False})
@@ -275,6 +308,14 @@ class Subject(Versioned, db.Model):
         return self.name
 
 
+order_student = Table(
+    "order_student",
+    db.metadata,
+    Column("order_id", ForeignKey("school_order.id", ondelete="CASCADE"), primary_key=True),
+    Column("student_id", ForeignKey("student.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Order(Versioned, db.Model):
     """A director's order (приказ); «order» itself is an SQL keyword, hence the table name."""
 
@@ -283,11 +324,55 @@ class Order(Versioned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(50))
     issued_on: Mapped[date] = mapped_column(Date, index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="other")
+    kind: Mapped[str] = mapped_column(String(30), default="other")
     title: Mapped[str | None] = mapped_column(String(500))
+    text: Mapped[str | None] = mapped_column(Text)
+    signed_by: Mapped[str | None] = mapped_column(String(200))
+    students = relationship("Student", secondary=order_student, order_by="[Student.last_name, Student.first_name]")
 
     def __str__(self):
         return f"№ {self.number} от {self.issued_on:%d.%m.%Y}"
+
+
+def pupils_list(students):
+    return "\n".join(f"{n}. {s.full_name}, {s.birth_date:%d.%m.%Y} г. р."
+                      + (f", {s.school_class.name}" if s.school_class is not None else "")
+                      for n, s in enumerate(sorted(students, key=lambda s: (s.last_name, s.first_name,
+                                                                             s.middle_name or "")), start=1))
+
+
+def order_text(order, school_name="школы"):
+    """The order's text from its kind's template, its pupils listed."""
+    template = ORDER_TEMPLATES.get(order.kind)
+    if template is None:
+        return order.text or ""
+    return template.format(school=school_name, pupils=pupils_list(order.students) or "—")
+
+
+def pick_order(session, *, kind, number, issued_on, title, today=None):
+    """The order «№ number от date» of this kind: the existing record, or a new one; ({field: message}, None) when
+    the number and date are incomplete, in the future, or name an order of another kind."""
+    number = (number or "").strip()
+    if not number and issued_on is None:
+        return {}, None
+    if not number or issued_on is None:
+        return {"order": "Укажите и номер, и дату приказа."}, None
+    if issued_on > (today or date.today()):
+        return {"order": "Дата приказа не может быть в будущем."}, None
+    order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
+    if order is None:
+        order = Order(number=number[:50], issued_on=issued_on, kind=kind, title=title)
+        session.add(order)
+    elif order.kind != kind:
+        return {"order": f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это приказ "
+                         f"{ORDER_KINDS.get(order.kind, order.kind)}: проверьте номер и дату."}, None
+    return {}, order
+
+
+def add_pupil(order, student):
+    """Link the pupil to the order once (the workflows call it; the order then lists whom it concerns)."""
+    if order is not None and student is not None and student not in order.students:
+        order.students.append(student)
 
 
 @event.listens_for(SchoolClass, "before_insert")

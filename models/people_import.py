@@ -31,6 +31,11 @@ COLUMNS = (
     ("Представитель 2: кем приходится", "g2_kind", False),
     ("Представитель 2: телефон", "g2_phone", False),
     ("Представитель 2: документ", "g2_document", False),
+    # Written into the alphabetical book's line of the admission.
+    ("Откуда прибыл", "came_from", False),
+    # The enrolment order, picked by number and date or created: one record for every pupil it admitted.
+    ("Приказ о зачислении: номер", "order_number", False),
+    ("Приказ о зачислении: дата", "order_date", False),
 )
 HEADERS = {norm(title): (name, required) for title, name, required in COLUMNS}
 SEXES = {"м": "male", "муж": "male", "мужской": "male", "ж": "female", "жен": "female", "женский": "female"}
@@ -131,7 +136,7 @@ def check_rows(session, data, filename, today=None):
         for name, value in values.items():
             if has_control_characters(value):
                 bad(name, CONTROL_MESSAGE[0].lower() + CONTROL_MESSAGE[1:].rstrip("."))
-        for name in ("birth_date", "enrolled_on"):
+        for name in ("birth_date", "enrolled_on", "order_date"):
             try:
                 values[name] = _date(cells.get(name))
             except ValueError as exc:
@@ -157,6 +162,19 @@ def check_rows(session, data, filename, today=None):
         elif key in seen:
             bad("last_name", "обучающийся повторяется в файле")
         seen.add(key)
+        if bool(values.get("order_number")) != bool(values.get("order_date")) and not any(
+                e[1] == titles["order_date"] for e in errors):
+            bad("order_number", "укажите и номер, и дату приказа о зачислении")
+        elif values.get("order_number"):
+            from .people import Order
+
+            if values["order_date"] > today:
+                bad("order_date", "дата приказа не может быть в будущем")
+            other = session.scalar(select(Order).where(Order.number == values["order_number"],
+                                                       Order.issued_on == values["order_date"]))
+            if other is not None and other.kind != "enrolment":
+                bad("order_number", f"приказ № {values['order_number']} от {values['order_date']:%d.%m.%Y} уже "
+                                    f"есть, но это не приказ о зачислении")
         if values.get("file_number"):
             problem = personal_file_errors(session, number=values["file_number"], student_id=-1).get("number")
             if problem:
@@ -190,13 +208,20 @@ def import_rows(session, result):
     """Create every checked row in the caller's transaction (the caller commits, or rolls back on failure)."""
     if result.errors:
         raise ValueError("Импорт с ошибками не выполняется.")
+    from .people import pick_order
+
     kind = session.scalar(select(CarrierKind).where(CarrierKind.code == "personal_file"))
     for row in result.rows:
         values = row["values"]
+        order = None
+        if values.get("order_number"):
+            _, order = pick_order(session, kind="enrolment", number=values["order_number"],
+                                  issued_on=values["order_date"], title="О зачислении обучающихся")
         student = Student(last_name=values["last_name"], first_name=values["first_name"],
                           middle_name=values.get("middle_name") or None, birth_date=values["birth_date"],
                           sex=row["sex"], school_class=row["school_class"], status="studying",
-                          enrolled_on=values.get("enrolled_on"))
+                          enrolled_on=values.get("enrolled_on"), came_from=(values.get("came_from") or "")[:300] or None,
+                          enrolment_order=order)
         session.add(student)
         result.students += 1
         for data in row["guardians"]:

@@ -14,7 +14,8 @@ from .errors import DomainError
 # Every table's Russian name, in the plural, for messages («запись используется: …») and the audit log's
 # «Реестр» column; tests/test_layers.py fails when a table of the metadata has none.
 TABLE_LABELS = {
-    "academic_debt": "академические задолженности", "academic_year": "учебные годы", "annual_certification": "заверения годовых отметок",
+    "academic_debt": "академические задолженности", "admission_book_entry": "строки алфавитной книги",
+    "admission_book_counter": "счётчики номеров алфавитной книги", "academic_year": "учебные годы", "annual_certification": "заверения годовых отметок",
     "annual_mark": "годовые отметки", "annual_mark_correction": "исправления годовых отметок", "audit_log": "журнал аудита", "award_criterion": "критерии отличия и медалей", "blank_receipt": "поступления бланков",
     "carrier": "носители (записи реестров)", "carrier_kind": "виды носителей",
     "certification_withdrawal": "отзывы заверений годовых отметок",
@@ -25,7 +26,7 @@ TABLE_LABELS = {
     "destruction_line_carrier": "носители в актах об уничтожении", "ejournal_copy": "копии электронного журнала",
     "exam_protocol": "протоколы", "exam_result": "результаты экзаменов", "gia_minimum": "минимальные результаты ГИА", "guardian": "законные представители",
     "handover_act": "акты передачи документов", "issued_document": "напечатанные документы", "handover_act_item": "строки актов передачи", "level": "уровни образования",
-    "login_failure": "неудачные попытки входа", "mark": "отметки", "medal_entry": "записи книги выдачи медалей", "mark_import": "загрузки отметок",
+    "login_failure": "неудачные попытки входа", "mark": "отметки", "nomenclature_item": "дела номенклатуры", "order_student": "обучающиеся в приказах", "medal_entry": "записи книги выдачи медалей", "mark_import": "загрузки отметок",
     "paper_journal": "бумажные журналы", "pd_disclosure": "записи журнала выдачи персональных данных",
     "personal_file": "личные дела", "portfolio": "портфолио", "portfolio_item": "материалы портфолио",
     "register_book": "книги регистрации", "school": "карточка школы", "school_class": "классы",
@@ -51,7 +52,8 @@ def referring_rows(session, obj):
             parts.add(relation.mapper.local_table.name)  # its own parts (custody log, marks) go with it
     found = []
     for table in db.metadata.sorted_tables:
-        if table in own_tables or table.name in parts:
+        # A register that keeps its line when the record goes (the alphabetical book) annuls it itself.
+        if table in own_tables or table.name in parts or table.info.get("detached_on_delete"):
             continue
         for fk in table.foreign_keys:
             target = fk.column

@@ -303,6 +303,16 @@ def personal_file_errors(session, *, number, student_id, file_id=None):
         other = session.scalar(select(Carrier.id).where(Carrier.type == "personal_file", Carrier.number == number))
         if other is not None and other != file_id:
             errors["number"] = f"Личное дело № {number} уже есть."
+        else:
+            # The number is a line of the alphabetical book: another pupil's line is not this pupil's file.
+            from .admission_book import AdmissionBookEntry
+
+            letter, line = PERSONAL_FILE_NUMBER.match(number).groups()
+            owner = session.scalar(select(AdmissionBookEntry.student_id).where(
+                AdmissionBookEntry.letter == letter, AdmissionBookEntry.line_number == int(line)))
+            if owner is not None and owner != student_id:
+                errors["number"] = (f"Номер {number} в алфавитной книге уже есть: он записан за другим "
+                                    f"обучающимся.")
     if not student_id:
         errors["student"] = "Укажите обучающегося."
     else:

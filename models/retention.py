@@ -390,9 +390,18 @@ def add_carriers(session, act, carrier_ids, *, strict_year_start=True):
         kind = group[0].kind
         line = next((ln for ln in act.lines if ln.kind_id == kind_ref), None)
         if line is None:
-            line = DestructionActLine(position=len(act.lines) + 1, kind=kind, title=kind.name,
-                                      nomenclature_index=kind.nomenclature_index, retention_text=kind.rule_text(),
-                                      clause=kind.list_article)
+            # Columns 5 and 7 of the act: the index, the retention and the list's article of the kind's item of
+            # the nomenclature of files; a kind without an item keeps its own rule and its article of the list.
+            item = kind.nomenclature_item
+            if item is not None:
+                line = DestructionActLine(position=len(act.lines) + 1, kind=kind, title=kind.name,
+                                          nomenclature_index=item.index, retention_text=item.retention,
+                                          clause=item.list_article or kind.list_article,
+                                          inventory_years=item.academic_year.name)
+            else:
+                line = DestructionActLine(position=len(act.lines) + 1, kind=kind, title=kind.name,
+                                          nomenclature_index=kind.nomenclature_index,
+                                          retention_text=kind.rule_text(), clause=kind.list_article)
             act.lines.append(line)
             _covered(line, group)
         else:

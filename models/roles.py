@@ -88,6 +88,10 @@ MATRIX = {
     "personal_cards": {"secretary": "vc", "class_teacher": "vc", "deputy": "vc", "director": "vc"},
     # Every printed document, checked publicly by its code; a print is annulled, never deleted.
     "issued_documents": {"admin": "vx", "director": "vex", "deputy": "vx", "secretary": "vx", "officer": "vex"},
+    # The alphabetical book (issue «archive backbone»): lines come from admissions and leavings, never typed;
+    # the secretary corrects a line with a reason. The nomenclature of files is the deputy's and secretary's.
+    "admission_book": {"secretary": "vex", "director": "vx", "deputy": "vx", "officer": "v"},
+    "nomenclature": {"secretary": "vcedx", "deputy": "vcedx", "director": "vx", "admin": "vx", "officer": "v"},
 }
 
 # Roles that see a register only for their own class, unless another role of theirs sees all of it.

@@ -30,6 +30,10 @@ def ensure_reference_data(session, today=None):
     seed_carrier_kinds(session)
     seed_award_criteria(session)
     session.flush()
+    from .nomenclature import seed_nomenclature
+    from .people import current_year
+
+    seed_nomenclature(session, current_year(session))
 
 
 def ensure_first_admin(session):

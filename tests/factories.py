@@ -275,3 +275,14 @@ def _printed(teacher):
 
 
 SEEDERS.append(_printed)
+def _archive_backbone(teacher):
+    """A line of the alphabetical book (written by the seeded pupil's admission) and an item of the nomenclature."""
+    from models.admission_book import AdmissionBookEntry
+    from models.nomenclature import NomenclatureItem
+
+    line = db.session.scalar(select(AdmissionBookEntry).order_by(AdmissionBookEntry.id))
+    item = db.session.scalar(select(NomenclatureItem).order_by(NomenclatureItem.index))
+    return {AdmissionBookEntry: line, NomenclatureItem: item}
+
+
+SEEDERS.append(_archive_backbone)

@@ -50,15 +50,19 @@ def test_seed_and_every_timed_page_at_tiny_size(bench_app):
         assert db.session.scalar(select(func.count(CustodyMovement.id))) >= made["carriers"]
         # Stored retention ends were computed as the panel's own rule would: some carriers are due for review.
         assert db.session.scalar(select(func.count(Carrier.id)).where(Carrier.retention_end.is_not(None))) > 200
+        # The alphabetical book has a line per student, numbered as the personal files are.
+        from models.admission_book import AdmissionBookEntry
+
+        assert db.session.scalar(select(func.count(AdmissionBookEntry.id))) == 200
         db.session.remove()
     results = run.run_suite(app, repeat=2, import_rows=300, import_repeat=1)
     names = [r["name"] for r in results]
-    assert len(results) == 19 and names[-1] == "Импорт 300 отметок"
+    assert len(results) == 22 and names[-1] == "Импорт 300 отметок"
     assert "Выдача: таблица класса (30 выпускников)" in names
     for row in results:
         assert row["median"] > 0 and row["p95"] >= row["median"] * 0.5
     lists = [r for r in results if r.get("bare_median") is not None]
-    assert len(lists) == 10 and all(r["queries"] > 0 and r["ratio"] > 0 for r in lists)
+    assert len(lists) == 12 and all(r["queries"] > 0 and r["ratio"] > 0 for r in lists)
     # The import is rolled back: the seeded database is left as it was.
     with app.app_context():
         assert db.session.scalar(select(func.count(Mark.id))) == 4000

@@ -274,7 +274,7 @@ def test_rule_edit_by_admin_changes_carriers(app, login_as, session):
     response = panel.post(f"/admin/carrier_kind/edit/?id={rule.id}", {
         "name": rule.name, "medium": "paper", "must_store": "y", "retention_kind": "years",
         "retention_years": "10", "clock_start": "student_leaves", "needs_destruction_act": "y",
-        "loaded_version": str(rule.version)})
+        "nomenclature_item": str(rule.nomenclature_item_id), "loaded_version": str(rule.version)})
     assert response.status_code == 302, response.get_data(as_text=True)
     session.expire_all()
     assert session.get(PersonalFile, record.id).retention_end == date(2035, 6, 1)

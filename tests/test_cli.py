@@ -111,7 +111,9 @@ def test_seed_demo_school_on_sqlite(sqlite_template, tmp_path):
         per_grade = Counter(c.grade for c in classes if c.academic_year_id == year.id)
         assert sorted(per_grade) == list(range(1, 12))
         assert all(2 <= n <= 3 for n in per_grade.values()), per_grade
-        for student in students:
+        studying = [s for s in students if s.status == "studying"]
+        assert 550 <= len(studying) <= 620
+        for student in studying:
             age = (year.starts_on - student.birth_date).days / 365.25
             # A first-grader is 6.5 to 7.5 on 1 September; every grade adds a year.
             assert 6.45 + student.school_class.grade - 1 <= age <= 7.55 + student.school_class.grade - 1, (
@@ -135,6 +137,26 @@ def test_seed_demo_school_on_sqlite(sqlite_template, tmp_path):
         assert {f.student_id for f in files} == {s.id for s in students}
         assert all(re.fullmatch(r"[А-ЯЁ]-\d+", f.number) and f.location for f in files)
         assert len({f.number for f in files}) == len(files)
+        # The archive's backbone, consistent with the school's history: a line of the alphabetical book for every
+        # admission (a pupil who came back has two), the personal file numbered by the pupil's current line, the
+        # leavers' lines carrying their leaving orders, every order listing its pupils.
+        from models.admission_book import AdmissionBookEntry
+
+        book = db.session.scalars(select(AdmissionBookEntry)).all()
+        by_student = Counter(line.student_id for line in book)
+        assert set(by_student) == {s.id for s in students} and sorted(by_student.values())[-1] == 2
+        latest = {line.student_id: line for line in sorted(book, key=lambda line: line.id)}
+        assert all(latest[f.student_id].number == f.number == latest[f.student_id].personal_file_number
+                   for f in files)
+        leavers = [s for s in students if s.status != "studying"]
+        assert len([s for s in leavers if s.status == "graduated"]) >= 20
+        for pupil in leavers:
+            line = latest[pupil.id]
+            assert line.left_on == pupil.left_on and line.leaving_order_id == pupil.leaving_order_id
+            assert pupil in pupil.leaving_order.students
+        assert all(latest[s.id].admission_order_id == s.enrolment_order_id for s in studying)
+        assert {b.kind.code for b in db.session.scalars(select(RegisterBook))} >= {"admission_book", "pupil_orders"}
+        assert all(line.book is not None and line.book.kind.code == "admission_book" for line in book)
         assert db.session.scalar(select(func.count(AnnualMark.id))) > 100
         assert db.session.scalar(select(func.count(AnnualCertification.id))) > 10
         books = {(b.kind.code, b.level): b for b in db.session.scalars(select(RegisterBook))}

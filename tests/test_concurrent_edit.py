@@ -9,7 +9,7 @@ from models.roles import ROLES, role_can
 from models import db
 
 # Text fields safe to change on any register (no format rules): the first one a form has is edited.
-FREE_TEXT = ("note", "location", "title", "phone", "position", "address", "document_footer", "identity_document",
+FREE_TEXT = ("correction_reason", "note", "location", "title", "phone", "position", "address", "document_footer", "identity_document",
              "medical_card_location", "group_name", "teacher", "returned_to", "keeper", "source_clause")
 
 

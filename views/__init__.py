@@ -29,6 +29,12 @@ def register_views(app):
 
     for blueprint in (auth_bp, backups_bp, marks_bp):
         app.register_blueprint(blueprint)
+    # Prints that registers of admin/ offer (admin/ imports nothing of views/: it finds them here).
+    from .admission_book_pdf import render_admission_book, render_nomenclature
+    from .pdf import pdf_response, render_pdf
+
+    app.extensions["panel_prints"] = {"admission_book": render_admission_book, "nomenclature": render_nomenclature,
+                                      "render": render_pdf, "response": pdf_response}
     init_verification(app)
 
     admin = app.extensions["panel_admin"]

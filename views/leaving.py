@@ -100,6 +100,49 @@ class LeavingPage(PanelPage):
             student = db.session.get(Student, student_id)
         return self._render_student(student, errors, form), (400 if errors else 200)
 
+    # --- return to the school ---------------------------------------------------------------------
+    @expose("/student/<int:student_id>/return", methods=("POST",))
+    def readmit(self, student_id):
+        """A pupil who left comes back: studying again in a class of this year, by an enrolment order, with a new
+        line of the alphabetical book (models.admission_book.readmit_student)."""
+        from models.admission_book import readmit_student
+        from models.people import pick_order
+
+        self.require("create")
+        student = db.session.get(Student, student_id)
+        if student is None:
+            abort(404)
+        errors, form = {}, request.form
+        dates = _dates(form, ("enrolled_on", "order_date"), errors)
+        year = current_year(db.session)
+        klass = db.session.get(SchoolClass, to_int(form.get("school_class_id")) or 0)
+        if klass is None or year is None or klass.academic_year_id != year.id:
+            errors["school_class_id"] = "Выберите класс текущего учебного года."
+        if dates["enrolled_on"] is None and "enrolled_on" not in errors:
+            errors["enrolled_on"] = "Укажите дату зачисления."
+        elif dates["enrolled_on"] and dates["enrolled_on"] > date.today():
+            errors["enrolled_on"] = "Дата зачисления не может быть в будущем."
+        problems, order = pick_order(db.session, kind="enrolment", number=form.get("order_number"),
+                                     issued_on=dates["order_date"], title="О зачислении обучающихся")
+        if problems:
+            errors["order_number"] = problems["order"]
+        elif order is None:
+            errors["order_number"] = "Укажите номер и дату приказа о зачислении."
+        if not errors:
+            try:
+                line = readmit_student(db.session, student, enrolled_on=dates["enrolled_on"], school_class=klass,
+                                       order=order, came_from=(form.get("came_from") or "").strip()[:300] or None)
+                db.session.commit()
+            except ValueError as exc:
+                errors["enrolled_on"] = str(exc)
+            else:
+                flash(f"{student.full_name} снова зачислен(а) в {klass.name}; строка алфавитной книги "
+                      f"{line.number}.", "success")
+                return redirect(url_for(".student", student_id=student.id))
+        db.session.rollback()
+        student = db.session.get(Student, student_id)
+        return self._render_student(student, errors, form), 400
+
     def _render_student(self, student, errors, form):
         on_day = date_or_none(form.get("left_on")) or date.today()
         acts = db.session.scalars(select(HandoverAct).where(HandoverAct.student_id == student.id)
@@ -109,7 +152,15 @@ class LeavingPage(PanelPage):
                            people=recipients(student, on_day), acts=acts, reasons=LEAVING_REASONS,
                            statuses=STUDENT_STATUSES, carrier_statuses=CARRIER_STATUSES, actions=ITEM_ACTIONS,
                            today=date.today(), can_create=self.allowed("create"), can_edit=self.allowed("edit"),
-                           can_reverse=allowed("leaving_reversal", "create"))
+                           can_reverse=allowed("leaving_reversal", "create"),
+                           classes=self._current_classes() if student.status != "studying" else [])
+
+    def _current_classes(self):
+        year = current_year(db.session)
+        if year is None:
+            return []
+        return db.session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == year.id)
+                                  .order_by(SchoolClass.grade, SchoolClass.letter)).all()
 
     # --- the act, printed ------------------------------------------------------------------------
     @expose("/act/<int:act_id>/pdf")
@@ -178,7 +229,8 @@ class LeavingPage(PanelPage):
         errors, form = {}, request.form
         year = current_year(session)
         if request.method == "POST":
-            dates = _dates(form, ("order_date", "left_on", "conditional_order_date"), errors)
+            dates = _dates(form, ("order_date", "left_on", "conditional_order_date", "promotion_order_date",
+                                  "repeat_order_date"), errors)
             stay = [n for k in form if k.startswith("stay_") and (n := to_int(k[5:])) is not None]
             leave9 = [n for k in form if k.startswith("leave9_") and (n := to_int(k[7:])) is not None]
             if not errors:
@@ -188,7 +240,11 @@ class LeavingPage(PanelPage):
                                              order_number=form.get("order_number"), order_date=dates["order_date"],
                                              left_on=dates["left_on"], user_id=current_user.id,
                                              conditional_order_number=form.get("conditional_order_number"),
-                                             conditional_order_date=dates["conditional_order_date"])
+                                             conditional_order_date=dates["conditional_order_date"],
+                                             promotion_order_number=form.get("promotion_order_number"),
+                                             promotion_order_date=dates["promotion_order_date"],
+                                             repeat_order_number=form.get("repeat_order_number"),
+                                             repeat_order_date=dates["repeat_order_date"])
                     session.commit()
                 except LeavingError as exc:
                     session.rollback()
