@@ -4,7 +4,7 @@ from datetime import date, datetime
 from io import BytesIO
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, g, has_request_context, redirect, request, session, url_for
+from flask import Response, abort, current_app, flash, g, has_request_context, request, session
 from flask_admin import expose
 from flask_admin._compat import csv_encode
 from flask_admin.contrib.sqla import ModelView

@@ -26,7 +26,7 @@ def build_school_and_file(total):
     from openpyxl import Workbook
 
     year = current_year(db.session)
-    classes = [SchoolClass(academic_year=year, grade=g, letter=l) for g in range(5, 12) for l in "АБВ"]
+    classes = [SchoolClass(academic_year=year, grade=g, letter=letter) for g in range(5, 12) for letter in "АБВ"]
     subjects = [Subject(name=f"Предмет {i}", position=i) for i in range(10)]
     db.session.add_all(classes + subjects)
     db.session.flush()

@@ -99,7 +99,7 @@ def _view(app, endpoint):
 def _status_filter_arg(view):
     from flask_admin.contrib.sqla.filters import FilterEqual
 
-    for key, (index, flt) in view._filter_args.items():
+    for key, (_index, flt) in view._filter_args.items():
         if type(flt) is FilterEqual and getattr(flt.column, "key", None) == "status":
             return f"flt0_{key}"
     raise KeyError("status filter")
@@ -242,7 +242,7 @@ def run_suite(app, repeat=15, import_rows=10_000, import_repeat=3, only=None):
         db.session.remove()
     client = Client(app)
     results = []
-    for name, url, bare_url, target, is_list in cases(app, ids):
+    for name, url, bare_url, target, _is_list in cases(app, ids):
         if only and only not in name:
             continue
         times, queries = time_url(client, url, repeat)

@@ -129,7 +129,7 @@ def check_rows(session, data, filename, today=None):
             continue
         errors = []
 
-        def bad(name, message):
+        def bad(name, message, errors=errors, number=number):
             errors.append((number, titles[name], message))
 
         values = {name: _text(cells.get(name)) for name in mapping}

@@ -561,7 +561,7 @@ def test_approved_destruction_of_a_personal_file_depersonalises_the_pupil_in_the
     from models.retention import DestructionAct, draft_act, send_act, update_act
 
     deputy_user = make_user("zam", "deputy", "Завучева Ольга Петровна")
-    director_user = make_user("dir", "director", "Директоров Павел Ильич")
+    make_user("dir", "director", "Директоров Павел Ильич")
     secretary_user = make_user("sec", "secretary", "Секретарёва Нина Львовна")
     # The pupil left in 2019, entered through the forms as a secretary would: the audit log has the values.
     secretary = login_as("secretary", login="sec2")

@@ -1,6 +1,6 @@
 """The audit log: every change through the panel or the CLI is recorded; nobody edits the log."""
 import json
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -148,7 +148,9 @@ def test_unique_constraint_guards_the_number(session, ids):
     clone = CertificateBookEntry(book_id=entry.book_id, reg_number=entry.reg_number, student_id=entry.student_id,
                                  last_name="X", first_name="Y", birth_date=entry.birth_date, issued_on=TODAY)
     session.add(clone)
-    with pytest.raises(Exception):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
 

@@ -236,7 +236,7 @@ def test_approval_rights(app, world, staff):
     with app.app_context():
         act = _sent_act(staff, world)
         for who, message in (("deputy", "только директор"), ("secretary", "только директор")):
-            _refused(lambda: approve_act(db.session, act, user(staff[who]), TODAY), message)
+            _refused(lambda who=who: approve_act(db.session, act, user(staff[who]), TODAY), message)
         assert _carrier_states(world)["copy"] == ("kept", None)
 
         # A director who is also the deputy cannot approve the act they drafted.
