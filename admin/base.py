@@ -38,7 +38,7 @@ from models.db import INT_RANGE
 from models.carriers import StrictAccountabilityError
 from models.references import RecordInUseError
 from models.export_cells import csv_text, inert_workbook
-from models.scope import model_target, outside_own_class
+from models.scope import model_target, outside_own_class, own_class_condition
 from models.text import strip_control_characters
 from models.dates import DATE_MESSAGE, parse_moment, year_in_range
 
@@ -344,8 +344,6 @@ class RecordLink(BaseListRowAction):
 class SecureModelView(MatrixAccess, ModelView):
     target = None  # the matrix row of this register (see MatrixAccess)
     category_name = None
-    # For views a class teacher may see: a function(query, user) restricting rows to the own class.
-    class_scope = None
     # Strict accountability registers never delete; entries are annulled instead.
     strict = False
     # Lists of personal data: every export is entered in the personal-data disclosure register (003 §7.5.4).
@@ -579,10 +577,15 @@ class SecureModelView(MatrixAccess, ModelView):
         return narrow
 
     # --- class teacher's scope ----------------------------------------------------------------
+    def _class_condition(self):
+        """The own class's rows (models/scope.py) when this user sees the register only for the own class."""
+        if not own_class_only(current_user, self.target):
+            return None
+        return own_class_condition(self.model, current_user.id)
+
     def _scoped(self, query):
-        if self.class_scope is not None and own_class_only(current_user, self.target):
-            return self.class_scope(query, current_user)
-        return query
+        condition = self._class_condition()
+        return query if condition is None else query.filter(condition)
 
     def get_query(self):
         return self._scoped(super().get_query())
@@ -591,8 +594,7 @@ class SecureModelView(MatrixAccess, ModelView):
         """True when this list is empty only because the class teacher has no class of this year yet."""
         from models.first_steps import teacher_without_class
 
-        return (self.class_scope is not None and own_class_only(current_user, self.target)
-                and teacher_without_class(db.session, current_user))
+        return self._class_condition() is not None and teacher_without_class(db.session, current_user)
 
     def get_count_query(self):
         return self._scoped(super().get_count_query())
@@ -607,7 +609,7 @@ class SecureModelView(MatrixAccess, ModelView):
             for rows in _select_row_lists(self._edit_form_class):
                 rows()
         record = super().get_one(str(key))
-        if record is not None and self.class_scope is not None and own_class_only(current_user, self.target):
+        if record is not None and self._class_condition() is not None:
             visible = self.get_query().filter(
                 self.model.id == record.id).first()
             if visible is None:

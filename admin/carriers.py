@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from wtforms import FileField, StringField
 
 from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
-                    SchoolClass, Student, User)
+                    User)
 from models.copies import PROBLEMS, problem_condition
 from models.people import alphabetical, carriers_of_students_named, like_literal
 from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, HELD_STATUSES, LEFT_STATUSES, MEDIA, RETENTION_KINDS
@@ -63,11 +63,6 @@ def _choices(mapping):
 # A form offers only the statuses of a carrier the school holds: «передан», «уничтожен» come from the acts.
 HELD_STATUS_CHOICES = [(key, CARRIER_STATUSES[key]) for key in HELD_STATUSES]
 
-
-def _own_class_carriers(query, user):
-    own = select(Student.id).where(Student.school_class_id.in_(
-        select(SchoolClass.id).where(SchoolClass.class_teacher_id == user.id)))
-    return query.filter(Carrier.student_id.in_(own))
 
 
 def _active_users():
@@ -236,7 +231,6 @@ class PersonalFileView(CarrierView):
     personal_data = True
     target = "personal_files"
     kind_codes = ("personal_file",)
-    class_scope = staticmethod(_own_class_carriers)
     column_list = ("number", "student", "school_class.name", "created_on", "closed_on", "status", "location",
                    "retention_end")
     column_labels = {**CARRIER_LABELS, "has_application": "Заявление", "created_on": "Открыто",
@@ -554,7 +548,6 @@ class PortfolioView(CarrierView):
     personal_data = True
     target = "portfolios"
     kind_codes = ("portfolio",)
-    class_scope = staticmethod(_own_class_carriers)
     column_list = ("student", "school_class.name", "created_on", "status", "location", "custodian")
     column_labels = {**CARRIER_LABELS, "items": "Достижения"}
     column_details_list = ("student", "school_class", "created_on", "status", "location", "custodian", "items",
@@ -635,16 +628,10 @@ def _file_formatter(view, context, model, name):
     return Markup(f'<a href="{url}">{escape(model.original_name)}</a> ({(model.file_size or 0) // 1024} КБ)')
 
 
-def _own_class_items(query, user):
-    own = select(Student.id).where(Student.school_class_id.in_(
-        select(SchoolClass.id).where(SchoolClass.class_teacher_id == user.id)))
-    return query.filter(PortfolioItem.portfolio_id.in_(select(Carrier.id).where(Carrier.student_id.in_(own))))
-
 
 class PortfolioItemView(SecureModelView):
     target = "portfolio_items"
     personal_data = True
-    class_scope = staticmethod(_own_class_items)
     column_list = ("portfolio", "item_kind", "title", "level", "result", "achieved_on", "file_name")
     column_labels = {"portfolio": "Портфолио", "item_kind": "Вид", "title": "Наименование", "level": "Уровень",
                      "result": "Результат", "achieved_on": "Дата", "file_name": "Скан",

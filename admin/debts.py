@@ -1,24 +1,16 @@
 """«Академические задолженности»: each debt with its two retakes at most and its outcome (273-ФЗ ст. 58)."""
 from flask_admin.contrib.sqla.filters import FilterEqual
-from sqlalchemy import select
 
-from models import SchoolClass, Student
 from models.year_end import (DEBT_ORIGINS, DEBT_STATUSES, RETAKE_RESULTS, AcademicDebt, debt_errors)
 
 from .base import SecureModelView, choices_formatter
 from .lookups import StudentLookup
 
 
-def _own_class_debts(query, user):
-    own = select(Student.id).where(Student.school_class_id.in_(
-        select(SchoolClass.id).where(SchoolClass.class_teacher_id == user.id)))
-    return query.filter(AcademicDebt.student_id.in_(own))
-
 
 class AcademicDebtView(SecureModelView):
     target = "academic_debts"
     personal_data = True
-    class_scope = staticmethod(_own_class_debts)
     column_list = ("student", "academic_year", "subject", "origin", "arisen_on", "retake1_on", "retake1_result",
                    "retake2_on", "retake2_result", "status", "cleared_on", "conditional_order")
     column_labels = {"student": "Обучающийся", "academic_year": "Учебный год", "subject": "Предмет",

@@ -85,21 +85,8 @@ def _consent_formatter(view, context, model, name):
 CONSENT_UPLOAD = {"consent_upload": FileField("Скан согласия на обработку персональных данных (PDF, JPG, PNG)")}
 
 
-def _own_class_ids(user):
-    return select(SchoolClass.id).where(SchoolClass.class_teacher_id == user.id)
 
 
-def _own_class_students(query, user):
-    return query.filter(Student.school_class_id.in_(_own_class_ids(user)))
-
-
-def _own_class_guardians(query, user):
-    own = select(Student.id).where(Student.school_class_id.in_(_own_class_ids(user)))
-    return query.filter(Guardian.students.any(Student.id.in_(own)))
-
-
-def _own_classes(query, user):
-    return query.filter(SchoolClass.class_teacher_id == user.id)
 
 
 def _classes_with_years():
@@ -156,7 +143,6 @@ def _records(view, context, model, name):
 class StudentView(ConsentScan, SecureModelView):
     personal_data = True
     target = "students"
-    class_scope = staticmethod(_own_class_students)
     column_list = ("last_name", "first_name", "middle_name", "birth_date", "school_class.name", "status")
     column_searchable_list = ("search_name",)
     # The folded ФИО sorts «Ё» with «Е» (and has its own index).
@@ -256,7 +242,6 @@ class StudentView(ConsentScan, SecureModelView):
 class GuardianView(ConsentScan, SecureModelView):
     personal_data = True
     target = "guardians"
-    class_scope = staticmethod(_own_class_guardians)
     column_list = ("last_name", "first_name", "middle_name", "kind", "phone", "students")
     column_searchable_list = ("last_name", "first_name", "middle_name", "phone")
     column_filters = (FilterEqual(Guardian.kind, "Кем приходится", options=_choices(GUARDIAN_KINDS)),
@@ -296,7 +281,6 @@ def _teachers():
 
 class SchoolClassView(SecureModelView):
     target = "classes"
-    class_scope = staticmethod(_own_classes)
     column_list = ("name", "academic_year", "level", "class_teacher")
     column_searchable_list = ("name",)
     column_filters = (IntEqualFilter(SchoolClass.grade, "Параллель"), "academic_year.name")

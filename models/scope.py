@@ -29,6 +29,9 @@ def own_class_condition(model, user_id):
     if model is PortfolioItem:
         return PortfolioItem.portfolio_id.in_(select(Carrier.id).where(Carrier.student_id.in_(
             own_student_ids(user_id))))
+    student_id = getattr(model, "student_id", None)
+    if student_id is not None and hasattr(student_id, "in_"):  # a pupil's own record (an academic debt…)
+        return student_id.in_(own_student_ids(user_id))
     return None
 
 
