@@ -9,7 +9,7 @@ from .retention import DestructionAct, DestructionActLine, destruction_line_carr
 
 
 def student_records(session, student_id):
-    """{carriers, entries, handover_acts, destruction_acts, disclosures} of one pupil, newest last."""
+    """{carriers, entries, medals, handover_acts, destruction_acts, disclosures} of one pupil, newest last."""
     carriers = list(session.scalars(select(Carrier).where(Carrier.student_id == student_id)
                                     .order_by(Carrier.type, Carrier.id)))
     entries = list(session.scalars(select(CertificateBookEntry).where(CertificateBookEntry.student_id == student_id)
@@ -22,6 +22,11 @@ def student_records(session, student_id):
             .join(destruction_line_carrier, destruction_line_carrier.c.line_id == DestructionActLine.id)
             .join(Carrier, Carrier.id == destruction_line_carrier.c.carrier_id)
             .where(Carrier.student_id == student_id))).order_by(DestructionAct.act_date, DestructionAct.id)))
+    from .attestation import MEDAL_DEGREES, MedalEntry
+
+    medals = list(session.scalars(select(MedalEntry).where(MedalEntry.student_id == student_id)
+                                  .order_by(MedalEntry.awarded_on, MedalEntry.id)))
     disclosures = session.scalar(select(func.count(PdDisclosure.id)).where(PdDisclosure.student_id == student_id))
     return {"carriers": carriers, "entries": entries, "handover_acts": handover, "destruction_acts": acts,
-            "disclosures": disclosures or 0, "entry_kinds": ENTRY_KINDS}
+            "disclosures": disclosures or 0, "entry_kinds": ENTRY_KINDS, "medals": medals,
+            "medal_degrees": MEDAL_DEGREES}

@@ -557,3 +557,20 @@ def test_seed_curriculum_command_fills_the_usual_plan_once(app):
         assert izo.last_grade == 7
         assert db.session.scalar(select(func.count(CurriculumSubject.id)).where(
             CurriculumSubject.subject.has(name="Окружающий мир"))) == 0
+
+
+def test_the_medal_is_on_the_pupils_card_730(app, login_as):
+    """The medal on the pupil's record (приказ № 730): the pupil's card lists it with its line of the medal book."""
+    import factories
+    from models import Student
+    from models.attestation import MedalEntry
+
+    director = login_as("director")
+    with app.app_context():
+        records = factories.seed_everything()
+        medal = records[MedalEntry]
+        pupil_id, medal_id, number = medal.student_id, medal.id, medal.reg_number
+        assert db.session.get(Student, pupil_id) is not None
+    card = director.get(f"/admin/student/details/?id={pupil_id}").get_data(as_text=True)
+    assert f"медаль I степени, рег. № {number} книги учёта" in card
+    assert f'href="/admin/medal_entry/details/?id={medal_id}"' in card
