@@ -1047,3 +1047,31 @@ def year_certificates(session, academic_year_id):
         query = query.where(CertificateBookEntry.issued_on >= year.starts_on,
                             CertificateBookEntry.issued_on <= year.ends_on)
     return list(session.scalars(query.order_by(CertificateBookEntry.level, CertificateBookEntry.reg_number)))
+
+
+# --- ФИС ФРДО: one line of the federal register's upload per book entry ---------------------------------
+
+FRDO_COLUMNS = ["Название документа", "Вид документа", "Статус документа", "Подтверждение утраты",
+                "Подтверждение обмена", "Уровень образования", "Серия документа", "Номер документа", "Дата выдачи",
+                "Регистрационный номер", "Наименование образовательной организации", "Год окончания",
+                "Фамилия получателя", "Имя получателя", "Отчество получателя", "Дата рождения получателя",
+                "Пол получателя", "СНИЛС", "Гражданство (код ОКСМ)", "С отличием", "Серия оригинала", "Номер оригинала", "Регистрационный N оригинала",
+                "Дата выдачи оригинала", "Фамилия получателя в оригинале", "Передано в ФИС ФРДО"]
+
+
+def frdo_row(entry, school, year):
+    original = original_of(entry) if entry.entry_kind in ("duplicate", "duplicate_appendix") else None
+    sex = {"male": "Муж", "female": "Жен"}.get(entry.student.sex if entry.student else "", "")
+    return [CERTIFICATE_NAMES.get(entry.level, ""), "Дубликат" if entry.entry_kind == "duplicate" else "Оригинал",
+            "Выдан", "Да" if entry.duplicate_reason == "lost" else "Нет",
+            "Да" if entry.duplicate_reason in ("damaged", "name_change", "error") else "Нет",
+            "Основное общее образование" if entry.level == "basic" else "Среднее общее образование",
+            entry.blank_series or "", entry.blank_number or "", entry.issued_on.strftime("%d.%m.%Y"),
+            str(entry.reg_number), school.full_name if school else "",
+            str(graduation_year(entry)), entry.last_name, entry.first_name,
+            entry.middle_name or "", entry.birth_date.strftime("%d.%m.%Y"), sex, entry.snils or "",
+            entry.citizenship or "", "Да" if entry.honours else "Нет",
+            original.blank_series or "" if original else "", original.blank_number or "" if original else "",
+            str(original.reg_number) if original else "",
+            original.issued_on.strftime("%d.%m.%Y") if original else "", original.last_name if original else "",
+            f"передано {entry.frdo_sent_on:%d.%m.%Y}" if entry.frdo_sent_on else "не передано"]

@@ -145,3 +145,34 @@ def parse_cell(raw):
 
 def _show(value):
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def progress_context(session, student, year):
+    """Current and period marks of one student for the year, grouped by subject (read in one query): the
+    progress report's table."""
+    from sqlalchemy import select
+
+    from .people import Subject, Term
+
+    rows = session.execute(
+        select(Mark.subject_id, Mark.kind, Mark.marked_on, Mark.slot, Mark.value, Mark.code, Mark.term_id)
+        .where(Mark.student_id == student.id, Mark.marked_on >= year.starts_on, Mark.marked_on <= year.ends_on)
+        .order_by(Mark.subject_id, Mark.marked_on, Mark.slot)).all()
+    terms = list(session.scalars(select(Term).where(Term.academic_year_id == year.id)
+                                    .order_by(Term.kind.desc(), Term.number)))
+    used_terms = [t for t in terms if any(r.term_id == t.id and r.kind == "term" for r in rows)]
+    subjects = {s.id: s for s in session.scalars(select(Subject).where(
+        Subject.id.in_({r.subject_id for r in rows})))} if rows else {}
+    table = []
+    for subject in sorted(subjects.values(), key=lambda s: (s.position, s.name)):
+        mine = [r for r in rows if r.subject_id == subject.id]
+        current = [r for r in mine if r.kind == "current" and r.value is not None]
+        table.append({
+            "name": subject.name,
+            "current": ", ".join(str(r.value) for r in current),
+            "average": round(sum(r.value for r in current) / len(current), 2) if current else None,
+            "terms": [next((r.value or r.code for r in mine if r.kind == "term" and r.term_id == t.id), "")
+                      for t in used_terms],
+            "year": next((r.value or r.code for r in mine if r.kind == "year"), ""),
+        })
+    return {"table": table, "terms": used_terms}

@@ -16,8 +16,7 @@ from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, 
                              remaining_blanks, study_candidates, year_certificates, STUDY_CANDIDATES_SHOWN)
 from admin.access import allowed, requires
 from models.attestation import MEDAL_DEGREES
-from models.issuance import (SpoiledBlank, frdo_details, graduation_year, mark_frdo_sent, original_of,
-                             write_off_spoiled)
+from models.issuance import (FRDO_COLUMNS, SpoiledBlank, frdo_details, frdo_row, mark_frdo_sent, write_off_spoiled)
 from models.people import current_year
 from models.registers import RegisterBook
 
@@ -482,27 +481,3 @@ def _recipient_name(entry):
 
 
 # The columns of the registry's import template for school documents (see README «Выгрузка для ФИС ФРДО»).
-FRDO_COLUMNS = ["Название документа", "Вид документа", "Статус документа", "Подтверждение утраты",
-                "Подтверждение обмена", "Уровень образования", "Серия документа", "Номер документа", "Дата выдачи",
-                "Регистрационный номер", "Наименование образовательной организации", "Год окончания",
-                "Фамилия получателя", "Имя получателя", "Отчество получателя", "Дата рождения получателя",
-                "Пол получателя", "СНИЛС", "Гражданство (код ОКСМ)", "С отличием", "Серия оригинала", "Номер оригинала", "Регистрационный N оригинала",
-                "Дата выдачи оригинала", "Фамилия получателя в оригинале", "Передано в ФИС ФРДО"]
-
-
-def frdo_row(entry, school, year):
-    original = original_of(entry) if entry.entry_kind in ("duplicate", "duplicate_appendix") else None
-    sex = {"male": "Муж", "female": "Жен"}.get(entry.student.sex if entry.student else "", "")
-    return [CERTIFICATE_NAMES.get(entry.level, ""), "Дубликат" if entry.entry_kind == "duplicate" else "Оригинал",
-            "Выдан", "Да" if entry.duplicate_reason == "lost" else "Нет",
-            "Да" if entry.duplicate_reason in ("damaged", "name_change", "error") else "Нет",
-            "Основное общее образование" if entry.level == "basic" else "Среднее общее образование",
-            entry.blank_series or "", entry.blank_number or "", entry.issued_on.strftime("%d.%m.%Y"),
-            str(entry.reg_number), school.full_name if school else "",
-            str(graduation_year(entry)), entry.last_name, entry.first_name,
-            entry.middle_name or "", entry.birth_date.strftime("%d.%m.%Y"), sex, entry.snils or "",
-            entry.citizenship or "", "Да" if entry.honours else "Нет",
-            original.blank_series or "" if original else "", original.blank_number or "" if original else "",
-            str(original.reg_number) if original else "",
-            original.issued_on.strftime("%d.%m.%Y") if original else "", original.last_name if original else "",
-            f"передано {entry.frdo_sent_on:%d.%m.%Y}" if entry.frdo_sent_on else "не передано"]

@@ -20,7 +20,7 @@ from models.analysis import (CATEGORIES, CATEGORY_HEADINGS, UNDERACHIEVER_MAX_MA
                              school_summary,
                              subject_results)
 from models.disclosure import DisclosureError, record_disclosure
-from models.marks import CODE_LABELS, IMPORT_LAYOUTS, MARK_KINDS, Mark, MarkImport
+from models.marks import CODE_LABELS, IMPORT_LAYOUTS, MARK_KINDS, MarkImport, progress_context
 from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError, apply_import, flat_template_xlsx,
                                  prepare_import, store_upload)
 from models.people import AcademicYear, School, SchoolClass, Student, Subject, Term, current_year
@@ -491,32 +491,6 @@ def _student_for_report(student_id):
     return student
 
 
-def progress_context(student, year):
-    """Current and period marks of one student for the year, grouped by subject (read in one query)."""
-    rows = db.session.execute(
-        select(Mark.subject_id, Mark.kind, Mark.marked_on, Mark.slot, Mark.value, Mark.code, Mark.term_id)
-        .where(Mark.student_id == student.id, Mark.marked_on >= year.starts_on, Mark.marked_on <= year.ends_on)
-        .order_by(Mark.subject_id, Mark.marked_on, Mark.slot)).all()
-    terms = list(db.session.scalars(select(Term).where(Term.academic_year_id == year.id)
-                                    .order_by(Term.kind.desc(), Term.number)))
-    used_terms = [t for t in terms if any(r.term_id == t.id and r.kind == "term" for r in rows)]
-    subjects = {s.id: s for s in db.session.scalars(select(Subject).where(
-        Subject.id.in_({r.subject_id for r in rows})))} if rows else {}
-    table = []
-    for subject in sorted(subjects.values(), key=lambda s: (s.position, s.name)):
-        mine = [r for r in rows if r.subject_id == subject.id]
-        current = [r for r in mine if r.kind == "current" and r.value is not None]
-        table.append({
-            "name": subject.name,
-            "current": ", ".join(str(r.value) for r in current),
-            "average": round(sum(r.value for r in current) / len(current), 2) if current else None,
-            "terms": [next((r.value or r.code for r in mine if r.kind == "term" and r.term_id == t.id), "")
-                      for t in used_terms],
-            "year": next((r.value or r.code for r in mine if r.kind == "year"), ""),
-        })
-    return {"table": table, "terms": used_terms}
-
-
 @bp.route("/progress/<int:student_id>", methods=["GET", "POST"])
 @requires("progress_report", "create")
 def progress_report(student_id):
@@ -543,7 +517,7 @@ def progress_report(student_id):
                           recipient=recipient, purpose=purpose)
         school = db.session.scalar(select(School).order_by(School.id))
         pdf = render_pdf("pdf/progress_report.html", student=student, year=year, school=school,
-                         today=date.today(), purpose=purpose.strip(), **progress_context(student, year))
+                         today=date.today(), purpose=purpose.strip(), **progress_context(db.session, student, year))
         db.session.commit()  # the register entry is kept only if the document was really made
     except DisclosureError as exc:
         db.session.rollback()
