@@ -1,6 +1,12 @@
 """Base of custom pages shown inside the panel's menu: access from the permission matrix, like registers."""
 from flask import abort
 from flask_admin import BaseView
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import SchoolClass, db
+from models.roles import own_class_only
+from models.scope import own_class_condition
 
 from .access import MatrixAccess, allowed
 
@@ -18,3 +24,17 @@ class PanelPage(MatrixAccess, BaseView):
     def require(self, action):
         if not self.allowed(action):
             abort(403)
+
+    # --- a class teacher's own class (models/scope.py), for pages that work class by class -----------------
+    def classes_of(self, year):
+        """The year's classes this user may open on the page: a class teacher's own only."""
+        query = select(SchoolClass).where(SchoolClass.academic_year_id == year.id)
+        if own_class_only(current_user, self.target):
+            query = query.where(own_class_condition(SchoolClass, current_user.id))
+        return list(db.session.scalars(query.order_by(SchoolClass.grade, SchoolClass.letter)))
+
+    def check_own_class(self, school_class):
+        """Another class than a class teacher's own is forbidden, not «not found»."""
+        if own_class_only(current_user, self.target) and school_class.class_teacher_id != current_user.id:
+            abort(403)
+        return school_class

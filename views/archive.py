@@ -93,26 +93,16 @@ class PersonalCardsPage(PanelPage):
 
     target = "personal_cards"
 
-    def _classes(self, year):
-        query = select(SchoolClass).where(SchoolClass.academic_year_id == year.id)
-        if own_class_only(current_user, self.target):
-            query = query.where(SchoolClass.class_teacher_id == current_user.id)
-        return list(db.session.scalars(query.order_by(SchoolClass.grade, SchoolClass.letter)))
-
-    def _check_class(self, school_class):
-        if own_class_only(current_user, self.target) and school_class.class_teacher_id != current_user.id:
-            abort(403)
-
     @expose("/")
     def index(self):
         year = _year(request.args.get("year"))
         years = list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))
-        classes = self._classes(year) if year else []
+        classes = self.classes_of(year) if year else []
         class_id = to_int(request.args.get("class_id"), minimum=1)
         school_class = db.session.get(SchoolClass, class_id) if class_id else None
         rows = []
         if school_class is not None:
-            self._check_class(school_class)
+            self.check_own_class(school_class)
             rows = db.session.execute(
                 select(Student, PersonalFile.number).outerjoin(
                     PersonalFile, (PersonalFile.student_id == Student.id) & (PersonalFile.status != "destroyed"))
@@ -128,7 +118,7 @@ class PersonalCardsPage(PanelPage):
         year_id = to_int(request.form.get("year_id"), minimum=1)
         student = db.session.get(Student, student_id) if student_id else None
         if student is not None and student.school_class is not None:
-            self._check_class(student.school_class)
+            self.check_own_class(student.school_class)
         elif student is not None and own_class_only(current_user, self.target):
             abort(403)
         try:

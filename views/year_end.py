@@ -26,20 +26,12 @@ def _int(value):
 class YearEndMarksPage(PanelPage):
     target = "year_end_marks"
 
-    def _classes(self, year):
-        query = select(SchoolClass).where(SchoolClass.academic_year_id == year.id)
-        if own_class_only(current_user, self.target):
-            query = query.where(SchoolClass.class_teacher_id == current_user.id)
-        return list(db.session.scalars(query.order_by(SchoolClass.grade, SchoolClass.letter)))
-
     def _check_class(self, class_id):
         """A class teacher works with the own class only: any other one is forbidden, not «not found»."""
         school_class = db.session.get(SchoolClass, class_id) if class_id else None
         if school_class is None:
             abort(404)
-        if own_class_only(current_user, self.target) and school_class.class_teacher_id != current_user.id:
-            abort(403)
-        return school_class
+        return self.check_own_class(school_class)
 
     @expose("/")
     def index(self):
@@ -50,12 +42,12 @@ class YearEndMarksPage(PanelPage):
             year = years[0]
         class_id = _int(request.args.get("class_id"))
         plan, error, withdrawn = None, None, []
-        classes = self._classes(year) if year else []
+        classes = self.classes_of(year) if year else []
         if class_id:
             school_class = self._check_class(class_id)
             if year is None or school_class.academic_year_id != year.id:
                 year = school_class.academic_year
-                classes = self._classes(year)
+                classes = self.classes_of(year)
             try:
                 plan = preview_year_marks(db.session, class_id, year.id)
                 withdrawn = withdrawals(db.session, class_id, year.id)
