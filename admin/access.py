@@ -28,8 +28,8 @@ def refuse():
 
 
 def requires(target, action="view"):
-    """Decorator of a blueprint route, or of a page's route that needs more than the page's view right: the
-    matrix decides, as for registers and pages. Stacked decorators all apply."""
+    """Decorator of a page's route that needs more than the page's view right: the matrix decides, as for
+    registers and pages. Stacked decorators all apply."""
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):

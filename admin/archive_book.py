@@ -82,11 +82,9 @@ class AdmissionBookView(SecureModelView):
 
     @expose("/pdf/")
     def pdf(self):
-        from models.disclosure import record_disclosure
-
         # The print itself lives with the other prints in views/; admin/ reaches it through the app (no import).
         prints = current_app.extensions["panel_prints"]
-        render_admission_book, pdf_response = prints["admission_book"], prints["response"]
+        render_admission_book, print_document = prints["admission_book"], prints["print"]
 
         letter = (request.args.get("letter") or "").strip().upper()
         year_id = request.args.get("year", type=int)
@@ -101,14 +99,15 @@ class AdmissionBookView(SecureModelView):
         subtitle = f"буква «{letter}»" if letter else f"зачисленные в {year} учебном году"
         if letter and year is not None:
             subtitle += f", {year} учебный год"
-        data = render_admission_book(school=self.session.scalar(select(School)), entries=entries, subtitle=subtitle)
         g.writes = True
-        record_disclosure(self.session, user_id=current_user.id, document_kind="other",
-                          description=f"Алфавитная книга записи обучающихся ({subtitle}), строк: {len(entries)}",
-                          recipient=f"{current_user.full_name} (пользователь панели)",
-                          purpose="печать алфавитной книги для архива школы")
-        self.session.commit()
-        return pdf_response(data, f"Алфавитная книга ({subtitle}).pdf")
+        school = self.session.scalar(select(School))
+        return print_document(
+            lambda: render_admission_book(school=school, entries=entries, subtitle=subtitle),
+            f"Алфавитная книга ({subtitle}).pdf",
+            disclosures=[dict(document_kind="other",
+                              description=f"Алфавитная книга записи обучающихся ({subtitle}), строк: {len(entries)}",
+                              recipient=f"{current_user.full_name} (пользователь панели)",
+                              purpose="печать алфавитной книги для архива школы")])
 
 
 def _kinds(view, context, model, name):
@@ -147,14 +146,14 @@ class NomenclatureItemView(SecureModelView):
     @expose("/pdf/")
     def pdf(self):
         prints = current_app.extensions["panel_prints"]
-        render_nomenclature, pdf_response = prints["nomenclature"], prints["response"]
+        render_nomenclature, print_document = prints["nomenclature"], prints["print"]
 
         year_id = request.args.get("year", type=int)
         year = self.session.get(AcademicYear, year_id) if year_id else current_year(self.session)
         if year is None:
             flash("Учебный год не найден.", "error")
             return redirect(url_for(".index_view"))
-        data = render_nomenclature(school=self.session.scalar(select(School)), year=year,
-                                   items=nomenclature_rows(self.session, year.id))
-        return pdf_response(data, f"Номенклатура дел на {year}.pdf".replace("/", "-"))
+        school, items = self.session.scalar(select(School)), nomenclature_rows(self.session, year.id)
+        return print_document(lambda: render_nomenclature(school=school, year=year, items=items),
+                              f"Номенклатура дел на {year}.pdf".replace("/", "-"))
 

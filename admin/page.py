@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from models import SchoolClass, db
 from models.roles import own_class_only
-from models.scope import own_class_condition
+from models.scope import own_class_condition, own_class_ids
 
 from .access import MatrixAccess, allowed
 
@@ -16,7 +16,15 @@ class PanelPage(MatrixAccess, BaseView):
 
     Routes use @expose; a route that changes data calls self.require("create"/"edit") first.
     Templates extend 'admin/master.html' and fill the `body` block.
+    A page whose address is not its root (the marks pages under /marks) names its first route in `default_view`.
     """
+
+    default_view = None
+
+    def __init__(self, *args, **kwargs):
+        if self.default_view:
+            self._default_view = self.default_view  # Flask-Admin otherwise wants a route at "/"
+        super().__init__(*args, **kwargs)
 
     def allowed(self, action):
         return allowed(self.target, action)
@@ -33,8 +41,28 @@ class PanelPage(MatrixAccess, BaseView):
             query = query.where(own_class_condition(SchoolClass, current_user.id))
         return list(db.session.scalars(query.order_by(SchoolClass.grade, SchoolClass.letter)))
 
+    def own_class_ids(self):
+        """None when the user sees every class on this page; else the ids of the classes they lead."""
+        if not own_class_only(current_user, self.target):
+            return None
+        return set(db.session.scalars(own_class_ids(current_user.id)))
+
     def check_own_class(self, school_class):
-        """Another class than a class teacher's own is forbidden, not «not found»."""
-        if own_class_only(current_user, self.target) and school_class.class_teacher_id != current_user.id:
+        """Another class than a class teacher's own (or none: a pupil without a class) is forbidden, not «not found»."""
+        if own_class_only(current_user, self.target) and (
+                school_class is None or school_class.class_teacher_id != current_user.id):
             abort(403)
         return school_class
+
+
+class PublicPage(PanelPage):
+    """A page anyone opens without logging in and outside the menu (the verification of a printed document):
+    no matrix row; tests/test_access_matrix.py lists its routes as public."""
+
+    public = True
+
+    def is_accessible(self):
+        return True
+
+    def is_visible(self):
+        return False

@@ -357,16 +357,17 @@ class OrderView(SecureModelView):
         from models import School
 
         prints = current_app.extensions["panel_prints"]
-        render_pdf, pdf_response = prints["render"], prints["response"]
+        render_pdf, print_document = prints["render"], prints["print"]
 
         order = self.session.get(Order, request.args.get("id", type=int) or 0)
         if order is None:
             abort(404)
         school = self.session.scalar(select(School))
-        data = render_pdf("pdf/order.html", order=order, school=school,
-                          text=order.text or order_text(order, school.short_name if school else "школы"),
-                          kinds=ORDER_KINDS)
-        return pdf_response(data, f"Приказ № {order.number} от {order.issued_on:%d.%m.%Y}.pdf")
+        return print_document(
+            lambda: render_pdf("pdf/order.html", order=order, school=school,
+                               text=order.text or order_text(order, school.short_name if school else "школы"),
+                               kinds=ORDER_KINDS),
+            f"Приказ № {order.number} от {order.issued_on:%d.%m.%Y}.pdf")
 
 
 class PupilOrderView(OrderView):

@@ -52,7 +52,7 @@ def test_every_admin_url_belongs_to_a_register_with_a_matrix_row(app):
     by_endpoint = {view.endpoint: view for view in admin._views}
     problems = []
     for view in admin._views:
-        if view is admin.index_view:
+        if view is admin.index_view or getattr(view, "public", False):  # a PublicPage: no log-in, no matrix row
             continue
         if not isinstance(view, ModelView):
             # A custom admin page must still name its matrix row.
@@ -72,6 +72,16 @@ def test_every_admin_url_belongs_to_a_register_with_a_matrix_row(app):
         if blueprint not in by_endpoint:
             problems.append(f"{rule.rule} ({rule.endpoint}) не принадлежит ни одному разделу панели")
     assert not problems, "\n".join(problems)
+
+
+def test_every_custom_page_is_a_panel_page(app):
+    """One mechanism: a page is a PanelPage mounted in views/__init__.py; the log-in page alone is a blueprint."""
+    from admin.page import PanelPage
+
+    admin = app.extensions["panel_admin"]
+    pages = {view.endpoint for view in admin._views}
+    assert set(app.blueprints) - pages == {"auth"}
+    assert all(isinstance(view, (ModelView, PanelPage)) for view in admin._views if view is not admin.index_view)
 
 
 def test_guest_is_sent_to_login(app, client):
@@ -191,9 +201,11 @@ def route_gate(app, rule):
     admin = app.extensions["panel_admin"]
     views = {view.endpoint: view for view in admin._views}
     blueprint, _, method = rule.endpoint.rpartition(".")
+    view = views.get(blueprint)
     if rule.endpoint in PUBLIC or method == "static":
         return "public"
-    view = views.get(blueprint)
+    if getattr(view, "public", False):
+        return None  # a public page's route must be listed in PUBLIC by name, so opening one is a decision
     declared = getattr(getattr(view, method, None) or app.view_functions[rule.endpoint], "panel_access", [])
     if view is admin.index_view:
         return [("home", "view")]

@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("models", "admin", "views")
 # What views/ may use of admin/: the panel's public pieces for pages, never a register's internals.
-ADMIN_FOR_VIEWS = {"admin", "admin.access", "admin.page", "admin.links"}
+ADMIN_FOR_VIEWS = {"admin", "admin.access", "admin.page"}
 # Heavy web libraries the domain layer must not need (the role matrix and the rules are read without them).
 WEB_LIBRARIES = ("flask_admin", "flask_login", "flask_wtf", "wtforms", "xhtml2pdf", "reportlab")
 

@@ -1,9 +1,8 @@
 """Custom pages of the panel (log-in, workflows, reports), mounted by the application factory after the registers.
 
-Every page inside the panel's menu is a PanelPage (admin/page.py) added to the Admin object here; the log-in page
-and the two older pages (backups, marks) are blueprints reached through a PageLink in the menu."""
+Every custom page is a PanelPage (admin/page.py) added to the Admin object here, the public verification page
+included (a PublicPage); only the log-in page, outside the panel, is a blueprint."""
 from admin import ADMINISTRATION, ARCHIVE, ISSUANCE, REPORTS, STUDENTS
-from admin.links import PageLink
 
 
 def register_views(app):
@@ -17,32 +16,32 @@ def register_views(app):
     init_static_cache(app)
 
     from .auth import bp as auth_bp
-    from .backups import bp as backups_bp
+    from .backups import BackupsPage
     from .issuance import IssuancePage
     from .leaving import LeavingPage
-    from .marks import bp as marks_bp
+    from .marks import AnalysisPage, MarksImportPage, ProgressReportPage
     from .people_import import PeopleImportPage
     from .retention import RetentionReviewPage
     from .year_end import YearEndMarksPage
     from .archive import EjournalArchivePage, PersonalCardsPage
     from .verify import init_verification
 
-    for blueprint in (auth_bp, backups_bp, marks_bp):
-        app.register_blueprint(blueprint)
+    app.register_blueprint(auth_bp)
     # Prints that registers of admin/ offer (admin/ imports nothing of views/: it finds them here).
     from .admission_book_pdf import render_admission_book, render_nomenclature
-    from .pdf import pdf_response, render_pdf
+    from .pdf import print_document, render_pdf
 
     app.extensions["panel_prints"] = {"admission_book": render_admission_book, "nomenclature": render_nomenclature,
-                                      "render": render_pdf, "response": pdf_response}
-    init_verification(app)
-
+                                      "render": render_pdf, "print": print_document}
     admin = app.extensions["panel_admin"]
+    init_verification(app, admin)
     admin.add_view(LeavingPage(name="Выбытие обучающегося", category=STUDENTS, endpoint="leaving"))
     admin.add_view(PeopleImportPage(name="Импорт обучающихся", category=STUDENTS, endpoint="people_import"))
-    admin.add_link(PageLink("Резервные копии", endpoint="backups.index", page="backups", category=ADMINISTRATION))
-    admin.add_link(PageLink("Импорт отметок", endpoint="marks.import_form", page="marks_import", category=REPORTS))
-    admin.add_link(PageLink("Анализ успеваемости", endpoint="marks.analysis", page="analysis", category=REPORTS))
+    admin.add_view(BackupsPage(name="Резервные копии", category=ADMINISTRATION, endpoint="backups", url="/backups"))
+    # The marks pages keep their addresses under /marks; the import page keeps the endpoint «marks».
+    admin.add_view(MarksImportPage(name="Импорт отметок", category=REPORTS, endpoint="marks", url="/marks"))
+    admin.add_view(AnalysisPage(name="Анализ успеваемости", category=REPORTS, endpoint="analysis", url="/marks"))
+    admin.add_view(ProgressReportPage(name="Справка об успеваемости", endpoint="progress_report", url="/marks"))
     admin.add_view(RetentionReviewPage(name="Экспертиза сроков хранения", category=ARCHIVE,
                                        endpoint="retention_review"))
     admin.add_view(IssuancePage(name="Выдача аттестатов", category=ISSUANCE, endpoint="issuance"))

@@ -18,7 +18,7 @@ from models.roles import own_class_only
 
 from .form_values import to_int
 from .class_print_pdf import render_class_journal, render_summary_sheet
-from .pdf import page_count, pdf_response, print_drawn, render_pdf
+from .pdf import page_count, print_document, print_drawn, render_pdf
 
 
 def _year(value):
@@ -62,17 +62,22 @@ class EjournalArchivePage(PanelPage):
             school_class = load_class(db.session, to_int(request.form.get("class_id"), minimum=1))
             context = build(school_class)
             name = f"{title}: {school_class.name}, {school_class.academic_year}"
-            data = print_drawn(draw, document={"kind": print_kind, "title": name}, school=_school(),
-                               school_class=school_class, year=school_class.academic_year, today=date.today(),
-                               **context)
-            record = register_print(db.session, print_kind=print_kind, school_class=school_class,
-                                    pages=page_count(data))
-            db.session.commit()
+            registered = []
+
+            def render():
+                data = print_drawn(draw, document={"kind": print_kind, "title": name}, school=_school(),
+                                   school_class=school_class, year=school_class.academic_year, today=date.today(),
+                                   **context)
+                # the laced printout is a carrier of its own: registered with the print, in its transaction
+                registered.append(register_print(db.session, print_kind=print_kind, school_class=school_class,
+                                                 pages=page_count(data)))
+                return data
+
+            return print_document(render, lambda data: f"{title} {school_class.name} "
+                                  f"{school_class.academic_year.name.replace('/', '-')} ({registered[0].pages} л.).pdf")
         except PrintError as exc:
             year_id = school_class.academic_year_id if school_class else None
             return _print_refused(exc, ".index", year=year_id)
-        return pdf_response(data, f"{title} {school_class.name} {school_class.academic_year.name.replace('/', '-')}"
-                                  f" ({record.pages} л.).pdf")
 
     @expose("/summary", methods=("POST",))
     @requires("class_prints", "create")
@@ -124,12 +129,11 @@ class PersonalCardsPage(PanelPage):
         try:
             context = personal_card(db.session, student_id, year_id)
             year = context["year"]
-            data = render_pdf("pdf/personal_card.html", document={
-                "kind": "personal_card", "title": f"{year} учебный год"},
-                school=_school(), today=date.today(), **context)
-            db.session.commit()
+            return print_document(
+                lambda: render_pdf("pdf/personal_card.html", document={
+                    "kind": "personal_card", "title": f"{year} учебный год"},
+                    school=_school(), today=date.today(), **context),
+                f"Личная карта {student.last_name} {student.first_name} {year.name.replace('/', '-')}.pdf")
         except PrintError as exc:
             return _print_refused(exc, ".index", year=year_id,
                                   class_id=student.school_class_id if student else None)
-        return pdf_response(data, f"Личная карта {student.last_name} {student.first_name} "
-                                  f"{year.name.replace('/', '-')}.pdf")

@@ -1,33 +1,16 @@
 """The administrator's page of backups: the list, «make a copy now» and downloads."""
-from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
-
-
-from admin.access import allowed
+from flask import abort, current_app, flash, g, redirect, send_file, url_for
+from flask_admin import expose
 from flask_login import current_user
-from models import db
-from models.backup import BackupError, backup_directory, list_backups, make_backup
 
 from admin.access import requires
-
-bp = Blueprint("backups", __name__, url_prefix="/backups")
+from admin.page import PanelPage
+from models import db
+from models.backup import BackupError, backup_directory, list_backups, make_backup
 
 
 def _directory():
     return backup_directory(current_app)
-
-
-def _render(template, **context):
-    # Rendered through the panel's index view so the page keeps the panel's menu and layout.
-    admin = current_app.extensions["panel_admin"]
-    return admin.index_view.render(template, **context)
-
-
-@bp.route("/")
-@requires("backups", "view")
-def index():
-    return _render("pages/backups.html", backups=list_backups(_directory()), directory=_directory(),
-                   keep=current_app.config["BACKUP_KEEP"], can_create=allowed("backups", "create"),
-                   size_text=_size_text)
 
 
 def _size_text(size):
@@ -36,39 +19,44 @@ def _size_text(size):
     return f"{size / 1048576:.1f} МБ".replace(".", ",")
 
 
-@bp.route("/", methods=["POST"])
-@requires("backups", "create")
-def create():
-    # Nothing to write here: end the transaction so SQLite's write lock (taken for a POST) is not held
-    # for the whole copy, which would make every save in the school wait.
-    db.session.rollback()
-    try:
-        path = make_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], _directory(),
-                           current_app.config["BACKUP_KEEP"])
-    except BackupError as exc:
-        flash(f"Копия не создана: {exc}", "error")
-    else:
-        flash(f"Резервная копия {path.name} создана.", "success")
-    return redirect(url_for("backups.index"))
+class BackupsPage(PanelPage):
+    target = "backups"
 
+    @expose("/")
+    def index(self):
+        return self.render("pages/backups.html", backups=list_backups(_directory()), directory=_directory(),
+                           keep=current_app.config["BACKUP_KEEP"], can_create=self.allowed("create"),
+                           size_text=_size_text)
 
-@bp.route("/<name>")
-@requires("backups", "view")
-def download(name):
-    from flask import g
+    @expose("/", methods=["POST"])
+    @requires("backups", "create")
+    def create(self):
+        # Nothing to write here: end the transaction so SQLite's write lock (taken for a POST) is not held
+        # for the whole copy, which would make every save in the school wait.
+        db.session.rollback()
+        try:
+            path = make_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], _directory(),
+                               current_app.config["BACKUP_KEEP"])
+        except BackupError as exc:
+            flash(f"Копия не создана: {exc}", "error")
+        else:
+            flash(f"Резервная копия {path.name} создана.", "success")
+        return redirect(url_for(".index"))
 
-    g.writes = True  # this GET writes the register entry
-    # Only a name from the listing: nothing else in or outside the directory can be fetched.
-    found = {info.name: info for info in list_backups(_directory())}
-    info = found.get(name)
-    if info is None:
-        abort(404)
-    # The whole database leaves the server: entered in the register of releases (003 §7.5.4).
-    from models.disclosure import record_disclosure
+    @expose("/<file_name>")  # not <name>: Flask-Admin passes the view's name as `name`
+    def download(self, file_name):
+        g.writes = True  # this GET writes the register entry
+        # Only a name from the listing: nothing else in or outside the directory can be fetched.
+        found = {info.name: info for info in list_backups(_directory())}
+        info = found.get(file_name)
+        if info is None:
+            abort(404)
+        # The whole database leaves the server: entered in the register of releases (003 §7.5.4).
+        from models.disclosure import record_disclosure
 
-    record_disclosure(db.session, user_id=current_user.id, document_kind="backup",
-                      description=f"Резервная копия базы данных {info.name}",
-                      recipient=f"{current_user.full_name} (пользователь панели)",
-                      purpose="резервное копирование: файл скачан с сервера")
-    db.session.commit()
-    return send_file(info.path.resolve(), as_attachment=True, download_name=info.name)
+        record_disclosure(db.session, user_id=current_user.id, document_kind="backup",
+                          description=f"Резервная копия базы данных {info.name}",
+                          recipient=f"{current_user.full_name} (пользователь панели)",
+                          purpose="резервное копирование: файл скачан с сервера")
+        db.session.commit()
+        return send_file(info.path.resolve(), as_attachment=True, download_name=info.name)

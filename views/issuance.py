@@ -25,7 +25,7 @@ from models.dates import date_or_none as parse_date
 from .form_values import to_int as _int
 from admin.page import PanelPage
 from .certificate_book_pdf import book_page_offset, render_certificate_book
-from .pdf import pdf_response, print_drawn, render_pdf
+from .pdf import print_document, print_drawn, render_pdf
 
 
 def _recipient(form, suffix=""):
@@ -249,10 +249,11 @@ class IssuancePage(PanelPage):
         if not blanks:
             flash("Акт о списании испорченных бланков не найден.", "error")
             return redirect(url_for(".index"))
-        data = render_pdf("pdf/spoiled_write_off.html", school=db.session.scalar(select(School)), blanks=blanks,
-                          act=act, act_date=blanks[0].written_off_on, blank_kinds=BLANK_KINDS, levels=LEVELS,
-                          today=date.today())
-        return pdf_response(data, f"Акт о списании испорченных бланков № {act}.pdf")
+        return print_document(
+            lambda: render_pdf("pdf/spoiled_write_off.html", school=db.session.scalar(select(School)), blanks=blanks,
+                               act=act, act_date=blanks[0].written_off_on, blank_kinds=BLANK_KINDS, levels=LEVELS,
+                               today=date.today()),
+            f"Акт о списании испорченных бланков № {act}.pdf")
 
     @expose("/study", methods=["POST"])
     def study(self):
@@ -275,36 +276,34 @@ class IssuancePage(PanelPage):
         return redirect(url_for(".index"))
 
     # --- printed documents -----------------------------------------------------------------------------
-    def _disclose(self, entries, document_kind, what, recipient=None, purpose=None):
+    def _disclosures(self, entries, document_kind, what, recipient=None, purpose=None):
         """Each printed document with personal data goes into the disclosure register, in its transaction."""
-        for entry in entries:
-            record_disclosure(db.session, user_id=current_user.id, document_kind=document_kind,
-                              description=f"{what}: {entry.full_name}, рег. № {entry.reg_number}",
-                              recipient=recipient or _recipient_name(entry),
-                              purpose=purpose or "выдача документа об образовании", student_id=entry.student_id,
-                              flush=False)
-        db.session.flush()
+        return [dict(document_kind=document_kind, description=f"{what}: {entry.full_name}, рег. № {entry.reg_number}",
+                     recipient=recipient or _recipient_name(entry),
+                     purpose=purpose or "выдача документа об образовании", student_id=entry.student_id)
+                for entry in entries]
 
     def _pdf(self, template, filename, entries, document_kind, what, recipient=None, purpose=None, **context):
         school = db.session.scalar(select(School))
-        if callable(template):  # a document drawn in code rather than from an HTML template
-            book = context.get("book")
-            data = print_drawn(template, document={"kind": document_kind, "number": book.number if book else None},
-                               school=school, entries=entries, levels=LEVELS, **context)
-        else:
+
+        def render():
+            if callable(template):  # a document drawn in code rather than from an HTML template
+                book = context.get("book")
+                return print_drawn(template, document={"kind": document_kind,
+                                                       "number": book.number if book else None},
+                                   school=school, entries=entries, levels=LEVELS, **context)
             # one entry's document shows its registration number on the verification page
             number = entries[0].reg_number if len(entries) == 1 else None
-            data = render_pdf(template, document={"kind": document_kind, "number": number}, school=school,
+            return render_pdf(template, document={"kind": document_kind, "number": number}, school=school,
                               entries=entries, today=date.today(), certificate_names=CERTIFICATE_NAMES,
                               levels=LEVELS, **context)
+
         try:
-            self._disclose(entries, document_kind, what, recipient, purpose)
+            return print_document(render, filename, disclosures=self._disclosures(entries, document_kind, what,
+                                                                                  recipient, purpose))
         except DisclosureError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for(".index"))
-        db.session.commit()
-        return pdf_response(data, filename)
 
     def _entry(self):
         entry_id = _int(request.args.get("entry_id"))
@@ -348,22 +347,18 @@ class IssuancePage(PanelPage):
             flash("В книге учёта выдачи медалей нет записей.", "error")
             return redirect(url_for(".index"))
         school = db.session.scalar(select(School))
-        data = render_pdf("pdf/medal_book.html", school=school, book=book, medals=medals,
-                          degrees={1: "I степени", 2: "II степени"}, today=date.today())
         try:
-            for medal in medals:
-                record_disclosure(db.session, user_id=current_user.id, document_kind="medal_book",
+            return print_document(
+                lambda: render_pdf("pdf/medal_book.html", school=school, book=book, medals=medals,
+                                   degrees={1: "I степени", 2: "II степени"}, today=date.today()),
+                f"Книга учёта выдачи медалей № {book.number}.pdf",
+                disclosures=[dict(document_kind="medal_book", student_id=medal.student_id,
                                   description=f"книга учёта выдачи медалей: {medal.full_name}, рег. № {medal.reg_number}",
                                   recipient="книга учёта выдачи медалей (хранится в школе)",
-                                  purpose="ведение книги учёта выдачи медалей", student_id=medal.student_id,
-                                  flush=False)
-            db.session.flush()
+                                  purpose="ведение книги учёта выдачи медалей") for medal in medals])
         except DisclosureError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for(".index"))
-        db.session.commit()
-        return pdf_response(data, f"Книга учёта выдачи медалей № {book.number}.pdf")
 
     @expose("/appendix.pdf")
     def appendix_pdf(self):

@@ -19,7 +19,7 @@ from models.dates import date_or_none, parse_date as read_date
 
 from .form_values import to_int
 from admin.page import PanelPage
-from .pdf import pdf_response, render_pdf
+from .pdf import print_document, render_pdf
 
 
 def _dates(form, names, errors):
@@ -170,10 +170,10 @@ class LeavingPage(PanelPage):
         if act is None:
             abort(404)
         school = db.session.scalar(select(School))
-        data = render_pdf("pdf/handover_act.html", document={"number": f"{act.number}-{act.year}"}, act=act,
-                          school=school, reasons=LEAVING_REASONS)
-        db.session.commit()  # the print's register entry (its verification code)
-        return pdf_response(data, f"Акт приёма-передачи {act.number}-{act.year} {act.student.last_name}.pdf")
+        return print_document(
+            lambda: render_pdf("pdf/handover_act.html", document={"number": f"{act.number}-{act.year}"}, act=act,
+                               school=school, reasons=LEAVING_REASONS),
+            f"Акт приёма-передачи {act.number}-{act.year} {act.student.last_name}.pdf")
 
     # --- reversal and returns ---------------------------------------------------------------------
     @expose("/act/<int:act_id>/reverse", methods=("POST",))

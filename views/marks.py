@@ -9,46 +9,35 @@ import time
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
 from admin.access import allowed
-from models.roles import own_class_only
+from admin.page import PanelPage
 from models import db
 from models.analysis import (CATEGORIES, CATEGORY_HEADINGS, UNDERACHIEVER_MAX_MARK, chart_bars, class_results,
                              school_summary,
                              subject_results)
-from models.disclosure import DisclosureError, record_disclosure
+from models.disclosure import DisclosureError
 from models.marks import CODE_LABELS, IMPORT_LAYOUTS, MARK_KINDS, MarkImport, progress_context
 from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError, apply_import, flat_template_xlsx,
                                  prepare_import, store_upload)
 from models.people import AcademicYear, School, SchoolClass, Student, Subject, Term, current_year
+from models.roles import own_class_only
 
 from admin.access import requires
 from models.text import strip_control_characters
 
 from .form_values import to_int
-from .pdf import render_pdf
+from .pdf import print_document, render_pdf
 
-bp = Blueprint("marks", __name__, url_prefix="/marks")
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(xlsx|xls|csv|bin)$")
-
-
-def _render(template, **context):
-    # Through the panel's index view, so the page keeps the panel's menu and layout.
-    return current_app.extensions["panel_admin"].index_view.render(template, **context)
 
 
 def _imports_dir():
     return Path(current_app.instance_path) / "imports"
-
-
-def _own_class_ids(target):
-    """None when the user sees every class for this target; else the ids of the classes they teach."""
-    if not own_class_only(current_user, target):
-        return None
-    return set(db.session.scalars(select(SchoolClass.id).where(SchoolClass.class_teacher_id == current_user.id)))
 
 
 def _year_from(value):
@@ -65,60 +54,8 @@ def _year_from(value):
 # confirmation would bring back the old session (losing the result and resurrecting a finished file as pending).
 
 
-def _import_classes():
-    """Classes offered on the page: a class teacher's own, everyone else's every class; newest year first."""
-    query = (select(SchoolClass).join(AcademicYear)
-             .order_by(AcademicYear.starts_on.desc(), SchoolClass.grade, SchoolClass.letter))
-    own = _own_class_ids("marks_import")
-    if own is not None:
-        query = query.where(SchoolClass.id.in_(own or [0]))
-    return list(db.session.scalars(query))
-
-
-def _import_page(**context):
-    years = list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))
-    recent = select(MarkImport).order_by(MarkImport.id.desc()).limit(20)
-    if _own_class_ids("marks_import") is not None:
-        recent = recent.where(MarkImport.user_id == current_user.id)
-    context.setdefault("year", current_year(db.session))
-    classes = _import_classes()
-    if "class_id" not in context and _own_class_ids("marks_import") is not None:
-        year = context["year"]
-        mine = [c for c in classes if year is None or c.academic_year_id == year.id] or classes
-        context["class_id"] = mine[0].id if mine else None  # a class teacher's own class, preselected
-    return _render("pages/marks_import.html", years=years, layouts=IMPORT_LAYOUTS, recent=db.session.scalars(recent),
-                   flat_headers=FLAT_HEADERS, codes=CODE_LABELS, kinds=MARK_KINDS, classes=classes,
-                   can_create=allowed("marks_import", "create"), max_errors=MAX_ERRORS_SHOWN,
-                   upload_limit=_limit_text(), **context)
-
-
 def _limit_text():
     return f"{current_app.config['UPLOAD_MAX_BYTES'] / (1024 * 1024):g} МБ".replace(".", ",")
-
-
-def _result(batch_id):
-    """The message of a finished confirmation, read back from its batch (never from the session)."""
-    if batch_id == "none":
-        return ("info", "Изменений нет: всё из этого файла уже загружено. Ничего не изменено.")
-    batch = db.session.get(MarkImport, to_int(batch_id, minimum=1) or 0)
-    if batch is None or (batch.user_id != current_user.id and _own_class_ids("marks_import") is not None):
-        return None
-    return ("success", f"Файл «{batch.original_name}» загружен: добавлено отметок — {batch.added_count}, "
-                       f"изменено — {batch.updated_count}, удалено — {batch.removed_count}.")
-
-
-@bp.route("/import")
-@requires("marks_import", "view")
-def import_form():
-    result = _result(request.args["done"]) if request.args.get("done") else None
-    return _import_page(result=result)
-
-
-@bp.route("/import/template.xlsx")
-@requires("marks_import", "view")
-def import_template():
-    return send_file(io.BytesIO(flat_template_xlsx()), download_name="Шаблон импорта отметок.xlsx", as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _pending_path(stored):
@@ -181,74 +118,6 @@ def _drop_pending(keep=None):
         _forget(stored)
 
 
-def _chosen_class(value):
-    """The class chosen on the page, if the user may load it; (class, error)."""
-    class_id = to_int(value, minimum=1)
-    if not class_id:
-        return None, None
-    school_class = db.session.get(SchoolClass, class_id)
-    own = _own_class_ids("marks_import")
-    if school_class is None or (own is not None and school_class.id not in own):
-        return None, "Выбранный класс не найден среди ваших классов."
-    return school_class, None
-
-
-@bp.route("/import", methods=["POST"])
-@requires("marks_import", "create")
-def import_preview():
-    upload = request.files.get("file")
-    year = _year_from(request.form.get("year"))
-    layout = request.form.get("layout") or None
-    layout = layout if layout in IMPORT_LAYOUTS else None
-    school_class, problem = _chosen_class(request.form.get("school_class"))
-    chosen = dict(year=year, class_id=school_class.id if school_class else None, layout=layout)
-    if problem:
-        flash(problem, "error")
-        return _import_page(**chosen), 400
-    again = request.form.get("token", "")
-    pending = _read_pending(again) if upload is None or not upload.filename else None
-    if pending is not None and (_imports_dir() / again).exists():
-        # «Проверить снова» on the preview: the same stored file with another format, class or year.
-        data, file_name = (_imports_dir() / again).read_bytes(), pending["name"]
-    elif upload is None or not upload.filename:
-        flash("Выберите файл выгрузки из электронного журнала (XLSX, XLS или CSV).", "error")
-        return _import_page(**chosen), 400
-    else:
-        again, data, file_name = None, upload.read(), upload.filename
-    if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
-        flash(f"Файл слишком большой: можно загрузить не больше {_limit_text()}. Разделите выгрузку по классам "
-              "или периодам.", "error")
-        return _import_page(**chosen), 400
-    if year is None:
-        flash("Сначала добавьте учебный год.", "error")
-        return _import_page(), 400
-    job = request.form.get("job", "")
-    progress = _ProgressFile(_job_path(job), "check") if JOB.match(job) else None
-    try:
-        preview = prepare_import(db.session, data, file_name, year,
-                                 allowed_class_ids=_own_class_ids("marks_import"), layout=layout,
-                                 school_class=school_class, progress=progress)
-    except ImportFileError as exc:
-        flash(f"Файл «{file_name}» не загружен: {exc}", "error")
-        return _import_page(**chosen), 400
-    finally:
-        db.session.rollback()  # the preview only reads
-        if progress is not None:
-            progress.remove()
-    _drop_pending(keep=again)
-    token = again or store_upload(_imports_dir(), data, file_name)
-    ready = preview.ok and preview.changes
-    # Kept even when the check found errors, so the preview can check it again with another format or class.
-    _pending_path(token).write_text(json.dumps({
-        "user": current_user.id, "name": file_name, "year": year.id, "layout": preview.layout, "ready": ready,
-        "class": school_class.id if school_class else None}), encoding="utf-8")
-    _parsed_path(token).unlink(missing_ok=True)
-    if ready:
-        _keep_parsed(token, (hashlib.sha256(data).hexdigest(), preview.source))
-    return _import_page(preview=preview, file_name=file_name, token=token, ready=ready, **chosen), (
-        200 if preview.ok else 422)
-
-
 PROGRESS_TEXTS = {
     "read": "чтение файла…",
     "check": "проверено отметок {done} из {total}…",
@@ -291,78 +160,194 @@ class _ProgressFile:
         self.path.with_suffix(".tmp").unlink(missing_ok=True)
 
 
-@bp.route("/import/progress")
-@requires("marks_import", "create")
-def import_progress():
-    """How far the check (`job`) or the confirmed import (`token`) of this user got, for the page's progress bar."""
-    report = {"stage": "waiting", "done": 0, "total": 0, "phase": "import"}
-    path = None
-    job, stored = request.args.get("job", ""), request.args.get("token", "")
-    if JOB.match(job):
-        path = _job_path(job)
-        report["phase"] = "check"
-    elif _read_pending(stored) is not None:
-        path = _progress_path(stored)
-    if path is not None:
+class MarksImportPage(PanelPage):
+    """«Импорт отметок»: a file of the electronic journal checked, previewed and confirmed."""
+
+    target = "marks_import"
+    default_view = "import_form"
+
+    def _import_classes(self):
+        """Classes offered on the page: a class teacher's own, everyone else's every class; newest year first."""
+        query = (select(SchoolClass).join(AcademicYear)
+                 .order_by(AcademicYear.starts_on.desc(), SchoolClass.grade, SchoolClass.letter))
+        own = self.own_class_ids()
+        if own is not None:
+            query = query.where(SchoolClass.id.in_(own or [0]))
+        return list(db.session.scalars(query))
+
+    def _import_page(self, **context):
+        years = list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))
+        recent = select(MarkImport).order_by(MarkImport.id.desc()).limit(20)
+        if self.own_class_ids() is not None:
+            recent = recent.where(MarkImport.user_id == current_user.id)
+        context.setdefault("year", current_year(db.session))
+        classes = self._import_classes()
+        if "class_id" not in context and self.own_class_ids() is not None:
+            year = context["year"]
+            mine = [c for c in classes if year is None or c.academic_year_id == year.id] or classes
+            context["class_id"] = mine[0].id if mine else None  # a class teacher's own class, preselected
+        return self.render("pages/marks_import.html", years=years, layouts=IMPORT_LAYOUTS,
+                           recent=db.session.scalars(recent), flat_headers=FLAT_HEADERS, codes=CODE_LABELS,
+                           kinds=MARK_KINDS, classes=classes, can_create=self.allowed("create"),
+                           max_errors=MAX_ERRORS_SHOWN, upload_limit=_limit_text(), **context)
+
+    def _result(self, batch_id):
+        """The message of a finished confirmation, read back from its batch (never from the session)."""
+        if batch_id == "none":
+            return ("info", "Изменений нет: всё из этого файла уже загружено. Ничего не изменено.")
+        batch = db.session.get(MarkImport, to_int(batch_id, minimum=1) or 0)
+        if batch is None or (batch.user_id != current_user.id and self.own_class_ids() is not None):
+            return None
+        return ("success", f"Файл «{batch.original_name}» загружен: добавлено отметок — {batch.added_count}, "
+                           f"изменено — {batch.updated_count}, удалено — {batch.removed_count}.")
+
+    @expose("/import")
+    def import_form(self):
+        result = self._result(request.args["done"]) if request.args.get("done") else None
+        return self._import_page(result=result)
+
+    @expose("/import/template.xlsx")
+    def import_template(self):
+        return send_file(io.BytesIO(flat_template_xlsx()), download_name="Шаблон импорта отметок.xlsx",
+                         as_attachment=True, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    def _chosen_class(self, value):
+        """The class chosen on the page, if the user may load it; (class, error)."""
+        class_id = to_int(value, minimum=1)
+        if not class_id:
+            return None, None
+        school_class = db.session.get(SchoolClass, class_id)
+        own = self.own_class_ids()
+        if school_class is None or (own is not None and school_class.id not in own):
+            return None, "Выбранный класс не найден среди ваших классов."
+        return school_class, None
+
+    @expose("/import", methods=["POST"])
+    @requires("marks_import", "create")
+    def import_preview(self):
+        upload = request.files.get("file")
+        year = _year_from(request.form.get("year"))
+        layout = request.form.get("layout") or None
+        layout = layout if layout in IMPORT_LAYOUTS else None
+        school_class, problem = self._chosen_class(request.form.get("school_class"))
+        chosen = dict(year=year, class_id=school_class.id if school_class else None, layout=layout)
+        if problem:
+            flash(problem, "error")
+            return self._import_page(**chosen), 400
+        again = request.form.get("token", "")
+        pending = _read_pending(again) if upload is None or not upload.filename else None
+        if pending is not None and (_imports_dir() / again).exists():
+            # «Проверить снова» on the preview: the same stored file with another format, class or year.
+            data, file_name = (_imports_dir() / again).read_bytes(), pending["name"]
+        elif upload is None or not upload.filename:
+            flash("Выберите файл выгрузки из электронного журнала (XLSX, XLS или CSV).", "error")
+            return self._import_page(**chosen), 400
+        else:
+            again, data, file_name = None, upload.read(), upload.filename
+        if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
+            flash(f"Файл слишком большой: можно загрузить не больше {_limit_text()}. Разделите выгрузку по классам "
+                  "или периодам.", "error")
+            return self._import_page(**chosen), 400
+        if year is None:
+            flash("Сначала добавьте учебный год.", "error")
+            return self._import_page(), 400
+        job = request.form.get("job", "")
+        progress = _ProgressFile(_job_path(job), "check") if JOB.match(job) else None
         try:
-            found = json.loads(path.read_text(encoding="utf-8"))
-            if found.get("user") == current_user.id:
-                report = found
-        except (OSError, ValueError):
-            pass
-    text = PROGRESS_TEXTS.get(report.get("stage"), "")
-    report["text"] = f"{PHASES.get(report.get('phase'), PHASES['import'])}: " + (
-        text.format(done=f"{report.get('done', 0):,}".replace(",", " "),
-                    total=f"{report.get('total', 0):,}".replace(",", " ")) or "…")
-    report.pop("user", None)
-    return jsonify(report)
+            preview = prepare_import(db.session, data, file_name, year,
+                                     allowed_class_ids=self.own_class_ids(), layout=layout,
+                                     school_class=school_class, progress=progress)
+        except ImportFileError as exc:
+            flash(f"Файл «{file_name}» не загружен: {exc}", "error")
+            return self._import_page(**chosen), 400
+        finally:
+            db.session.rollback()  # the preview only reads
+            if progress is not None:
+                progress.remove()
+        _drop_pending(keep=again)
+        token = again or store_upload(_imports_dir(), data, file_name)
+        ready = preview.ok and preview.changes
+        # Kept even when the check found errors, so the preview can check it again with another format or class.
+        _pending_path(token).write_text(json.dumps({
+            "user": current_user.id, "name": file_name, "year": year.id, "layout": preview.layout, "ready": ready,
+            "class": school_class.id if school_class else None}), encoding="utf-8")
+        _parsed_path(token).unlink(missing_ok=True)
+        if ready:
+            _keep_parsed(token, (hashlib.sha256(data).hexdigest(), preview.source))
+        return self._import_page(preview=preview, file_name=file_name, token=token, ready=ready, **chosen), (
+            200 if preview.ok else 422)
 
+    @expose("/import/progress")
+    @requires("marks_import", "create")
+    def import_progress(self):
+        """How far the check (`job`) or the confirmed import (`token`) of this user got, for the progress bar."""
+        report = {"stage": "waiting", "done": 0, "total": 0, "phase": "import"}
+        path = None
+        job, stored = request.args.get("job", ""), request.args.get("token", "")
+        if JOB.match(job):
+            path = _job_path(job)
+            report["phase"] = "check"
+        elif _read_pending(stored) is not None:
+            path = _progress_path(stored)
+        if path is not None:
+            try:
+                found = json.loads(path.read_text(encoding="utf-8"))
+                if found.get("user") == current_user.id:
+                    report = found
+            except (OSError, ValueError):
+                pass
+        text = PROGRESS_TEXTS.get(report.get("stage"), "")
+        report["text"] = f"{PHASES.get(report.get('phase'), PHASES['import'])}: " + (
+            text.format(done=f"{report.get('done', 0):,}".replace(",", " "),
+                        total=f"{report.get('total', 0):,}".replace(",", " ")) or "…")
+        report.pop("user", None)
+        return jsonify(report)
 
-def _confirm_failed(message, status=409):
-    # Rendered, not flashed: a progress poll answered later would put back a session without the message.
-    flash(message, "error")
-    return _import_page(), status
+    def _confirm_failed(self, message, status=409):
+        # Rendered, not flashed: a progress poll answered later would put back a session without the message.
+        flash(message, "error")
+        return self._import_page(), status
 
-
-@bp.route("/import/confirm", methods=["POST"])
-@requires("marks_import", "create")
-def import_confirm():
-    stored = request.form.get("token", "")
-    pending = _read_pending(stored)
-    if pending is None or not pending.get("ready"):
-        return _confirm_failed("Нет файла, ожидающего подтверждения: загрузите его ещё раз.")
-    path = _imports_dir() / stored
-    if not path.exists():
-        _forget(stored)
-        return _confirm_failed("Файл для подтверждения не найден: загрузите его ещё раз.")
-    year = db.session.get(AcademicYear, pending["year"])
-    school_class = db.session.get(SchoolClass, pending["class"]) if pending.get("class") else None
-    progress = _ProgressFile(_progress_path(stored))
-    data = path.read_bytes()
-    try:
-        batch = apply_import(db.session, data, original_name=pending["name"], stored_name=stored,
-                             year=year, user_id=current_user.id, allowed_class_ids=_own_class_ids("marks_import"),
-                             layout=pending["layout"], progress=progress, school_class=school_class,
-                             parsed=_kept_parsed(stored, data))
-        progress("commit", 0, 0)
-        db.session.commit()
-    except ImportFileError as exc:
-        db.session.rollback()
+    @expose("/import/confirm", methods=["POST"])
+    @requires("marks_import", "create")
+    def import_confirm(self):
+        stored = request.form.get("token", "")
+        pending = _read_pending(stored)
+        if pending is None or not pending.get("ready"):
+            return self._confirm_failed("Нет файла, ожидающего подтверждения: загрузите его ещё раз.")
+        path = _imports_dir() / stored
+        if not path.exists():
+            _forget(stored)
+            return self._confirm_failed("Файл для подтверждения не найден: загрузите его ещё раз.")
+        year = db.session.get(AcademicYear, pending["year"])
+        school_class = db.session.get(SchoolClass, pending["class"]) if pending.get("class") else None
+        progress = _ProgressFile(_progress_path(stored))
+        data = path.read_bytes()
+        try:
+            batch = apply_import(db.session, data, original_name=pending["name"], stored_name=stored,
+                                 year=year, user_id=current_user.id, allowed_class_ids=self.own_class_ids(),
+                                 layout=pending["layout"], progress=progress, school_class=school_class,
+                                 parsed=_kept_parsed(stored, data))
+            progress("commit", 0, 0)
+            db.session.commit()
+        except ImportFileError as exc:
+            db.session.rollback()
+            progress.remove()
+            _forget(stored)
+            path.unlink(missing_ok=True)
+            return self._confirm_failed(f"Отметки не загружены: {exc} Загрузите файл снова, чтобы увидеть ошибки.",
+                                        422)
+        except Exception:
+            db.session.rollback()
+            progress.remove()
+            current_app.logger.exception("marks import failed")
+            return self._confirm_failed("Отметки не загружены: ошибка при записи в базу (например, тот же файл "
+                                        "загружает другой пользователь). Ничего не изменено; повторите позже.", 500)
         progress.remove()
         _forget(stored)
-        path.unlink(missing_ok=True)
-        return _confirm_failed(f"Отметки не загружены: {exc} Загрузите файл снова, чтобы увидеть ошибки.", 422)
-    except Exception:
-        db.session.rollback()
-        progress.remove()
-        current_app.logger.exception("marks import failed")
-        return _confirm_failed("Отметки не загружены: ошибка при записи в базу (например, тот же файл загружает "
-                               "другой пользователь). Ничего не изменено; повторите позже.", 500)
-    progress.remove()
-    _forget(stored)
-    if batch is None:
-        path.unlink(missing_ok=True)
-    return redirect(url_for("marks.import_form", done=batch.id if batch else "none"))
+        if batch is None:
+            path.unlink(missing_ok=True)
+        return redirect(url_for(".import_form", done=batch.id if batch else "none"))
 
 
 # --- analysis ------------------------------------------------------------------------------------
@@ -380,7 +365,7 @@ def _default_term(terms):
     return (started[-1] if started else terms[0]) if terms else None
 
 
-def _analysis_context():
+def _analysis_context(page):
     year = _year_from(request.args.get("year"))
     if year is None:
         abort(404)
@@ -388,15 +373,12 @@ def _analysis_context():
                                     .order_by(Term.starts_on, Term.kind.desc())))
     term_id = _int_arg("term")
     term = next((t for t in terms if t.id == term_id), None) or _default_term(terms)
-    classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.academic_year_id == year.id)
-                                      .order_by(SchoolClass.grade, SchoolClass.letter)))
-    own = _own_class_ids("analysis")
-    if own is not None:
-        classes = [c for c in classes if c.id in own]
+    classes = page.classes_of(year)
+    own = own_class_only(current_user, page.target)
     class_id = _int_arg("class_id")
     if class_id is not None and class_id not in {c.id for c in classes}:
         # Another class (or another year's) for a class teacher is simply not theirs to see.
-        if own is not None:
+        if own:
             abort(403)
         abort(404)
     subject_id = _int_arg("subject")
@@ -411,18 +393,28 @@ def _analysis_context():
         context["results"] = class_results(db.session, term, class_ids, subject_id,
                                            underachiever_mark=context["underachiever_mark"])
         context["summary"] = school_summary(context["results"])
-        scope = class_ids if (class_id or own is not None) else None
+        scope = class_ids if (class_id or own) else None
         rows, previous = subject_results(db.session, term, scope, subject_id)
         context.update(subject_rows=rows, previous=previous, chart=chart_bars(rows) if rows else None)
     return context
 
 
-@bp.route("/analysis")
-@requires("analysis", "view")
-def analysis():
-    context = _analysis_context()
-    return _render("pages/marks_analysis.html", can_export=allowed("analysis", "export"),
-                   can_print=allowed("progress_report", "create"), **context)
+class AnalysisPage(PanelPage):
+    """«Анализ успеваемости»: a period's results by class, pupil and subject; the XLSX of them."""
+
+    target = "analysis"
+    default_view = "index"
+
+    @expose("/analysis")
+    def index(self):
+        context = _analysis_context(self)
+        return self.render("pages/marks_analysis.html", can_export=self.allowed("export"),
+                           can_print=allowed("progress_report", "create"), **context)
+
+    @expose("/analysis.xlsx")
+    @requires("analysis", "export")
+    def export(self):
+        return _analysis_xlsx(_analysis_context(self))
 
 
 def _number(value):
@@ -435,15 +427,12 @@ def _cells(values):
     return [strip_control_characters(v) if isinstance(v, str) else v for v in values]
 
 
-@bp.route("/analysis.xlsx")
-@requires("analysis", "export")
-def analysis_export():
+def _analysis_xlsx(context):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     from models.export_cells import inert_workbook
 
-    context = _analysis_context()
     book = Workbook()
     categories = {**CATEGORIES, "": ""}
     sheet = book.active
@@ -481,48 +470,48 @@ def analysis_export():
 
 # --- progress report ---------------------------------------------------------------------------
 
-def _student_for_report(student_id):
-    student = db.session.get(Student, student_id)
-    if student is None:
-        abort(404)
-    own = _own_class_ids("progress_report")
-    if own is not None and student.school_class_id not in own:
-        abort(403)
-    return student
+class ProgressReportPage(PanelPage):
+    """«Справка об успеваемости» of one pupil, opened from the analysis or the pupil's records (not in the menu)."""
 
+    target = "progress_report"
+    default_view = "index"
 
-@bp.route("/progress/<int:student_id>", methods=["GET", "POST"])
-@requires("progress_report", "create")
-def progress_report(student_id):
-    student = _student_for_report(student_id)
-    year = _year_from(request.values.get("year"))
-    from models.pd_lifecycle import release_recipient, release_recipients
+    def is_visible(self):
+        return False
 
-    years = list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))
-    choices = release_recipients(student, date.today())
-    if request.method == "GET":
-        return _render("pages/marks_progress.html", student=student, year=year, years=years, choices=choices,
-                       form={})
-    purpose = request.form.get("purpose", "")
-    try:
+    @expose("/progress/<int:student_id>", methods=["GET", "POST"])
+    @requires("progress_report", "create")
+    def index(self, student_id):
+        student = db.session.get(Student, student_id)
+        if student is None:
+            abort(404)
+        self.check_own_class(student.school_class)
+        year = _year_from(request.values.get("year"))
+        from models.pd_lifecycle import release_recipient, release_recipients
+
+        years = list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc())))
+        choices = release_recipients(student, date.today())
+        if request.method == "GET":
+            return self.render("pages/marks_progress.html", student=student, year=year, years=years, choices=choices,
+                               form={})
+        purpose = request.form.get("purpose", "")
         try:
-            # A typed stranger is refused, not warned: only the registered representatives, the pupil, a proxy.
-            recipient = release_recipient(student, date.today(), key=request.form.get("recipient", ""),
-                                          proxy_name=request.form.get("proxy_name"),
-                                          proxy_document=request.form.get("proxy_document"))
-        except ValueError as exc:
-            raise DisclosureError(str(exc))
-        record_disclosure(db.session, user_id=current_user.id, document_kind="progress_report",
-                          description=f"Справка об успеваемости за {year} учебный год", student_id=student.id,
-                          recipient=recipient, purpose=purpose)
-        school = db.session.scalar(select(School).order_by(School.id))
-        pdf = render_pdf("pdf/progress_report.html", student=student, year=year, school=school,
-                         today=date.today(), purpose=purpose.strip(), **progress_context(db.session, student, year))
-        db.session.commit()  # the register entry is kept only if the document was really made
-    except DisclosureError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _render("pages/marks_progress.html", student=student, year=year, purpose=purpose, years=years,
-                       choices=choices, form=request.form), 400
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
-                     download_name=f"Справка об успеваемости {student.last_name} {student.first_name}.pdf")
+            try:
+                # A typed stranger is refused, not warned: only the registered representatives, the pupil, a proxy.
+                recipient = release_recipient(student, date.today(), key=request.form.get("recipient", ""),
+                                              proxy_name=request.form.get("proxy_name"),
+                                              proxy_document=request.form.get("proxy_document"))
+            except ValueError as exc:
+                raise DisclosureError(str(exc))
+            school = db.session.scalar(select(School).order_by(School.id))
+            return print_document(
+                lambda: render_pdf("pdf/progress_report.html", student=student, year=year, school=school,
+                                   today=date.today(), purpose=purpose.strip(),
+                                   **progress_context(db.session, student, year)),
+                f"Справка об успеваемости {student.last_name} {student.first_name}.pdf",
+                disclosures=[dict(document_kind="progress_report", student_id=student.id, recipient=recipient,
+                                  purpose=purpose, description=f"Справка об успеваемости за {year} учебный год")])
+        except DisclosureError as exc:
+            flash(str(exc), "error")
+            return self.render("pages/marks_progress.html", student=student, year=year, purpose=purpose,
+                               years=years, choices=choices, form=request.form), 400

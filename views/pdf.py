@@ -6,6 +6,7 @@ import io
 from datetime import date
 from pathlib import Path
 
+from blinker import Namespace
 from flask import current_app, render_template, url_for
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
@@ -107,3 +108,33 @@ def pdf_response(data, filename):
     response.headers["Content-Disposition"] = (
         f"inline; filename=\"document.pdf\"; filename*=UTF-8''{quote(filename)}")
     return response
+
+
+def print_document(render, filename, *, disclosures=()):
+    """The one way a route hands out a print: render → record the disclosure → commit → send, in that order.
+
+    `render()` makes the PDF (render_pdf, print_drawn or a drawn book, its context bound); the print's register
+    entry, if any, is added to the transaction by it. `disclosures` are the personal-data releases the document
+    makes (record_disclosure's fields without the session and the user); none for a print without personal data.
+    A failed render or a refused disclosure rolls everything back, nothing is registered, and the error goes on to
+    the route (DisclosureError: a Russian message to show). `filename` may be a function of the PDF's bytes."""
+    from flask_login import current_user
+
+    from models import db
+    from models.disclosure import record_disclosure
+
+    try:
+        data = render()
+        for entry in disclosures:
+            record_disclosure(db.session, user_id=current_user.id, flush=False, **entry)
+        db.session.flush()
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()  # the register entries are kept only if the document was really made
+    document_printed.send(current_app._get_current_object(), data=data)
+    return pdf_response(data, filename(data) if callable(filename) else filename)
+
+
+# Sent for every print handed out (tests/test_print_document.py checks that no print route goes around it).
+document_printed = Namespace().signal("document-printed")

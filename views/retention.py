@@ -21,7 +21,7 @@ from models.dates import date_or_none as parse_date
 
 from .form_values import to_int as _int
 from admin.page import PanelPage
-from .pdf import pdf_response, render_pdf
+from .pdf import print_document, render_pdf
 
 PAGE_SIZE = 200
 
@@ -231,7 +231,7 @@ class RetentionReviewPage(PanelPage):
             return redirect(url_for(".act", act_id=act_id))
         school = db.session.scalar(select(School))
         # The act lists groups of files by title, not people: nothing for the personal-data disclosure register.
-        data = render_pdf("pdf/destruction_act.html", document={"number": act.number}, act=act, school=school,
-                          total=total_text(act))
-        db.session.commit()  # the print's register entry (its verification code)
-        return pdf_response(data, f"Акт о выделении к уничтожению № {act.number}.pdf")
+        return print_document(
+            lambda: render_pdf("pdf/destruction_act.html", document={"number": act.number}, act=act, school=school,
+                               total=total_text(act)),
+            f"Акт о выделении к уничтожению № {act.number}.pdf")

@@ -1,34 +1,36 @@
 """The public page that checks a printed document by its code: kind, number, date, school, valid or annulled.
 
 No log-in and no personal data; the look-ups are rate-limited (Flask-Limiter), so codes cannot be guessed in bulk."""
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
+from flask_admin import expose
 from sqlalchemy import select
 
+from admin.page import PublicPage
 from models import db
 from models.people import School
 from models.verification import find_document, normalize_code
 
-bp = Blueprint("verify", __name__, url_prefix="/check")
 
-
-@bp.route("/", methods=["GET"])
-@bp.route("/<code>", methods=["GET", "POST"])
-def check(code=None):
-    """GET: the document's register entry. POST with the PDF file: is it the very file issued, and its signature."""
-    typed = code if code is not None else request.args.get("code")
-    if typed is None:
-        return render_template("pages/verify.html", typed=None)
-    if normalize_code(typed) is None:
-        return render_template("pages/verify.html", typed=typed, error=(
-            "Код записан неверно: он состоит из 10 латинских букв и цифр, например 7KQ2M-XR4TZ.")), 400
-    document = find_document(db.session, typed)
-    school = db.session.scalar(select(School).order_by(School.id))
-    if document is None:
-        return render_template("pages/verify.html", typed=typed, error=(
-            "Документ с таким кодом школой не выдавался. Проверьте код: он напечатан под QR-кодом.")), 404
-    file_check = _check_file(document) if request.method == "POST" else None
-    return render_template("pages/verify.html", typed=typed, document=document, school=school,
-                           file_check=file_check), 400 if file_check and file_check.get("error") else 200
+class VerifyPage(PublicPage):
+    @expose("/", methods=["GET"])
+    @expose("/<code>", methods=["GET", "POST"])
+    def check(self, code=None):
+        """GET: the document's register entry. POST with the PDF file: is it the very file issued, and its
+        signature."""
+        typed = code if code is not None else request.args.get("code")
+        if typed is None:
+            return render_template("pages/verify.html", typed=None)
+        if normalize_code(typed) is None:
+            return render_template("pages/verify.html", typed=typed, error=(
+                "Код записан неверно: он состоит из 10 латинских букв и цифр, например 7KQ2M-XR4TZ.")), 400
+        document = find_document(db.session, typed)
+        school = db.session.scalar(select(School).order_by(School.id))
+        if document is None:
+            return render_template("pages/verify.html", typed=typed, error=(
+                "Документ с таким кодом школой не выдавался. Проверьте код: он напечатан под QR-кодом.")), 404
+        file_check = _check_file(document) if request.method == "POST" else None
+        return render_template("pages/verify.html", typed=typed, document=document, school=school,
+                               file_check=file_check), 400 if file_check and file_check.get("error") else 200
 
 
 def _check_file(document):
@@ -47,7 +49,6 @@ def _check_file(document):
     return {"same": same, "signature": check_signature(data) if same else None}
 
 
-@bp.app_errorhandler(429)
 def too_many(error):
     return render_template("pages/verify.html", typed=None, error=(
         "Слишком много проверок с этого адреса. Повторите через минуту.")), 429
@@ -57,7 +58,7 @@ def signing_failed(error):
     return render_template("pages/verify.html", typed=None, error=str(error)), 503
 
 
-def init_verification(app):
+def init_verification(app, admin):
     """The page and its limit, bound to this app (each app of a test run counts on its own)."""
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
@@ -65,8 +66,10 @@ def init_verification(app):
     app.config.setdefault("VERIFY_RATE_LIMIT", "30 per minute;300 per day")
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
-    limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])(bp)
-    app.register_blueprint(bp)
+    page = VerifyPage(name="Проверка документа", endpoint="verify", url="/check")
+    admin.add_view(page)
+    limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])(page.blueprint)
+    app.register_error_handler(429, too_many)
     app.extensions["verify_limiter"] = limiter
     from .signing import SigningError
 
