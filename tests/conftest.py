@@ -26,21 +26,25 @@ def _base_config(tmp_path, uri):
             "INSTANCE_PATH": str(tmp_path / "instance")}
 
 
-def _migrate(tmp_path, uri):
+def _migrate(tmp_path, uri, reference_data=False):
     from flask_migrate import upgrade
 
     app = create_app(_base_config(tmp_path, uri))
     with app.app_context():
         upgrade()
+        if reference_data:
+            ensure_reference_data(db.session)
+            db.session.commit()
         db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
-    """One migrated SQLite file; each test gets a copy, which is faster than migrating again."""
+    """One migrated SQLite file with the reference data (levels, kinds, the year, the nomenclature); each test gets a
+    copy, which is faster than migrating and seeding again (a fresh seed cost a few tenths of a second a test)."""
     root = tmp_path_factory.mktemp("template")
     path = root / "template.sqlite"
-    _migrate(root, f"sqlite:///{path}")
+    _migrate(root, f"sqlite:///{path}", reference_data=True)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -104,10 +108,36 @@ def pytest_collection_modifyitems(config, items):
             keep.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-    # The long runs of a real server (load, crash) first, so the workers take them on at once and in parallel
-    # instead of one worker finishing with both.
-    keep.sort(key=lambda item: item.get_closest_marker("slow") is None)
-    items[:] = keep
+    items[:] = _slow_first(keep, getattr(config, "workerinput", {}).get("workercount", 1))
+
+
+# The longest tests that are not `slow` (10–30 s each on an idle 2-core machine, `pytest --durations=20`): started
+# early beside the slow ones, so they overlap the rest instead of being the last thing a worker does.
+LONG = {"test_every_route_answers_each_role_as_the_matrix_says", "test_seed_demo_school_on_sqlite",
+        "test_nul_in_search_and_every_text_filter_of_every_register",
+        "test_year_one_in_every_date_filter_is_not_a_server_error", "test_every_sortable_column_of_every_register_sorts",
+        "test_injection_strings_in_search_and_filters_give_plain_escaped_pages",
+        "test_every_register_refuses_the_second_stale_save"}
+
+
+def _slow_first(items, workers):
+    """The long runs of a real server (load, crash, bench) start first, one on each worker, then the LONG tests.
+
+    pytest-xdist's load scheduler hands each worker a first chunk of consecutive tests (a quarter of its share):
+    with the slow ones all at the front, one worker ran them one after another. The j-th early test goes to
+    worker j % workers's chunk instead (every worker computes the same order, as xdist requires)."""
+    def rank(item):
+        return 0 if item.get_closest_marker("slow") is not None else 1 if item.originalname in LONG else 2
+
+    early = sorted((item for item in items if rank(item) < 2), key=rank)
+    rest = [item for item in items if rank(item) == 2]
+    if workers < 2:
+        return early + rest
+    chunk = max(len(items) // workers // 4, len(early) // workers + 1, 2)
+    placed = sorted(((j % workers) * chunk + j // workers, j) for j in range(len(early)))
+    for position, j in placed:  # ascending, so each lands exactly where it is meant to
+        rest.insert(min(position, len(rest)), early[j])
+    return rest
 
 
 @pytest.fixture(scope="session")
@@ -151,9 +181,10 @@ def app(backend, database_url, tmp_path):
     saved_config, saved_loader = dict(app.config), app.jinja_env.loader
     app.instance_path = str(tmp_path / "instance")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    with app.app_context():
-        ensure_reference_data(db.session)
-        db.session.commit()
+    if backend != "sqlite":  # the SQLite copy has them already
+        with app.app_context():
+            ensure_reference_data(db.session)
+            db.session.commit()
     yield app
     _release(app)
     app.config.clear()
