@@ -1,4 +1,5 @@
-"""The one PDF renderer: print templates in templates/pdf/, DejaVu fonts embedded so Cyrillic is real text.
+"""The one PDF renderer: print templates in templates/pdf/, DejaVu fonts embedded so Cyrillic is real text; and
+print_document, the one way a route hands a print out (render, record the disclosure, commit, send).
 
 Every print made here is registered (models/verification.py) and carries its short code and a QR code leading to
 the public verification page; the PDF's SHA-256 is kept with the register entry."""
