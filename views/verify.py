@@ -1,14 +1,31 @@
 """The public page that checks a printed document by its code: kind, number, date, school, valid or annulled.
 
-No log-in and no personal data; the look-ups are rate-limited (Flask-Limiter), so codes cannot be guessed in bulk."""
-from flask import Blueprint, current_app, render_template, request
+No log-in and no personal data; the look-ups are rate-limited per address, counted in the database so that every
+server process (gunicorn -w 4) shares one count, and codes cannot be guessed in bulk."""
+import time
+
+from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from models import db
 from models.people import School
-from models.verification import find_document, normalize_code
+from models.verification import count_hit, find_document, normalize_code, parse_limits
 
 bp = Blueprint("verify", __name__, url_prefix="/check")
+
+
+@bp.before_request
+def rate_limit():
+    """Refuse with 429 once the address used up any of VERIFY_RATE_LIMIT («30 per minute;300 per day»)."""
+    limits = parse_limits(current_app.config["VERIFY_RATE_LIMIT"])
+    if not limits:
+        return None
+    # Its own short transaction: the count is kept even when the page itself fails.
+    with db.engine.begin() as connection:
+        allowed = count_hit(connection, address=request.remote_addr or "?", limits=limits, now=time.time())
+    if not allowed:
+        abort(429)
+    return None
 
 
 @bp.route("/", methods=["GET"])
@@ -58,16 +75,10 @@ def signing_failed(error):
 
 
 def init_verification(app):
-    """The page and its limit, bound to this app (each app of a test run counts on its own)."""
-    from flask_limiter import Limiter
-    from flask_limiter.util import get_remote_address
-
+    """The page and its limit (counted in the app's database: apps sharing a database share the count)."""
     app.config.setdefault("VERIFY_RATE_LIMIT", "30 per minute;300 per day")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    limiter = Limiter(get_remote_address, app=app, default_limits=[])
-    limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])(bp)
+    parse_limits(app.config["VERIFY_RATE_LIMIT"])  # a setting written wrong stops the start, not a visitor
     app.register_blueprint(bp)
-    app.extensions["verify_limiter"] = limiter
     from .signing import SigningError
 
     # A configured certificate that cannot be used stops every print with this message, not a server error.
