@@ -86,6 +86,6 @@ class MedalEntryView(SecureModelView):
                      "order_number": "№ приказа", "order_date": "Дата приказа", "awarded_on": "Дата выдачи",
                      "annulled": "Аннулирована", "basis": "Основание", "certificate_entry": "Запись книги аттестатов",
                      "annul_reason": "Причина аннулирования", "issued_by": "Внёс запись", "created_at": "Внесена"}
-    column_formatters = {"degree": lambda v, c, m, n: f"«За особые успехи в обучении» {MEDAL_DEGREES.get(m.degree, '')}"}
+    column_formatters = {"degree": lambda v, c, m, n: f"«За особые успехи в учении» {MEDAL_DEGREES.get(m.degree, '')}"}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters

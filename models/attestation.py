@@ -26,8 +26,8 @@ GIA_SCALES = {"mark": "отметка (2–5)", "score": "тестовый ба�
 # The ГИА exams of each level: an exam of the other level is not this attestat's ГИА.
 LEVEL_EXAMS = {"basic": ("oge", "gve9"), "secondary": ("ege", "ege_base", "gve11")}
 AWARD_CODES = {"honours_basic": "аттестат ООО с отличием", "honours_secondary": "аттестат СОО с отличием",
-               "medal_1": "медаль «За особые успехи в обучении» I степени",
-               "medal_2": "медаль «За особые успехи в обучении» II степени"}
+               "medal_1": "медаль «За особые успехи в учении» I степени",
+               "medal_2": "медаль «За особые успехи в учении» II степени"}
 MEDAL_DEGREES = {1: "I степени", 2: "II степени"}
 
 
