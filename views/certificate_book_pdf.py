@@ -12,6 +12,7 @@ first page is 1 + the pages of all runs before it, whatever is printed: a class 
 with another class's prints each of its runs with that run's page numbers in the book.
 """
 import io
+import weakref
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -42,12 +43,41 @@ HEADERS = (
 _fonts_registered = False
 
 
+class _Font(TTFont):
+    """DejaVu with two answers remembered: a string's width (the same per size, whatever the document) and its
+    encoding into the document's font subsets (the same within one document). A book repeats its dates, order
+    numbers and mark lines on every page; each was measured and encoded character by character every time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._widths = {}
+        self._encoded = weakref.WeakKeyDictionary()
+
+    def stringWidth(self, text, size, encoding="utf8"):
+        key = (text, size)
+        found = self._widths.get(key)
+        if found is None:
+            if len(self._widths) > 50000:
+                self._widths.clear()
+            found = self._widths[key] = super().stringWidth(text, size, encoding)
+        return found
+
+    def splitString(self, text, doc, encoding="utf-8"):
+        known = self._encoded.get(doc)
+        if known is None:
+            known = self._encoded[doc] = {}
+        found = known.get(text)
+        if found is None:
+            found = known[text] = super().splitString(text, doc, encoding)
+        return found
+
+
 def _register_fonts():
     # Parsing a TrueType file takes tens of milliseconds: once per process, not once per print.
     global _fonts_registered
     if not _fonts_registered:
-        pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFont(_Font(REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(_Font(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
         pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
         _fonts_registered = True
 
@@ -362,17 +392,28 @@ def _draw_lines(canvas, top, lines):
             canvas.drawCentredString(LEFT + WIDTH / 2, y + (leading - size) / 2 + 1, text)
 
 
-def _draw_cells(canvas, top, cells, header=False):
+def _draw_cells(canvas, top, cells, header=False, text=None):
+    """The cells' lines, into `text` (one text object for a whole page: a text object per line costs more than
+    the line itself) or into a text object of their own."""
+    own = text is None
+    if own:
+        text = canvas.beginText()
+    current = None
     for column, cell in enumerate(cells):
         y = top - PAD_TOP
-        for text, (font, size, leading) in cell.lines:
-            canvas.setFont(font, size)
-            baseline = y - size
+        for line, (font, size, leading) in cell.lines:
+            if current != (font, size):
+                text.setFont(font, size)
+                current = (font, size)
             if header or column in CENTRED:
-                canvas.drawCentredString((EDGES[column] + EDGES[column + 1]) / 2, baseline, text)
+                x = (EDGES[column] + EDGES[column + 1] - _width(line, font, size)) / 2
             else:
-                canvas.drawString(EDGES[column] + PAD_X, baseline, text)
+                x = EDGES[column] + PAD_X
+            text.setTextOrigin(x, y - size)
+            text.textOut(line)
             y -= leading
+    if own:
+        canvas.drawText(text)
 
 
 def _draw_header(canvas, top, cells, height):
@@ -393,6 +434,7 @@ def _draw_header(canvas, top, cells, height):
 def _draw_page(canvas, items):
     grid_top = grid_bottom = None
     rules = []
+    text = canvas.beginText()
     for kind, top, data in items:
         if kind == "lines":
             _draw_lines(canvas, top, data)
@@ -401,7 +443,7 @@ def _draw_page(canvas, items):
         if kind == "header":
             _draw_header(canvas, top, cells, height)
         else:
-            _draw_cells(canvas, top, cells)
+            _draw_cells(canvas, top, cells, text=text)
         grid_top = top if grid_top is None else grid_top
         grid_bottom = top - height
         rules.append(top)
@@ -415,6 +457,7 @@ def _draw_page(canvas, items):
             path.moveTo(x, grid_top)
             path.lineTo(x, grid_bottom)
         canvas.drawPath(path, stroke=1, fill=0)
+    canvas.drawText(text)
 
 
 def _draw_verification(canvas, top, verification):
