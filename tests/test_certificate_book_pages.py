@@ -104,3 +104,17 @@ def test_a_print_of_the_book_is_one_line_of_the_disclosure_register_naming_its_e
         shown = len(named.split(" и ещё ")[0].split(", "))
         rest = int(named.split(" и ещё ")[1]) if " и ещё " in named else 0
         assert shown + rest == 33
+
+
+def test_a_continued_page_shows_the_grey_header_row_and_the_grid_within_the_page(app, login_as):
+    from pdf_pages import page_image, rightmost_ink
+
+    ids = _interleaved_book(app)
+    data = login_as("officer").get(f"/admin/issuance/book.pdf?book_id={ids['book']}&class_id={ids['class_b']}").data
+    assert len(PdfReader(io.BytesIO(data)).pages) >= 2
+    image = page_image(data, page=1, dpi=60)  # 9Б's second page: no heading, the header row repeated on top
+    width, height = image.size
+    top = image.crop((0, 0, width, height // 5)).convert("L")
+    grey = sum(top.histogram()[225:246])
+    assert grey > width * 5, grey  # the header's grey band is drawn, not just its words
+    assert width * 0.5 < rightmost_ink(image) < width * 0.98
