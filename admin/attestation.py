@@ -1,7 +1,7 @@
 """Registers of the attestat rules kept as data (curriculum, ГИА minimums, award criteria) and the medal book."""
 from flask_admin.contrib.sqla.filters import FilterEqual
 
-from models.attestation import (ATTESTAT_LEVELS, AWARD_CODES, GIA_SCALES, MEDAL_DEGREES, RESULT_KINDS,
+from models.attestation import (ATTESTAT_LEVELS, AWARD_CODES, GIA_SCALES, MEDAL_DEGREES, RESULT_KINDS, RETAKE_RULES,
                                 CurriculumSubject, award_criterion_errors, curriculum_errors, gia_minimum_errors)
 from models.registers import EXAMS
 
@@ -50,17 +50,20 @@ class GiaMinimumView(SecureModelView):
 
 class AwardCriterionView(SecureModelView):
     target = "award_criteria"
-    column_list = ("code", "max_good", "basic_max_good", "russian_min", "other_min", "base_math_mark", "active",
-                   "source")
+    column_list = ("code", "max_good", "basic_max_good", "russian_min", "other_min", "base_math_mark", "retake_rule",
+                   "active", "source")
     column_labels = {"code": "Награда", "level": "Уровень", "max_good": "Допустимо итоговых «4»",
                      "basic_max_good": "Допустимо «4» в аттестате ООО (пусто — не проверяется)",
                      "russian_min": "ЕГЭ по русскому языку, не менее", "other_min": "ЕГЭ по предмету по выбору, не менее",
                      "base_math_mark": "или математика базового уровня, отметка", "active": "Действует",
+                     "retake_rule": "Повторная сдача ГИА",
                      "source": "Источник (пункт акта)"}
-    column_formatters = {"code": choices_formatter(AWARD_CODES)}
+    column_formatters = {"code": choices_formatter(AWARD_CODES), "retake_rule": choices_formatter(RETAKE_RULES)}
     column_formatters_detail = column_formatters
     # The kind of award is fixed by its code: a school edits the figures, it does not invent awards.
-    form_columns = ("max_good", "basic_max_good", "russian_min", "other_min", "base_math_mark", "active", "source")
+    form_columns = ("max_good", "basic_max_good", "russian_min", "other_min", "base_math_mark", "retake_rule",
+                    "active", "source")
+    form_choices = {"retake_rule": list(RETAKE_RULES.items())}
 
     def domain_errors(self, form, model):
         return award_criterion_errors(code=model.code if model is not None else None, max_good=form.max_good.data,
@@ -83,6 +86,6 @@ class MedalEntryView(SecureModelView):
                      "order_number": "№ приказа", "order_date": "Дата приказа", "awarded_on": "Дата выдачи",
                      "annulled": "Аннулирована", "basis": "Основание", "certificate_entry": "Запись книги аттестатов",
                      "annul_reason": "Причина аннулирования", "issued_by": "Внёс запись", "created_at": "Внесена"}
-    column_formatters = {"degree": lambda v, c, m, n: f"«За особые успехи в обучении» {MEDAL_DEGREES.get(m.degree, '')}"}
+    column_formatters = {"degree": lambda v, c, m, n: f"«За особые успехи в учении» {MEDAL_DEGREES.get(m.degree, '')}"}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters

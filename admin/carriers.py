@@ -4,14 +4,14 @@ import re
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual, FilterLike
 from sqlalchemy import or_, select
-from wtforms import FileField, StringField
+from wtforms import FileField, SelectField, StringField
 
 from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
                     User)
 from models.copies import PROBLEMS, problem_condition
 from models.people import alphabetical, carriers_of_students_named, like_literal
 from models.carriers import CARRIER_STATUSES, CLOCK_STARTS, HELD_STATUSES, LEFT_STATUSES, MEDIA, RETENTION_KINDS
-from models.registers import (BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
+from models.registers import (ATTEMPTS, BOOK_LEVELS, COPY_FORMATS, EXAMS, JOURNAL_KINDS, MARK_VALUES, MEDIUM_TYPES,
                               PORTFOLIO_ITEM_KINDS, PORTFOLIO_LEVELS, PORTFOLIO_RESULTS, UPLOAD_TYPES, PortfolioItem,
                               portfolio_upload_dir,
                               annual_mark_error, certified_years, copy_completeness, personal_file_errors, stored_certificate_errors,
@@ -238,13 +238,15 @@ class PersonalFileView(CarrierView):
                      "has_birth_certificate_copy": "Копия свидетельства о рождении",
                      "has_medical_policy_copy": "Копия медицинского полиса",
                      "medical_card_location": "Где медицинская карта", "annual_marks": "Годовые отметки",
-                     "certifications": "Заверение классным руководителем"}
+                     "certifications": "Заверение классным руководителем",
+                     "card_pages": "Листов личных карт (напечатано из панели)"}
     column_formatters_detail = {**CARRIER_FORMATTERS, "annual_marks": _mark_rows_formatter}
     # The file's page shows its marks (with their corrections) and certifications, as the paper file does.
     column_details_list = ("kind", "number", "student", "school_class", "created_on", "closed_on", "status",
                            "location", "custodian", "retention_end", "destroyed_on", "destruction_act_id",
                            "has_application", "has_birth_certificate_copy", "has_medical_policy_copy",
-                           "medical_card_location", "annual_marks", "certifications", "movements", "annulled",
+                           "medical_card_location", "card_pages", "annual_marks", "certifications", "movements",
+                           "annulled",
                            "annul_reason", "note")
     form_columns = ("kind", "number", "student", "school_class", "created_on", "closed_on", "status",
                     "has_application", "has_birth_certificate_copy", "has_medical_policy_copy",
@@ -356,10 +358,14 @@ class ExamProtocolView(CarrierView):
         CarrierView.common_form
     form_choices = {"exam": _choices(EXAMS), "status": HELD_STATUS_CHOICES}
     inline_models = ((__import__("models").ExamResult, {
-        "form_columns": ("id", "student", "primary_score", "mark", "seen_on"),
+        "form_columns": ("id", "student", "primary_score", "mark", "attempt", "seen_on"),
         "row_label": "Результат", "new_label": "Новый результат", "add_label": "Добавить результат обучающегося",
         "form_ajax_refs": {"student": StudentLookup("student")},
+        # A retake after an unsatisfactory result is told apart: the medal check reads it (приказ № 730).
+        "form_overrides": {"attempt": SelectField},
+        "form_args": {"attempt": {"choices": list(ATTEMPTS.items()), "default": "main"}},
         "column_labels": {"student": "Обучающийся", "primary_score": "Первичный балл", "mark": "Отметка / балл",
+                          "attempt": "Сдача",
                           "seen_on": "Ознакомлен (дата подписи)"}}),)
 
     def register_errors(self, form, model):

@@ -16,6 +16,7 @@ from .retention import DestructionAct, DestructionActLine  # noqa: F401
 from .issuance import BlankReceipt, CertificateBookEntry, CertificateMark, SpoiledBlank  # noqa: F401
 from .year_end import AcademicDebt  # noqa: F401
 from .attestation import AwardCriterion, CurriculumSubject, GiaMinimum, MedalEntry  # noqa: F401
-from .verification import IssuedDocument  # noqa: F401
+from .verification import IssuedDocument, RateLimitHit  # noqa: F401
+from .class_prints import PersonalCardPrint  # noqa: F401
 from .nomenclature import NomenclatureItem  # noqa: F401
 from .admission_book import AdmissionBookCounter, AdmissionBookEntry  # noqa: F401

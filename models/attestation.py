@@ -3,6 +3,7 @@
 The rules whose figures the team could not verify against a primary text are rows here (curriculum, ГИА minimums,
 award criteria), edited by the deputy director; the code only applies them."""
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,8 +26,8 @@ GIA_SCALES = {"mark": "отметка (2–5)", "score": "тестовый ба�
 # The ГИА exams of each level: an exam of the other level is not this attestat's ГИА.
 LEVEL_EXAMS = {"basic": ("oge", "gve9"), "secondary": ("ege", "ege_base", "gve11")}
 AWARD_CODES = {"honours_basic": "аттестат ООО с отличием", "honours_secondary": "аттестат СОО с отличием",
-               "medal_1": "медаль «За особые успехи в обучении» I степени",
-               "medal_2": "медаль «За особые успехи в обучении» II степени"}
+               "medal_1": "медаль «За особые успехи в учении» I степени",
+               "medal_2": "медаль «За особые успехи в учении» II степени"}
 MEDAL_DEGREES = {1: "I степени", 2: "II степени"}
 
 
@@ -90,6 +91,8 @@ class AwardCriterion(Versioned, db.Model):
     other_min: Mapped[int | None] = mapped_column(Integer)
     # Instead of the second score: the mark of the base-level mathematics ЕГЭ, when only Russian and it were taken.
     base_math_mark: Mapped[int | None] = mapped_column(Integer)
+    # How a retaken ГИА exam counts (RETAKE_RULES); empty: every sitting counts, the best result.
+    retake_rule: Mapped[str | None] = mapped_column(String(20))
     source: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -160,7 +163,20 @@ GIA_MINIMUMS = [("oge", None, "mark", 3, "Порядок ГИА-9: отметк�
                 ("gve11", None, "mark", 3, "Порядок ГИА-11: отметка не ниже «3»"),
                 ("ege_base", None, "mark", 3, "Порядок ГИА-11: математика базового уровня — не ниже «3»"),
                 ("ege", "Русский язык", "score", 24, _RON), ("ege", "Математика", "score", 27, _RON)]
-_SOURCE_730 = "приказ Минпросвещения № 730 от 29.09.2023 (по официальным пересказам; сверьте с текстом)"
+_SOURCE_730 = ("приказ Минпросвещения № 730 от 29.09.2023, пп. 2–3 (по официальным пересказам; первичный текст не "
+               "найден — сверьте); пересдача: см. правило пересдачи")
+# How a retaken ГИА exam counts for an award. The primary text of № 730 was not available: the secondary sources
+# (regional education offices, 2024) say that a graduate may retake one exam to improve the result, that a right
+# to the medal already earned is kept when the retake is worse, and that a retake may bring the score needed —
+# the better sitting counts. Whether a retake after an unsatisfactory result may earn a medal they do not say:
+# the stricter reading is the default (DOMAIN.md: where sources differ, the stricter value), editable per criterion.
+RETAKE_RULES = {
+    "best": "засчитывается лучший результат из всех сдач, включая повторную после неудовлетворительного",
+    "unsatisfactory_bars": "неудовлетворительный результат ГИА лишает права на награду, даже если повторная "
+                           "сдача успешна; при пересдаче для улучшения засчитывается лучший результат",
+}
+RETAKE_SOURCE = ("правило пересдачи: приказ № 730 и Порядок ГИА-11 (пересдача для улучшения результата с 2024 г.) — "
+                 "по вторичным источникам; повторная сдача после «2» — строгое прочтение, проверьте")
 AWARD_SEEDS = [
     ("honours_basic", "basic", 0, None, None, None, None, "приказ Минпросвещения № 546 от 05.10.2020, п. 3"),
     ("honours_secondary", "secondary", 0, None, None, None, None,
@@ -168,6 +184,7 @@ AWARD_SEEDS = [
     ("medal_1", "secondary", 0, 0, 70, 70, 5, _SOURCE_730),
     ("medal_2", "secondary", 2, None, 60, 60, 5, _SOURCE_730),
 ]
+MEDAL_RETAKE_RULE = "unsatisfactory_bars"
 
 
 def seed_award_criteria(session):
@@ -175,7 +192,8 @@ def seed_award_criteria(session):
     for code, level, max_good, basic_max_good, russian, other, base_math, source in AWARD_SEEDS:
         if session.scalar(select(AwardCriterion.id).where(AwardCriterion.code == code)) is None:
             session.add(AwardCriterion(code=code, level=level, max_good=max_good, basic_max_good=basic_max_good,
-                                       russian_min=russian, other_min=other, base_math_mark=base_math, source=source))
+                                       russian_min=russian, other_min=other, base_math_mark=base_math, source=source,
+                                       retake_rule=MEDAL_RETAKE_RULE if code.startswith("medal_") else None))
     session.flush()
 
 
@@ -278,6 +296,15 @@ class FinalMark:
     problem: str | None = None
 
 
+class GiaResult(NamedTuple):
+    """One ГИА result of a pupil: the exam, the subject, the mark or score as typed, and which sitting it was."""
+    exam: str
+    subject_id: int | None
+    name: str
+    value: str
+    attempt: str = "main"
+
+
 @dataclass
 class GraduateResult:
     student: Student
@@ -285,7 +312,7 @@ class GraduateResult:
     gia_ok: bool = False
     gia_problems: list = field(default_factory=list)
     gia_text: str = ""
-    exams: list = field(default_factory=list)       # [(exam, subject_id, subject name, value)]
+    exams: list = field(default_factory=list)       # [GiaResult]
     honours: bool = False
     honours_reason: str = ""
     medal: int | None = None
@@ -314,7 +341,7 @@ class ClassData:
         ids = [s.id for s in students]
         self.annual = {}   # (student, subject, grade) -> value
         self.halves = {}   # (student, subject, grade) -> {half number: value}
-        self.exams = {}    # student -> [(exam, subject_id, subject name, value)]
+        self.exams = {}    # student -> [GiaResult], in the order of the sittings
         if not ids:
             return
         rows = session.execute(
@@ -333,15 +360,17 @@ class ClassData:
         for student_id, subject_id, grade, number, value, code in rows:
             self.halves.setdefault((student_id, subject_id, grade), {})[number] = str(value) if value else code
         rows = session.execute(
-            select(ExamResult.student_id, ExamProtocol.exam, ExamProtocol.subject_id, Subject.name, ExamResult.mark)
+            select(ExamResult.student_id, ExamProtocol.exam, ExamProtocol.subject_id, Subject.name, ExamResult.mark,
+                   ExamResult.attempt)
             .join(ExamProtocol, ExamResult.protocol_id == ExamProtocol.id)
             .outerjoin(Subject, ExamProtocol.subject_id == Subject.id)
             .where(ExamResult.student_id.in_(ids), ExamProtocol.status != "destroyed",
                    or_(ExamProtocol.academic_year_id == year.id,
                        (ExamProtocol.event_on >= year.starts_on) & (ExamProtocol.event_on <= year.ends_on)))
             .order_by(ExamProtocol.event_on, ExamProtocol.id))
-        for student_id, exam, subject_id, name, value in rows:
-            self.exams.setdefault(student_id, []).append((exam, subject_id, name or "—", (value or "").strip()))
+        for student_id, exam, subject_id, name, value, attempt in rows:
+            self.exams.setdefault(student_id, []).append(
+                GiaResult(exam, subject_id, name or "—", (value or "").strip(), attempt or "main"))
 
 
 def final_mark(level, item, data, student_id):
@@ -360,7 +389,7 @@ def final_mark(level, item, data, student_id):
         year_mark = _digit(annual)
         if year_mark is None:
             return FinalMark(None, f"год ({last} кл.) {annual}", f"годовая отметка «{annual}» не числовая")
-        exam_marks = [_digit(v) for exam, sid, _, v in data.exams.get(student_id, ())
+        exam_marks = [_digit(v) for exam, sid, _, v, _ in data.exams.get(student_id, ())
                       if sid == subject_id and exam in LEVEL_EXAMS["basic"] and _digit(v) is not None]
         if exam_marks and last == 9:
             exam_mark = exam_marks[-1]
@@ -400,16 +429,37 @@ def _minimum_for(minimums, exam, subject_id):
     return minimums.get((exam, subject_id)) or minimums.get((exam, None))
 
 
+# How a sitting other than the main one is named beside its result.
+_SITTING = {"reserve": "резервный день", "retake": "повторно", "improvement": "пересдача"}
+
+
+def _sittings(exams):
+    """[(exam, subject_id, label, best value)]: one line per exam and subject, every sitting in its label; a
+    satisfactory retake after a «2» is what decides the ГИА (Порядок ГИА: повторный допуск)."""
+    groups = {}
+    for result in exams:
+        groups.setdefault((result.exam, result.subject_id), []).append(result)
+    lines = []
+    for (exam, subject_id), results in groups.items():
+        name = results[0].name
+        values = [(f"{_SITTING[r.attempt]} " if r.attempt in _SITTING else "") + (r.value or "нет результата")
+                  for r in results]
+        label = f"{EXAMS.get(exam, exam)} {name.lower()} — {', '.join(values)}"
+        numbers = [int(r.value) for r in results if r.value.isdigit()]
+        best = str(max(numbers)) if numbers else results[-1].value
+        lines.append((exam, subject_id, label, best))
+    return lines
+
+
 def gia_check(level, exams, items, minimums, chosen_needed):
     """(passed, problems, text): the ГИА of the level is passed when every compulsory subject has a satisfactory
     result and, for ООО, the chosen exams too (273-ФЗ ст. 59, ст. 60 ч. 12: otherwise a справка об обучении)."""
     problems, shown = [], []
     passed_subjects, failed = set(), False
-    exams = [e for e in exams if e[0] in LEVEL_EXAMS[level]]
+    exams = [e for e in exams if e.exam in LEVEL_EXAMS[level]]
     required_ids = {i.subject_id for i in items if i.gia_required}
-    for exam, subject_id, name, value in exams:
+    for exam, subject_id, label, value in _sittings(exams):
         rule = _minimum_for(minimums, exam, subject_id)
-        label = f"{EXAMS.get(exam, exam)} {name.lower()} — {value or 'нет результата'}"
         shown.append(label)
         number = int(value) if value.isdigit() else None
         if subject_id not in required_ids and not chosen_needed:
@@ -424,10 +474,10 @@ def gia_check(level, exams, items, minimums, chosen_needed):
             passed_subjects.add(subject_id)
     required = [i for i in items if i.gia_required]
     for item in required:
-        if item.subject_id not in passed_subjects and not any(e[1] == item.subject_id for e in exams):
+        if item.subject_id not in passed_subjects and not any(e.subject_id == item.subject_id for e in exams):
             problems.append(f"нет результата ГИА по предмету «{item.subject.name}»")
     required_ids = {i.subject_id for i in required}
-    chosen = {e[1] for e in exams if e[1] not in required_ids}
+    chosen = {e.subject_id for e in exams if e.subject_id not in required_ids}
     if len(chosen) < chosen_needed:
         problems.append(f"сдано предметов по выбору: {len(chosen)} из {chosen_needed}")
     ok = not problems and not failed
@@ -441,14 +491,14 @@ def _counts(values):
 
 def _ege_ok(criterion, exams, russian_id, math_id):
     """The ЕГЭ scores of № 730: Russian and one more subject, or base mathematics when only these two were taken."""
-    scores = [(sid, int(v)) for exam, sid, _, v in exams if exam == "ege" and v.isdigit()]
+    scores = [(e.subject_id, int(e.value)) for e in exams if e.exam == "ege" and e.value.isdigit()]
     russian = max((s for sid, s in scores if sid == russian_id), default=None)
     if criterion.russian_min is not None and (russian is None or russian < criterion.russian_min):
         return False, f"ЕГЭ по русскому языку {russian if russian is not None else 'нет'} (нужно ≥ {criterion.russian_min})"
     others = [s for sid, s in scores if sid != russian_id]
     if criterion.other_min is None or any(s >= criterion.other_min for s in others):
         return True, ""
-    base = [int(v) for exam, sid, _, v in exams if exam == "ege_base" and v.isdigit()]
+    base = [int(e.value) for e in exams if e.exam == "ege_base" and e.value.isdigit()]
     if criterion.base_math_mark is not None and not others and base and max(base) >= criterion.base_math_mark:
         return True, ""
     best = max(others, default=None)
@@ -476,8 +526,13 @@ def award_check(criterion, values, gia_ok, exams=(), russian_id=None, math_id=No
         basic, basic_fours, basic_low = _counts(basic_values)
         if basic_low or basic_fours > criterion.basic_max_good:
             return False, "итоговые отметки аттестата ООО не отвечают условию"
+    retaken = [e for e in exams if e.attempt == "retake"]
+    if retaken and criterion.retake_rule == "unsatisfactory_bars":
+        what = ", ".join(f"{EXAMS.get(e.exam, e.exam)} {e.name.lower()}" for e in retaken)
+        return False, f"повторная сдача ГИА после неудовлетворительного результата ({what}): {RETAKE_RULES[criterion.retake_rule]}"
     if criterion.russian_min is not None or criterion.other_min is not None:
-        ok, reason = _ege_ok(criterion, [e for e in exams], russian_id, math_id)
+        # Every sitting's result counts, the best one (a retake to improve a result keeps a right already earned).
+        ok, reason = _ege_ok(criterion, list(exams), russian_id, math_id)
         if not ok:
             return False, reason
     return True, ""

@@ -3,9 +3,11 @@ imported marks, and the carrier a print registers."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import Date, ForeignKey, Integer, UniqueConstraint, func, or_, select
+from sqlalchemy.orm import Mapped, mapped_column
 
 from .carriers import CarrierKind, seed_carrier_kinds
+from .db import db
 from .marks import Mark
 from .people import AcademicYear, SchoolClass, Student, Subject, Term
 from .registers import AnnualCertification, AnnualMark, ClassRecord, PersonalFile
@@ -14,6 +16,36 @@ from .registers import AnnualCertification, AnnualMark, ClassRecord, PersonalFil
 DATES_PER_PAGE = 26
 # The print -> the carrier kind it registers in «Сводные ведомости и распечатки».
 PRINT_CARRIER_KINDS = {"summary_sheet": "summary_sheet", "class_journal": "class_journal_print"}
+
+
+class PersonalCardPrint(db.Model):
+    """The latest print of a personal file's page of one year, with its page count: a reprint replaces it, so the
+    file's sheet count (PersonalFile.card_pages) stays the sum of the pages actually filed."""
+
+    __tablename__ = "personal_card_print"
+    __table_args__ = (UniqueConstraint("personal_file_id", "academic_year_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    personal_file_id: Mapped[int] = mapped_column(ForeignKey("personal_file.id", ondelete="CASCADE"), index=True)
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id"))
+    pages: Mapped[int] = mapped_column(Integer)
+    printed_on: Mapped[date] = mapped_column(Date)
+
+
+def register_card_print(session, *, file, year, pages, today=None):
+    """Record the page count of a year's personal card on its personal file; return the file's sheet count.
+    The caller commits."""
+    record = session.scalar(select(PersonalCardPrint).where(PersonalCardPrint.personal_file_id == file.id,
+                                                            PersonalCardPrint.academic_year_id == year.id))
+    if record is None:
+        record = PersonalCardPrint(personal_file_id=file.id, academic_year_id=year.id, pages=pages,
+                                   printed_on=today or date.today())
+        session.add(record)
+    record.pages, record.printed_on = pages, today or date.today()
+    session.flush()
+    file.card_pages = session.scalar(select(func.sum(PersonalCardPrint.pages))
+                                     .where(PersonalCardPrint.personal_file_id == file.id))
+    session.flush()
+    return file.card_pages
 
 
 class PrintError(Exception):

@@ -360,7 +360,7 @@ def _seed_demo_graduation(session, rng, today):
                                      number_to=first[:-3] + "200", received_on=year.starts_on + timedelta(days=60),
                                      received_from="Управление образования г. Энска", document="накладная № 17"))
     session.add(RegisterBook(kind=kinds["medal_book"], number="М-1", created_on=date(year.starts_on.year - 4, 9, 1),
-                             title="Книга учёта выдачи медалей «За особые успехи в обучении»", location=SAFE_1,
+                             title="Книга учёта выдачи медалей «За особые успехи в учении»", location=SAFE_1,
                              custodian=staff["officer"]))
     session.add(Order(number="112-о", issued_on=max(today - timedelta(days=1), year.starts_on), kind="issuance",
                       title="О выдаче аттестатов об основном общем и среднем общем образовании"))

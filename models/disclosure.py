@@ -92,3 +92,36 @@ def record_disclosure(session, *, user_id, document_kind, description, recipient
     if flush:
         session.flush()
     return entry
+
+
+def _ranges(numbers):
+    """«1–40, 43, 45–47» from registration numbers."""
+    numbers = sorted(set(numbers))
+    parts, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            parts.append(f"{start}–{n}" if n > start else f"{n}")
+            start = None
+    return ", ".join(parts)
+
+
+def list_disclosure(*, document_kind, what, people, recipient, purpose):
+    """The fields of one register entry for one print naming many people (a book's pages): whose data it holds is
+    said by the count, the registration numbers in the book and the names, as many as the line holds. A line per
+    person made a 200-entry book's print write 200 rows. `people` is [(student_id, full name, registration number)]."""
+    people = list(people)
+    head = f"{what}: {len(people)} чел., рег. № {_ranges(n for _, _, n in people)}"
+    names, shown = [], 0
+    for _, name, _ in people:
+        rest = len(people) - shown - 1
+        tail = f" и ещё {rest}" if rest else ""
+        if len(head) + len("; ") + len(", ".join(names + [name])) + len(tail) > 500:
+            break
+        names.append(name)
+        shown += 1
+    description = f"{head}; {', '.join(names)}" + (f" и ещё {len(people) - shown}" if shown < len(people) else "")
+    return dict(document_kind=document_kind, description=description, recipient=recipient, purpose=purpose,
+                student_id=people[0][0] if len(people) == 1 else None)
+

@@ -1029,10 +1029,12 @@ def study_candidates(session, text=None, limit=STUDY_CANDIDATES_SHOWN):
     return first + list(latest)
 
 
-def book_entries(session, book_id, class_id=None):
-    # The printed book shows each entry's marks: read them in one query, not one per entry.
-    query = (select(CertificateBookEntry).options(selectinload(CertificateBookEntry.marks))
-             .where(CertificateBookEntry.book_id == book_id))
+def book_entries(session, book_id, class_id=None, marks=True):
+    # The page shows each entry's marks: read them in one query, not one per entry. The printed book reads
+    # them as plain rows itself (views/certificate_book_pdf.book_print_runs): `marks=False`.
+    query = select(CertificateBookEntry).where(CertificateBookEntry.book_id == book_id)
+    if marks:
+        query = query.options(selectinload(CertificateBookEntry.marks))
     if class_id:
         query = query.where(CertificateBookEntry.school_class_id == class_id)
     return list(session.scalars(query.order_by(CertificateBookEntry.reg_number)))

@@ -12,6 +12,11 @@ from .users import utcnow
 
 EXAMS = {"oge": "ОГЭ", "ege": "ЕГЭ", "ege_base": "ЕГЭ (математика, базовый уровень)", "gve9": "ГВЭ-9",
          "gve11": "ГВЭ-11"}
+# Which sitting of the exam a result is: a retake after an unsatisfactory result is told apart from a first
+# sitting on a reserve day and from the retake to improve a result (Порядок ГИА-11, с 2024 г.); awards read it.
+ATTEMPTS = {"main": "основной срок", "reserve": "резервный срок (первая сдача, неявка по уважительной причине)",
+            "retake": "повторная сдача после неудовлетворительного результата",
+            "improvement": "пересдача для улучшения результата"}
 ESSAY_KINDS = {"final_essay_protocol": "итоговое сочинение (изложение)",
                "oral_interview_protocol": "итоговое собеседование по русскому языку"}
 ESSAY_RESULTS = {"pass": "зачёт", "fail": "незачёт", "absent": "не явился"}
@@ -43,6 +48,9 @@ class PersonalFile(Carrier):
     has_birth_certificate_copy: Mapped[bool] = mapped_column(Boolean, default=False)
     has_medical_policy_copy: Mapped[bool] = mapped_column(Boolean, default=False)
     medical_card_location: Mapped[str | None] = mapped_column(String(200))
+    # Sheets of the yearly pages (личные карты) printed from the panel and filed in it: the sum of each year's
+    # latest print (models/class_prints.register_card_print).
+    card_pages: Mapped[int | None] = mapped_column(Integer)
     annual_marks = relationship("AnnualMark", back_populates="personal_file", cascade="all, delete-orphan")
     certifications = relationship("AnnualCertification", back_populates="personal_file",
                                   cascade="all, delete-orphan")
@@ -152,6 +160,7 @@ class ExamResult(db.Model):
     primary_score: Mapped[int | None] = mapped_column(Integer)
     mark: Mapped[str | None] = mapped_column(String(12))
     seen_on: Mapped[date | None] = mapped_column(Date)
+    attempt: Mapped[str] = mapped_column(String(12), default="main", server_default="main")
     protocol = relationship("ExamProtocol", back_populates="results")
     student = relationship("Student")
 

@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, event, select
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import db
@@ -140,3 +140,56 @@ def _forget_print(session, transaction):
     if transaction.parent is None:
         session.info.pop("printed_document", None)
         session.info.pop("disclosures_pending", None)
+
+
+# --- the verification page's rate limit, counted in the database --------------------------------------------
+
+class RateLimitHit(db.Model):
+    """Look-ups of one address in one time window. Counted in the database, not in the process: with
+    `gunicorn -w 4` a per-process counter let four times the limit through."""
+
+    __tablename__ = "rate_limit_hit"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True)  # seconds since the epoch
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+_LIMIT_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_limits(text):
+    """[(count, window seconds)] from «30 per minute;300 per day» (Flask-Limiter's notation, kept in settings)."""
+    limits = []
+    for part in (text or "").replace(",", ";").split(";"):
+        words = part.split()
+        if len(words) == 3 and words[0].isdigit() and words[1] == "per" and words[2].rstrip("s") in _LIMIT_UNITS:
+            limits.append((int(words[0]), _LIMIT_UNITS[words[2].rstrip("s")]))
+        elif part.strip():
+            raise ValueError(f"Ограничение частоты «{part.strip()}» не распознано: пишите «30 per minute».")
+    return limits
+
+
+def count_hit(connection, *, address, limits, now):
+    """Count one look-up from `address` in each window of `limits` (fixed windows); return True when every limit
+    still holds. One atomic upsert per window, in the caller's connection, committed by it: every process and
+    every request counts in the same row."""
+    allowed = True
+    table = RateLimitHit.__table__
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for count, seconds in limits:
+        start = int(now) - int(now) % seconds
+        key = f"verify:{address}:{seconds}"
+        statement = insert(table).values(key=key, window_start=start, hits=1)
+        statement = statement.on_conflict_do_update(index_elements=[table.c.key, table.c.window_start],
+                                                    set_={"hits": table.c.hits + 1}).returning(table.c.hits)
+        hits = connection.execute(statement).scalar_one()
+        if hits == 1:  # a new window: the address's older windows are of no use any more
+            connection.execute(table.delete().where(table.c.key == key, table.c.window_start < start))
+            if seconds == max(s for _, s in limits):  # nor anybody's windows that ended long ago
+                connection.execute(table.delete().where(table.c.window_start < start - 2 * seconds))
+        if hits > count:
+            allowed = False
+    return allowed

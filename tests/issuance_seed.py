@@ -95,8 +95,8 @@ def past_year(back):
     return found
 
 
-def exam(exam_kind, subject, results, year=None, day=None):
-    """A ГИА protocol of the year with {student: mark or score}."""
+def exam(exam_kind, subject, results, year=None, day=None, attempt="main"):
+    """A ГИА protocol of the year with {student: mark or score}; `attempt`: which sitting the results are."""
     year = year or current_year(db.session)
     day = day or date(year.ends_on.year, 6, 1)
     protocol = ExamProtocol(kind_id=kind("gia_protocol").id, exam=exam_kind, subject_id=subject.id,
@@ -105,7 +105,7 @@ def exam(exam_kind, subject, results, year=None, day=None):
     db.session.add(protocol)
     db.session.flush()
     for pupil, value in results.items():
-        db.session.add(ExamResult(protocol_id=protocol.id, student_id=pupil.id, mark=str(value)))
+        db.session.add(ExamResult(protocol_id=protocol.id, student_id=pupil.id, mark=str(value), attempt=attempt))
     db.session.flush()
     return protocol
 

@@ -3,6 +3,7 @@ import hashlib
 import io
 import re
 from datetime import date, timedelta
+from urllib.parse import unquote
 
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -242,6 +243,12 @@ def test_personal_card_page_of_the_year(app, login_as):
     assert "Петрова Алёна Сергеевна" in text
     assert "Алгебра" in text and "Русский язык" in text
     assert "ещё не заверены" in text
+    pages = len(PdfReader(io.BytesIO(response.data)).pages)
+    # The card's sheets are recorded on the personal file; the file name says how many the file holds.
+    assert f"(в деле {pages} л.)" in unquote(response.headers["Content-Disposition"])
+    with app.app_context():
+        assert db.session.scalar(select(PersonalFile.card_pages).where(PersonalFile.number == "П-1")) == pages
+        file_id = db.session.scalar(select(PersonalFile.id).where(PersonalFile.number == "П-1"))
     with app.app_context():
         teacher = db.session.scalar(select(User).where(User.login == "kl"))
         certify_year(db.session, ids["a"], ids["year"], teacher, date.today())
@@ -249,6 +256,11 @@ def test_personal_card_page_of_the_year(app, login_as):
     text = pdf_text(panel.post("/admin/personal_cards/print",
                                {"student_id": ids["petrova"], "year_id": ids["year"]}).data)
     assert f"заверены {date.today():%d.%m.%Y}" in text and "Смирнова Ольга Петровна" in text
+    with app.app_context():  # a reprint of the same year replaces its sheets, it does not add to them
+        assert db.session.get(PersonalFile, file_id).card_pages == pages
+    secretary = login_as("secretary")
+    details = secretary.get(f"/admin/personal_file/details/?id={file_id}").get_data(as_text=True)
+    assert "Листов личных карт (напечатано из панели)" in details
     # another class's pupil is not the class teacher's
     assert panel.post("/admin/personal_cards/print",
                       {"student_id": ids["kuznetsova"], "year_id": ids["year"]}).status_code == 403
@@ -286,6 +298,28 @@ def test_verification_valid_annulled_unknown_and_rate_limited(app, login_as):
     assert answers[-1] == 429
     assert "Слишком много проверок" in other.get("/check/0000000000",
                                                  environ_base={"REMOTE_ADDR": "10.0.0.7"}).get_data(as_text=True)
+
+
+def test_verification_rate_limit_holds_across_server_processes_sharing_the_database(app, database_url, tmp_path):
+    """gunicorn -w 4 runs four apps on one database: the limit is the address's, not each process's."""
+    from app import create_app
+    from conftest import _base_config
+
+    second = create_app({**_base_config(tmp_path / "second", database_url), "VERIFY_RATE_LIMIT": "5 per day"})
+    app.config["VERIFY_RATE_LIMIT"] = "5 per day"
+    try:
+        clients = [app.test_client(), second.test_client()]
+        guesser = {"REMOTE_ADDR": "10.0.0.9"}
+        answers = [clients[n % 2].get(f"/check/000000000{n}", environ_base=guesser).status_code for n in range(8)]
+        # Five look-ups in all, whichever process answered; each process alone would have let five through.
+        assert answers == [404] * 5 + [429] * 3
+        refused = clients[1].get("/check/0000000000", environ_base=guesser)
+        assert refused.status_code == 429 and "Слишком много проверок" in refused.get_data(as_text=True)
+        # Another address is counted apart.
+        assert clients[1].get("/check/0000000000", environ_base={"REMOTE_ADDR": "10.0.0.10"}).status_code == 404
+    finally:
+        with second.app_context():
+            db.engine.dispose()
 
 
 def test_progress_report_disclosure_keeps_the_pdf_hash(app, login_as):

@@ -460,7 +460,12 @@ def test_pdfs_read_back_and_are_entered_in_the_disclosure_register(app, ids, log
     assert "получил по учебным" in study_line and "(ась)" not in study_line
     with app.app_context():
         added = list(db.session.scalars(select(PdDisclosure).where(PdDisclosure.id > 0).order_by(PdDisclosure.id)))[before:]
-        assert len(added) == 43 + 3  # one line per person of the book's pages, then one per document
+        # The book's pages are one line of the register naming whose entries it holds, then one per document.
+        assert len(added) == 1 + 3
+        book_line = added[0]
+        assert book_line.document_kind == "certificate_book" and book_line.student_id is None
+        assert "43 чел., рег. № 1–43" in book_line.description and "Ёлкина Анастасия Сергеевна" in book_line.description
+        assert "Выпускник39 Иван Иванович" in book_line.description or "и ещё" in book_line.description
         assert added[-1].document_kind == "study_certificate" and added[-1].student_id == ids["students"][2]
 
 

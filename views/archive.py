@@ -10,8 +10,8 @@ from admin.access import allowed, requires
 from admin.page import PanelPage
 from models import db
 from models.archive import COPY_PERIODS, COPY_STATES, archive_slots, copy_period, years_to_check
-from models.class_prints import (PrintError, class_journal, load_class, personal_card, register_print,
-                                 summary_sheet)
+from models.class_prints import (PrintError, class_journal, load_class, personal_card, register_card_print,
+                                 register_print, summary_sheet)
 from models.people import AcademicYear, School, SchoolClass, Student, current_year
 from models.registers import CopyCheck, CopyMedium, PersonalFile
 from models.roles import own_class_only
@@ -129,11 +129,18 @@ class PersonalCardsPage(PanelPage):
         try:
             context = personal_card(db.session, student_id, year_id)
             year = context["year"]
-            return print_document(
-                lambda: render_pdf("pdf/personal_card.html", document={
+            sheets = []
+
+            def render():  # the card's pages are counted on the personal file in the print's transaction
+                data = render_pdf("pdf/personal_card.html", document={
                     "kind": "personal_card", "title": f"{year} учебный год"},
-                    school=_school(), today=date.today(), **context),
-                f"Личная карта {student.last_name} {student.first_name} {year.name.replace('/', '-')}.pdf")
+                    school=_school(), today=date.today(), **context)
+                sheets.append(register_card_print(db.session, file=context["file"], year=year, pages=page_count(data)))
+                return data
+
+            return print_document(
+                render, lambda data: f"Личная карта {student.last_name} {student.first_name} "
+                                     f"{year.name.replace('/', '-')} (в деле {sheets[0]} л.).pdf")
         except PrintError as exc:
             return _print_refused(exc, ".index", year=year_id,
                                   class_id=student.school_class_id if student else None)

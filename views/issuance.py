@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import AcademicYear, School, SchoolClass, db
-from models.disclosure import DisclosureError, record_disclosure
+from models.disclosure import DisclosureError, list_disclosure, record_disclosure
 from models.issuance import (BLANK_KINDS, CERTIFICATE_NAMES, DUPLICATE_REASONS, ENTRY_KINDS, LEVEL_GRADE, LEVELS,
                              RECIPIENT_KINDS, CertificateBookEntry, IssuanceError, annul_entry, book_entries,
                              free_blank_numbers, issuance_grid, issue_duplicate, issue_study_certificate,
@@ -24,7 +24,7 @@ from models.dates import date_or_none as parse_date
 
 from .form_values import to_int as _int
 from admin.page import PanelPage
-from .certificate_book_pdf import book_page_offset, render_certificate_book
+from .certificate_book_pdf import book_print_runs, render_certificate_book
 from .pdf import print_document, print_drawn, render_pdf
 
 
@@ -278,6 +278,10 @@ class IssuancePage(PanelPage):
     # --- printed documents -----------------------------------------------------------------------------
     def _disclosures(self, entries, document_kind, what, recipient=None, purpose=None):
         """Each printed document with personal data goes into the disclosure register, in its transaction."""
+        if document_kind == "certificate_book":  # the book's pages: one line naming its entries
+            return [list_disclosure(document_kind=document_kind, what=what,
+                                    people=[(e.student_id, e.full_name, e.reg_number) for e in entries],
+                                    recipient=recipient, purpose=purpose)]
         return [dict(document_kind=document_kind, description=f"{what}: {entry.full_name}, рег. № {entry.reg_number}",
                      recipient=recipient or _recipient_name(entry),
                      purpose=purpose or "выдача документа об образовании", student_id=entry.student_id)
@@ -319,18 +323,17 @@ class IssuancePage(PanelPage):
         if book is None:
             flash("Выберите книгу.", "error")
             return redirect(url_for(".index"))
-        entries = book_entries(db.session, book.id, _int(request.args.get("class_id")))
+        entries = book_entries(db.session, book.id, _int(request.args.get("class_id")), marks=False)
         if not entries:
             flash("В книге нет записей для печати.", "error")
             return redirect(url_for(".index", book_id=book.id))
-        earlier = [e for e in book_entries(db.session, book.id) if e.reg_number < entries[0].reg_number] \
-            if entries[0].reg_number > 1 else []
-        first_page = book_page_offset(school=db.session.scalar(select(School)), book=book, earlier_entries=earlier,
-                                      levels=LEVELS)
+        # Each run of a class's entries with its pages' numbers in the whole book.
+        runs = book_print_runs(db.session, school=db.session.scalar(select(School)), book=book, entries=entries,
+                               levels=LEVELS)
         return self._pdf(render_certificate_book, f"Книга выдачи аттестатов № {book.number}.pdf", entries,
                          "certificate_book", "страницы книги регистрации выданных аттестатов",
                          recipient="книга регистрации (хранится в школе)", purpose="ведение книги регистрации",
-                         book=book, first_page=first_page)
+                         book=book, runs=runs)
 
     @expose("/medal_book.pdf")
     def medal_book_pdf(self):

@@ -1,14 +1,30 @@
 """The public page that checks a printed document by its code: kind, number, date, school, valid or annulled.
 
-No log-in and no personal data; the look-ups are rate-limited (Flask-Limiter), so codes cannot be guessed in bulk."""
-from flask import current_app, render_template, request
+No log-in and no personal data; the look-ups are rate-limited per address, counted in the database so that every
+server process (gunicorn -w 4) shares one count, and codes cannot be guessed in bulk."""
+import time
+
+from flask import abort, current_app, render_template, request
 from flask_admin import expose
 from sqlalchemy import select
 
 from admin.page import PublicPage
 from models import db
 from models.people import School
-from models.verification import find_document, normalize_code
+from models.verification import count_hit, find_document, normalize_code, parse_limits
+
+
+def rate_limit():
+    """Refuse with 429 once the address used up any of VERIFY_RATE_LIMIT («30 per minute;300 per day»)."""
+    limits = parse_limits(current_app.config["VERIFY_RATE_LIMIT"])
+    if not limits:
+        return None
+    # Its own short transaction: the count is kept even when the page itself fails.
+    with db.engine.begin() as connection:
+        allowed = count_hit(connection, address=request.remote_addr or "?", limits=limits, now=time.time())
+    if not allowed:
+        abort(429)
+    return None
 
 
 class VerifyPage(PublicPage):
@@ -59,18 +75,13 @@ def signing_failed(error):
 
 
 def init_verification(app, admin):
-    """The page and its limit, bound to this app (each app of a test run counts on its own)."""
-    from flask_limiter import Limiter
-    from flask_limiter.util import get_remote_address
-
+    """The page and its limit (counted in the app's database: apps sharing a database share the count)."""
     app.config.setdefault("VERIFY_RATE_LIMIT", "30 per minute;300 per day")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    parse_limits(app.config["VERIFY_RATE_LIMIT"])  # a setting written wrong stops the start, not a visitor
     page = VerifyPage(name="Проверка документа", endpoint="verify", url="/check")
     admin.add_view(page)
-    limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])(page.blueprint)
+    page.blueprint.before_request(rate_limit)
     app.register_error_handler(429, too_many)
-    app.extensions["verify_limiter"] = limiter
     from .signing import SigningError
 
     # A configured certificate that cannot be used stops every print with this message, not a server error.
