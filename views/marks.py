@@ -7,6 +7,7 @@ import pickle
 import re
 import time
 from datetime import date
+from functools import wraps
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, send_file, url_for
@@ -21,8 +22,8 @@ from models.analysis import (CATEGORIES, CATEGORY_HEADINGS, UNDERACHIEVER_MAX_MA
                              subject_results)
 from models.disclosure import DisclosureError, record_disclosure
 from models.marks import CODE_LABELS, IMPORT_LAYOUTS, MARK_KINDS, MarkImport, progress_context
-from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError, apply_import, flat_template_xlsx,
-                                 prepare_import, store_upload)
+from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError, apply_import, collector_paused,
+                                 flat_template_xlsx, prepare_import, store_upload)
 from models.people import AcademicYear, School, SchoolClass, Student, Subject, Term, current_year
 
 from admin.access import requires
@@ -193,8 +194,18 @@ def _chosen_class(value):
     return school_class, None
 
 
+def _large_work(view):
+    """A check or an import of a file: it may hold a million objects at once (see collector_paused)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        with collector_paused():
+            return view(*args, **kwargs)
+    return wrapped
+
+
 @bp.route("/import", methods=["POST"])
 @requires("marks_import", "create")
+@_large_work
 def import_preview():
     upload = request.files.get("file")
     year = _year_from(request.form.get("year"))
@@ -326,6 +337,7 @@ def _confirm_failed(message, status=409):
 
 @bp.route("/import/confirm", methods=["POST"])
 @requires("marks_import", "create")
+@_large_work
 def import_confirm():
     stored = request.form.get("token", "")
     pending = _read_pending(stored)
