@@ -8,9 +8,9 @@ import threading
 import uuid
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
-from functools import lru_cache
-from operator import attrgetter
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from operator import itemgetter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -36,7 +36,7 @@ class Sheet:
     rows: list
 
 
-@dataclass
+@dataclass(slots=True)  # a large file makes 200,000 of them
 class Entry:
     """One cell of marks as found in the file, before names are matched to the database."""
 
@@ -128,7 +128,7 @@ class Preview:
     summary: list = field(default_factory=list)  # (class name, subject name, number of marks)
     shown: dict = field(default_factory=lambda: {"add": [], "change": [], "remove": []})  # rows for the page
     year: object = None  # the academic year the file was read in (its title's, else the page's)
-    source: tuple | None = None  # (layout, Parsed, year id): what was read, for the confirmation to reuse
+    plan: object = None  # a Plan: what the check decided, for the confirmation to reuse
 
     @property
     def layout_name(self):
@@ -532,23 +532,19 @@ def detect_layout(sheets):
 
 
 class Parsed:
-    def __init__(self):
+    def __init__(self, progress=None):
         self.entries = []
         self.errors = Problems()
         self.covers = []
+        self.rows_done = 0  # rows of the sheets before this one, for the progress
+        self.progress = progress  # progress(rows read so far) or None
 
-    # Kept between the check and the confirmation: entries as one list per field pickle and load several times
-    # faster than 200,000 objects (each list is read and rebuilt in C).
-    def __getstate__(self):
-        return {"columns": [list(map(attrgetter(name), self.entries)) for name in ENTRY_FIELDS],
-                "errors": self.errors, "covers": self.covers}
-
-    def __setstate__(self, state):
-        self.entries = list(map(Entry, *state["columns"]))
-        self.errors, self.covers = state["errors"], state["covers"]
+    def tick(self, row):
+        """Tell how far reading got: a flat sheet calls it every PROGRESS_EVERY rows."""
+        if self.progress is not None:
+            self.progress(self.rows_done + row)
 
 
-ENTRY_FIELDS = [f.name for f in fields(Entry)]
 _paused = {"count": 0, "enabled": True}
 _pause_lock = threading.Lock()
 
@@ -575,22 +571,27 @@ def collector_paused():
                 gc.enable()
 
 
-def parse_sheets(sheets, year, layout=None, default_class=None):
+def parse_sheets(sheets, year, layout=None, default_class=None, progress=None):
     """Sheets -> (layout, Parsed). Raise ImportFileError when the layout is unknown or columns are missing.
 
-    `default_class` (a class name chosen on the page) stands in where the file does not say the class."""
+    `default_class` (a class name chosen on the page) stands in where the file does not say the class;
+    `progress(stage, done, total)` hears "parse" with the rows read of all sheets."""
     layout = layout or detect_layout(sheets)
     if layout is None:
         raise ImportFileError(
             "Не удалось распознать формат файла. Ожидается шаблон панели (столбцы «Ученик», «Класс», «Предмет», "
             "«Дата», «Отметка», «Вид»), журнал класса по предмету, отчёт об успеваемости ученика или итоговые "
             "отметки — см. описание форматов на странице импорта; формат можно выбрать и вручную.")
-    parsed = Parsed()
+    total = sum(len(sheet.rows) for sheet in sheets)
+    parsed = Parsed(partial(progress, "parse", total=total) if progress else None)
     reader = {"flat": _parse_flat, "journal": _parse_journal, "student_report": _parse_report,
               "final_marks": _parse_final}[layout]
     for sheet in sheets:
+        parsed.tick(0)
         if any(sheet.rows):
             reader(sheet, year, parsed, default_class)
+        parsed.rows_done += len(sheet.rows)
+    parsed.tick(0)
     return layout, parsed
 
 
@@ -643,6 +644,8 @@ def _parse_flat(sheet, year, parsed, default_class=None):
     padded = width + 1
     for r in range(header_index + 1, len(rows)):
         row = rows[r]
+        if not r % PROGRESS_EVERY:
+            parsed.tick(r)
         if not row:
             continue
         if len(row) < padded:
@@ -1031,6 +1034,16 @@ class _Lookup:
             self._days[day] = next((t for t in self.terms if t.starts_on <= day <= t.ends_on), None)
         return self._days[day]
 
+    def fingerprint(self, allowed_class_ids):
+        """A digest of every name and period a file's rows are matched against, and of the user's own classes."""
+        state = (self.starts_on, self.ends_on,
+                 sorted((key, named.id) for key, named in self.classes.items()),
+                 sorted((key, sorted(ids)) for key, ids in self.students.items()),
+                 sorted((key, named.id) for key, named in self.subjects.items()),
+                 [(t.id, t.kind, t.number, t.starts_on, t.ends_on) for t in self.terms],
+                 None if allowed_class_ids is None else sorted(allowed_class_ids))
+        return hashlib.sha256(repr(state).encode()).hexdigest()
+
     def term_id_of_day(self, day):
         """The id of term_of_day(day), or None: asked for every current mark, so kept without the ORM in between."""
         found = self._day_ids.get(day, 0)
@@ -1063,11 +1076,55 @@ def _no_progress(stage, done, total):
     pass
 
 
-def read_file(session, data, filename, year, *, layout=None, school_class=None):
-    """The file's marks by name, before any database lookup: (layout, Parsed, year), or a Preview with the error.
+PLAN_FIELDS = ("student_id", "subject_id", "school_class_id", "kind", "marked_on", "slot", "term_id", "value", "code",
+               "weight")
+_PLAN_KEY = itemgetter(0, 1, 3, 4, 5)  # a planned row's slot: student, subject, kind, day, slot
 
-    Depends only on the bytes, the year, the layout and the class chosen, so a confirmation may reuse what the check
-    read (`prepare_import(parsed=…)`) instead of reading a 200,000-line file a second time."""
+
+@dataclass
+class Plan:
+    """What a check decided — the rows the file stands for and what it covers — kept for the confirmation.
+
+    Reading and matching a 200,000-line file again would cost seconds; the plan is reused only if every name it was
+    matched against (classes, pupils, subjects, periods of the year, the user's own classes) is as it was, else the
+    file is read again. The marks already in the database are always compared anew."""
+
+    layout: str
+    year_id: int
+    names: str  # Lookup.fingerprint() at the check
+    columns: list  # the planned rows, one list per PLAN_FIELDS (lists pickle far faster than 200,000 dicts)
+    covered: dict
+    summary: list
+
+    @classmethod
+    def of(cls, layout, year, names, planned, covered, summary):
+        rows = planned.values()
+        return cls(layout, year.id, names, [list(map(itemgetter(name), rows)) for name in PLAN_FIELDS],
+                   dict(covered), summary)
+
+    def planned(self):
+        values = list(zip(*self.columns))
+        return dict(zip(map(_PLAN_KEY, values), map(dict, map(partial(zip, PLAN_FIELDS), values))))
+
+
+def _reuse_plan(session, plan, allowed_class_ids, progress):
+    """The preview of a kept plan against the database as it is now; None if a name has changed since."""
+    year = session.get(AcademicYear, plan.year_id)
+    if year is None:
+        return None
+    look = _Lookup(session, year)
+    if look.fingerprint(allowed_class_ids) != plan.names:
+        return None
+    preview = Preview(layout=plan.layout, year=year)
+    planned = plan.planned()
+    progress("compare", 0, len(planned))
+    _compare_with_database(session, look, planned, plan.covered, preview)
+    preview.summary = plan.summary
+    return preview
+
+
+def read_file(session, data, filename, year, *, layout=None, school_class=None, progress=None):
+    """The file's marks by name, before any database lookup: (layout, Parsed, year), or a Preview with the error."""
     sheets = read_sheets(data, filename)
     named = file_year_name(sheets)
     if named and named != year.name:
@@ -1079,34 +1136,38 @@ def read_file(session, data, filename, year, *, layout=None, school_class=None):
             return preview
         year = other
     default_class = school_class.name if school_class is not None else None
-    layout, parsed = parse_sheets(sheets, year, layout, default_class)
+    layout, parsed = parse_sheets(sheets, year, layout, default_class, progress)
     return layout, parsed, year
 
 
 def prepare_import(session, data, filename, year, *, allowed_class_ids=None, layout=None, progress=None,
-                   school_class=None, today=None, parsed=None):
+                   school_class=None, today=None, plan=None):
     """Read and check a file without changing anything: a Preview with errors, warnings, counts and the rows to
     add, change and remove.
 
     `school_class` (chosen on the page) stands in where the file does not say the class; the year named in the
-    file's title wins over `year`. `parsed` is what `read_file` gave for the same file and choices, if kept.
-    `progress(stage, done, total)` is told how far it got: stage "read", "check" (entries) or "compare".
+    file's title wins over `year`. `plan` is the Plan a check of the same file and choices kept (`preview.plan`):
+    used instead of reading the file again while the names it was matched against are unchanged.
+    `progress(stage, done, total)` is told how far it got: stage "read" (the file opened), "parse" (rows of its
+    sheets), "check" (entries) or "compare".
     """
     progress = progress or _no_progress
+    if plan is not None:
+        preview = _reuse_plan(session, plan, allowed_class_ids, progress)
+        if preview is not None:
+            return preview
     progress("read", 0, 0)
-    if parsed is None:
-        parsed = read_file(session, data, filename, year, layout=layout, school_class=school_class)
-        if isinstance(parsed, Preview):
-            return parsed
+    parsed = read_file(session, data, filename, year, layout=layout, school_class=school_class, progress=progress)
+    if isinstance(parsed, Preview):
+        return parsed
     layout, parsed, year = parsed
     preview = Preview(layout=layout, year=year)
-    preview.source = (layout, parsed, year.id)
     if not parsed.entries and not parsed.covers and not parsed.errors:
         preview.errors.append("В файле не найдено ни одной отметки.")
         return preview
     look = _Lookup(session, year)
     problems, warnings = Problems(), Problems()
-    problems.items = list(parsed.errors.items)  # a kept Parsed is read again by the confirmation: never changed
+    problems.items = parsed.errors.items
     planned = _Planned()
     summary = Counter()
     total = len(parsed.entries)
@@ -1130,6 +1191,7 @@ def prepare_import(session, data, filename, year, *, allowed_class_ids=None, lay
     progress("compare", 0, total)
     _compare_with_database(session, look, planned, covered, preview)
     preview.summary = sorted((c, s, n) for (c, s), n in summary.items())
+    preview.plan = Plan.of(layout, year, look.fingerprint(allowed_class_ids), planned, covered, preview.summary)
     return preview
 
 
@@ -1398,7 +1460,7 @@ def store_upload(directory, data, filename):
 
 
 def apply_import(session, data, *, original_name, stored_name, year, user_id=None, allowed_class_ids=None,
-                 layout=None, progress=None, school_class=None, parsed=None):
+                 layout=None, progress=None, school_class=None, plan=None):
     """Check the file again and make the database say what it says, or change nothing: raise ImportFileError if
     anything is wrong.
 
@@ -1408,7 +1470,7 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
     """
     progress = progress or _no_progress
     preview = prepare_import(session, data, original_name, year, allowed_class_ids=allowed_class_ids, layout=layout,
-                             progress=progress, school_class=school_class, parsed=parsed)
+                             progress=progress, school_class=school_class, plan=plan)
     if preview.errors:
         raise ImportFileError(f"В файле есть ошибки ({len(preview.errors)}); ничего не загружено.")
     if not preview.changes:
@@ -1419,6 +1481,7 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
                        removed_count=len(preview.removes))
     session.add(batch)
     session.flush()
+    batch_id = batch.id
     table = Mark.__table__
     total = len(preview.inserts) + len(preview.updates) + len(preview.removes)
     if preview.removes:
@@ -1427,7 +1490,7 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
             session.execute(delete(table).where(table.c.id.in_(preview.removes[start:start + 500])))
     if preview.inserts:
         for row in preview.inserts:
-            row["import_id"] = batch.id
+            row["import_id"] = batch_id
         # In chunks only so the page can show how far the writing got; still one transaction.
         # psycopg sends an executemany as one INSERT per row (10,000 marks: 1.3 s); COPY streams them (0.5 s). A
         # multi-row VALUES insert was slower still: SQLAlchemy compiles every row's parameters.
@@ -1446,7 +1509,7 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
     if preview.updates:
         progress("write", len(preview.removes) + len(preview.inserts), total)
         for row in preview.updates:
-            row["b_import"] = batch.id
+            row["b_import"] = batch_id
         session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
             value=bindparam("b_value"), code=bindparam("b_code"), weight=bindparam("b_weight"),
             import_id=bindparam("b_import")), preview.updates)

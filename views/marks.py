@@ -126,33 +126,32 @@ def _pending_path(stored):
     return _imports_dir() / f"{stored}.pending.json"
 
 
-def _parsed_path(stored):
-    return _imports_dir() / f"{stored}.parsed.pickle"
+def _plan_path(stored):
+    return _imports_dir() / f"{stored}.plan.pickle"
 
 
-def _keep_parsed(stored, source):
+def _keep_plan(stored, plan):
     # The instance folder is the server's own (it holds config.py, which is executed), so a pickle written there is
-    # as trusted as the code; it spares the confirmation reading a 200,000-line file a second time.
+    # as trusted as the code; it spares the confirmation reading and matching a 200,000-line file a second time.
     try:
-        with open(_parsed_path(stored), "wb") as out:
-            pickle.dump(source, out, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(_plan_path(stored), "wb") as out:
+            pickle.dump(plan, out, protocol=pickle.HIGHEST_PROTOCOL)
     except (OSError, pickle.PicklingError, TypeError):
-        _parsed_path(stored).unlink(missing_ok=True)  # the confirmation then reads the file again
+        _plan_path(stored).unlink(missing_ok=True)  # the confirmation then reads the file again
 
 
-def _kept_parsed(stored, data):
-    """What the check read, if kept for these very bytes; else None (read again)."""
+def _kept_plan(stored, data):
+    """What the check decided, if kept for these very bytes; else None (read again)."""
     try:
-        with open(_parsed_path(stored), "rb") as source:
-            sha, (layout, parsed, year_id) = pickle.load(source)
+        with open(_plan_path(stored), "rb") as source:
+            sha, plan = pickle.load(source)
     except Exception:  # missing or unreadable: reading the file again is always correct
         return None
-    year = db.session.get(AcademicYear, year_id)
-    return (layout, parsed, year) if sha == hashlib.sha256(data).hexdigest() and year is not None else None
+    return plan if sha == hashlib.sha256(data).hexdigest() else None
 
 
 def _forget(stored):
-    for path in (_pending_path(stored), _parsed_path(stored)):
+    for path in (_pending_path(stored), _plan_path(stored)):
         path.unlink(missing_ok=True)
 
 
@@ -253,15 +252,16 @@ def import_preview():
     _pending_path(token).write_text(json.dumps({
         "user": current_user.id, "name": file_name, "year": year.id, "layout": preview.layout, "ready": ready,
         "class": school_class.id if school_class else None}), encoding="utf-8")
-    _parsed_path(token).unlink(missing_ok=True)
+    _plan_path(token).unlink(missing_ok=True)
     if ready:
-        _keep_parsed(token, (hashlib.sha256(data).hexdigest(), preview.source))
+        _keep_plan(token, (hashlib.sha256(data).hexdigest(), preview.plan))
     return _import_page(preview=preview, file_name=file_name, token=token, ready=ready, **chosen), (
         200 if preview.ok else 422)
 
 
 PROGRESS_TEXTS = {
     "read": "чтение файла…",
+    "parse": "прочитано строк {done} из {total}…",
     "check": "проверено отметок {done} из {total}…",
     "compare": "сравнение с уже загруженными отметками ({total})…",
     "write": "записано изменений {done} из {total}…",
@@ -355,7 +355,7 @@ def import_confirm():
         batch = apply_import(db.session, data, original_name=pending["name"], stored_name=stored,
                              year=year, user_id=current_user.id, allowed_class_ids=_own_class_ids("marks_import"),
                              layout=pending["layout"], progress=progress, school_class=school_class,
-                             parsed=_kept_parsed(stored, data))
+                             plan=_kept_plan(stored, data))
         progress("commit", 0, 0)
         db.session.commit()
     except ImportFileError as exc:
