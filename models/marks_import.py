@@ -1098,7 +1098,9 @@ class Plan:
 
     @classmethod
     def of(cls, layout, year, names, planned, covered, summary):
-        rows = planned.values()
+        # In the order of the unique key: the confirmation then inserts along its index (a quarter less work for
+        # SQLite than a file's day-by-day order).
+        rows = list(map(planned.__getitem__, sorted(planned)))
         return cls(layout, year.id, names, [list(map(itemgetter(name), rows)) for name in PLAN_FIELDS],
                    dict(covered), summary)
 
