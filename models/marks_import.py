@@ -1,12 +1,16 @@
 """Reading e-journal exports (XLSX, XLS, CSV) in several layouts, and the all-or-nothing import of their marks."""
 import csv
+import gc
 import hashlib
 import io
 import re
+import threading
 import uuid
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from operator import itemgetter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -32,7 +36,7 @@ class Sheet:
     rows: list
 
 
-@dataclass
+@dataclass(slots=True)  # a large file makes 200,000 of them
 class Entry:
     """One cell of marks as found in the file, before names are matched to the database."""
 
@@ -124,7 +128,7 @@ class Preview:
     summary: list = field(default_factory=list)  # (class name, subject name, number of marks)
     shown: dict = field(default_factory=lambda: {"add": [], "change": [], "remove": []})  # rows for the page
     year: object = None  # the academic year the file was read in (its title's, else the page's)
-    source: tuple | None = None  # (layout, Parsed, year id): what was read, for the confirmation to reuse
+    plan: object = None  # a Plan: what the check decided, for the confirmation to reuse
 
     @property
     def layout_name(self):
@@ -163,7 +167,13 @@ def _read_xlsx(data):
         sheets = []
         for name in book.sheet_names:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            sheets.append(Sheet(name, [_trim([None if v == "" else v for v in row]) for row in rows]))
+            for index, row in enumerate(rows):
+                # Most lines of a large export have no blank cell: they are kept as calamine made them.
+                if "" in row:
+                    rows[index] = row = [None if v == "" else v for v in row]
+                if row and (row[-1] is None or (isinstance(row[-1], str) and not row[-1].strip())):
+                    _trim(row)
+            sheets.append(Sheet(name, rows))
         return sheets
     except CalamineError as exc:
         raise ImportFileError("Файл XLSX повреждён или это не книга Excel: откройте его в Excel и сохраните "
@@ -522,37 +532,66 @@ def detect_layout(sheets):
 
 
 class Parsed:
-    def __init__(self):
+    def __init__(self, progress=None):
         self.entries = []
         self.errors = Problems()
         self.covers = []
+        self.rows_done = 0  # rows of the sheets before this one, for the progress
+        self.progress = progress  # progress(rows read so far) or None
 
-    # Kept between the check and the confirmation: entries as plain tuples pickle several times faster.
-    def __getstate__(self):
-        return {"entries": [tuple(e.__dict__.values()) for e in self.entries], "errors": self.errors,
-                "covers": self.covers}
-
-    def __setstate__(self, state):
-        self.entries = [Entry(*values) for values in state["entries"]]
-        self.errors, self.covers = state["errors"], state["covers"]
+    def tick(self, row):
+        """Tell how far reading got: a flat sheet calls it every PROGRESS_EVERY rows."""
+        if self.progress is not None:
+            self.progress(self.rows_done + row)
 
 
-def parse_sheets(sheets, year, layout=None, default_class=None):
+_paused = {"count": 0, "enabled": True}
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused():
+    """No cyclic garbage collection while a large file is read, checked and written.
+
+    The import makes a million small objects that all live to its end (entries, planned rows): the collector,
+    triggered by so many allocations, walked them again and again — a third of the CPU time of a 200,000-line file.
+    Nothing of it makes reference cycles that need the collector; it is switched back on when the last import in
+    this process ends."""
+    with _pause_lock:
+        if _paused["count"] == 0:
+            _paused["enabled"] = gc.isenabled()
+            gc.disable()
+        _paused["count"] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _paused["count"] -= 1
+            if _paused["count"] == 0 and _paused["enabled"]:
+                gc.enable()
+
+
+def parse_sheets(sheets, year, layout=None, default_class=None, progress=None):
     """Sheets -> (layout, Parsed). Raise ImportFileError when the layout is unknown or columns are missing.
 
-    `default_class` (a class name chosen on the page) stands in where the file does not say the class."""
+    `default_class` (a class name chosen on the page) stands in where the file does not say the class;
+    `progress(stage, done, total)` hears "parse" with the rows read of all sheets."""
     layout = layout or detect_layout(sheets)
     if layout is None:
         raise ImportFileError(
             "Не удалось распознать формат файла. Ожидается шаблон панели (столбцы «Ученик», «Класс», «Предмет», "
             "«Дата», «Отметка», «Вид»), журнал класса по предмету, отчёт об успеваемости ученика или итоговые "
             "отметки — см. описание форматов на странице импорта; формат можно выбрать и вручную.")
-    parsed = Parsed()
+    total = sum(len(sheet.rows) for sheet in sheets)
+    parsed = Parsed(partial(progress, "parse", total=total) if progress else None)
     reader = {"flat": _parse_flat, "journal": _parse_journal, "student_report": _parse_report,
               "final_marks": _parse_final}[layout]
     for sheet in sheets:
+        parsed.tick(0)
         if any(sheet.rows):
             reader(sheet, year, parsed, default_class)
+        parsed.rows_done += len(sheet.rows)
+    parsed.tick(0)
     return layout, parsed
 
 
@@ -602,11 +641,14 @@ def _parse_flat(sheet, year, parsed, default_class=None):
 
     dates = {}
     kinds = {}
+    padded = width + 1
     for r in range(header_index + 1, len(rows)):
         row = rows[r]
+        if not r % PROGRESS_EVERY:
+            parsed.tick(r)
         if not row:
             continue
-        if len(row) <= width:
+        if len(row) < padded:
             row = row + pad[len(row):]
         mark = row[at["mark"]]
         if (mark is None or (isinstance(mark, str) and not mark.strip())) and not any(
@@ -975,6 +1017,7 @@ class _Lookup:
         self.terms = list(session.scalars(select(Term).where(Term.academic_year_id == year.id)
                                           .order_by(Term.kind.desc(), Term.number)))  # quarters before halves
         self._days = {}
+        self._day_ids = {}
         self.resolved = {}
 
     def term(self, period):
@@ -990,6 +1033,24 @@ class _Lookup:
         if day not in self._days:
             self._days[day] = next((t for t in self.terms if t.starts_on <= day <= t.ends_on), None)
         return self._days[day]
+
+    def fingerprint(self, allowed_class_ids):
+        """A digest of every name and period a file's rows are matched against, and of the user's own classes."""
+        state = (self.starts_on, self.ends_on,
+                 sorted((key, named.id) for key, named in self.classes.items()),
+                 sorted((key, sorted(ids)) for key, ids in self.students.items()),
+                 sorted((key, named.id) for key, named in self.subjects.items()),
+                 [(t.id, t.kind, t.number, t.starts_on, t.ends_on) for t in self.terms],
+                 None if allowed_class_ids is None else sorted(allowed_class_ids))
+        return hashlib.sha256(repr(state).encode()).hexdigest()
+
+    def term_id_of_day(self, day):
+        """The id of term_of_day(day), or None: asked for every current mark, so kept without the ORM in between."""
+        found = self._day_ids.get(day, 0)
+        if found == 0:
+            term = self.term_of_day(day)
+            found = self._day_ids[day] = term.id if term is not None else None
+        return found
 
 
 def _period_name(period):
@@ -1015,11 +1076,57 @@ def _no_progress(stage, done, total):
     pass
 
 
-def read_file(session, data, filename, year, *, layout=None, school_class=None):
-    """The file's marks by name, before any database lookup: (layout, Parsed, year), or a Preview with the error.
+PLAN_FIELDS = ("student_id", "subject_id", "school_class_id", "kind", "marked_on", "slot", "term_id", "value", "code",
+               "weight")
+_PLAN_KEY = itemgetter(0, 1, 3, 4, 5)  # a planned row's slot: student, subject, kind, day, slot
 
-    Depends only on the bytes, the year, the layout and the class chosen, so a confirmation may reuse what the check
-    read (`prepare_import(parsed=…)`) instead of reading a 200,000-line file a second time."""
+
+@dataclass
+class Plan:
+    """What a check decided — the rows the file stands for and what it covers — kept for the confirmation.
+
+    Reading and matching a 200,000-line file again would cost seconds; the plan is reused only if every name it was
+    matched against (classes, pupils, subjects, periods of the year, the user's own classes) is as it was, else the
+    file is read again. The marks already in the database are always compared anew."""
+
+    layout: str
+    year_id: int
+    names: str  # Lookup.fingerprint() at the check
+    columns: list  # the planned rows, one list per PLAN_FIELDS (lists pickle far faster than 200,000 dicts)
+    covered: dict
+    summary: list
+
+    @classmethod
+    def of(cls, layout, year, names, planned, covered, summary):
+        # In the order of the unique key: the confirmation then inserts along its index (a quarter less work for
+        # SQLite than a file's day-by-day order).
+        rows = list(map(planned.__getitem__, sorted(planned)))
+        return cls(layout, year.id, names, [list(map(itemgetter(name), rows)) for name in PLAN_FIELDS],
+                   dict(covered), summary)
+
+    def planned(self):
+        values = list(zip(*self.columns))
+        return dict(zip(map(_PLAN_KEY, values), map(dict, map(partial(zip, PLAN_FIELDS), values))))
+
+
+def _reuse_plan(session, plan, allowed_class_ids, progress):
+    """The preview of a kept plan against the database as it is now; None if a name has changed since."""
+    year = session.get(AcademicYear, plan.year_id)
+    if year is None:
+        return None
+    look = _Lookup(session, year)
+    if look.fingerprint(allowed_class_ids) != plan.names:
+        return None
+    preview = Preview(layout=plan.layout, year=year)
+    planned = plan.planned()
+    progress("compare", 0, len(planned))
+    _compare_with_database(session, look, planned, plan.covered, preview)
+    preview.summary = plan.summary
+    return preview
+
+
+def read_file(session, data, filename, year, *, layout=None, school_class=None, progress=None):
+    """The file's marks by name, before any database lookup: (layout, Parsed, year), or a Preview with the error."""
     sheets = read_sheets(data, filename)
     named = file_year_name(sheets)
     if named and named != year.name:
@@ -1031,34 +1138,38 @@ def read_file(session, data, filename, year, *, layout=None, school_class=None):
             return preview
         year = other
     default_class = school_class.name if school_class is not None else None
-    layout, parsed = parse_sheets(sheets, year, layout, default_class)
+    layout, parsed = parse_sheets(sheets, year, layout, default_class, progress)
     return layout, parsed, year
 
 
 def prepare_import(session, data, filename, year, *, allowed_class_ids=None, layout=None, progress=None,
-                   school_class=None, today=None, parsed=None):
+                   school_class=None, today=None, plan=None):
     """Read and check a file without changing anything: a Preview with errors, warnings, counts and the rows to
     add, change and remove.
 
     `school_class` (chosen on the page) stands in where the file does not say the class; the year named in the
-    file's title wins over `year`. `parsed` is what `read_file` gave for the same file and choices, if kept.
-    `progress(stage, done, total)` is told how far it got: stage "read", "check" (entries) or "compare".
+    file's title wins over `year`. `plan` is the Plan a check of the same file and choices kept (`preview.plan`):
+    used instead of reading the file again while the names it was matched against are unchanged.
+    `progress(stage, done, total)` is told how far it got: stage "read" (the file opened), "parse" (rows of its
+    sheets), "check" (entries) or "compare".
     """
     progress = progress or _no_progress
+    if plan is not None:
+        preview = _reuse_plan(session, plan, allowed_class_ids, progress)
+        if preview is not None:
+            return preview
     progress("read", 0, 0)
-    if parsed is None:
-        parsed = read_file(session, data, filename, year, layout=layout, school_class=school_class)
-        if isinstance(parsed, Preview):
-            return parsed
+    parsed = read_file(session, data, filename, year, layout=layout, school_class=school_class, progress=progress)
+    if isinstance(parsed, Preview):
+        return parsed
     layout, parsed, year = parsed
     preview = Preview(layout=layout, year=year)
-    preview.source = (layout, parsed, year.id)
     if not parsed.entries and not parsed.covers and not parsed.errors:
         preview.errors.append("В файле не найдено ни одной отметки.")
         return preview
     look = _Lookup(session, year)
     problems, warnings = Problems(), Problems()
-    problems.items = list(parsed.errors.items)  # a kept Parsed is read again by the confirmation: never changed
+    problems.items = parsed.errors.items
     planned = _Planned()
     summary = Counter()
     total = len(parsed.entries)
@@ -1082,6 +1193,7 @@ def prepare_import(session, data, filename, year, *, allowed_class_ids=None, lay
     progress("compare", 0, total)
     _compare_with_database(session, look, planned, covered, preview)
     preview.summary = sorted((c, s, n) for (c, s), n in summary.items())
+    preview.plan = Plan.of(layout, year, look.fingerprint(allowed_class_ids), planned, covered, preview.summary)
     return preview
 
 
@@ -1162,14 +1274,15 @@ def _plan_entry(entry, look, allowed_class_ids, planned, summary):
             weight = None
         if weight is None or not 0 < weight <= 10:
             return "weight", f"вес «{_show(entry.weight)}» — нужно число от 0,1 до 10", {"key": "weight"}
-    term = None
-    if entry.kind == "current":
+    term_id = None
+    kind = entry.kind
+    if kind == "current":
         on = entry.on
         if not look.starts_on <= on <= look.ends_on:
             return "date", (f"дата {on:%d.%m.%Y} вне {look.name} учебного года "
                             f"({look.starts_on:%d.%m.%Y} — {look.ends_on:%d.%m.%Y})"), _out_of_year(look)
-        term = look.term_of_day(on)
-    elif entry.kind == "term":
+        term_id = look.term_id_of_day(on)
+    elif kind == "term":
         period = entry.period or ("date", entry.on)
         if period[0] == "date" and not look.starts_on <= period[1] <= look.ends_on:
             return "date", f"дата {period[1]:%d.%m.%Y} вне {look.name} учебного года", _out_of_year(look)
@@ -1177,19 +1290,19 @@ def _plan_entry(entry, look, allowed_class_ids, planned, summary):
         if term is None:
             return "period", f"в {look.name} учебном году нет периода «{_period_name(period)}»", {
                 "key": ("term", period), "fix": "добавьте его в разделе «Учебные периоды»"}
-        on = term.ends_on
+        on, term_id = term.ends_on, term.id
     else:
         on = look.ends_on  # year, exam and final marks belong to the year as a whole
+    subject_id = subject.id
     for slot, (value, code) in enumerate(parts):
-        key = (student_id, subject.id, entry.kind, on, slot)
+        key = (student_id, subject_id, kind, on, slot)
         if key in planned:
             return "mark", f"повтор: эта отметка уже есть ({planned.sources[key].where()})", {
                 "key": "duplicate", "summary": "повторы: та же отметка в файле дважды",
                 "fix": "оставьте одну"}
-        planned[key] = {"student_id": student_id, "subject_id": subject.id, "school_class_id": school_class.id,
-                        "kind": entry.kind, "marked_on": on,
-                        "slot": slot, "term_id": term.id if term else None, "value": value, "code": code,
-                        "weight": weight}
+        planned[key] = {"student_id": student_id, "subject_id": subject_id, "school_class_id": school_class.id,
+                        "kind": kind, "marked_on": on, "slot": slot, "term_id": term_id, "value": value,
+                        "code": code, "weight": weight}
         planned.sources[key] = entry
         summary[(school_class.name, subject.name)] += 1
     return None
@@ -1285,6 +1398,9 @@ def _shown(look, row, kind, old=None, new=None):
             "on": row["marked_on"], "slot": row["slot"], "old": old, "new": new}
 
 
+_OLD_KEY = itemgetter(1, 2, 4, 5, 6)  # an existing row's slot, as _PLAN_KEY: student, subject, kind, day, slot
+
+
 def _compare_with_database(session, look, planned, covered, preview):
     table = Mark.__table__
     subject_ids = sorted({key[1] for key in planned} | {key[1] for key in covered})
@@ -1294,47 +1410,54 @@ def _compare_with_database(session, look, planned, covered, preview):
     first_day, last_day = max(look.starts_on, min(days)), min(look.ends_on, max(days))
     columns = (table.c.id, table.c.student_id, table.c.subject_id, table.c.school_class_id, table.c.kind,
                table.c.marked_on, table.c.slot, table.c.value, table.c.code, table.c.weight)
-    found = {}
+    span = (table.c.subject_id.in_(subject_ids), table.c.marked_on >= first_day, table.c.marked_on <= last_day)
+    found = []
     # Only the file's subjects and days can collide or be removed: reading the students' whole year instead cost
-    # 330,000 rows (10 s) for a week of marks of a large school. By student for the marks to add, by class for the
-    # marks the file speaks for (a pupil who moved class keeps marks under the old class).
-    for column, ids in ((table.c.student_id, sorted({key[0] for key in planned})),
-                        (table.c.school_class_id, sorted({key[0] for key in covered}))):
-        for start in range(0, len(ids), 500):
-            rows = session.execute(select(*columns).where(
-                column.in_(ids[start:start + 500]), table.c.subject_id.in_(subject_ids),
-                table.c.marked_on >= first_day, table.c.marked_on <= last_day))
-            for row in rows:
-                found[row.id] = row
-    existing = {(row.student_id, row.subject_id, row.kind, row.marked_on, row.slot): row for row in found.values()}
+    # 330,000 rows (10 s) for a week of marks of a large school. By class for the marks the file speaks for, then by
+    # student the marks to add may collide with under another class (a pupil who moved class keeps marks under the
+    # old one) — not the covered classes' rows a second time: a re-import of 200,000 lines read each row twice.
+    class_ids = sorted({key[0] for key in covered})
+    for start in range(0, len(class_ids), 500):
+        found += session.execute(select(*columns).where(table.c.school_class_id.in_(class_ids[start:start + 500]),
+                                                        *span)).all()
+    student_ids = sorted({key[0] for key in planned})
+    other_class = [table.c.school_class_id.not_in(class_ids)] if class_ids and len(class_ids) <= 500 else []
+    seen = {row[0] for row in found} if not other_class else ()
+    for start in range(0, len(student_ids), 500):
+        rows = session.execute(select(*columns).where(table.c.student_id.in_(student_ids[start:start + 500]),
+                                                      *span, *other_class)).all()
+        found += [row for row in rows if row[0] not in seen] if seen else rows
+    existing = dict(zip(map(_OLD_KEY, found), found))
     matched = set()
+    inserts, shown = preview.inserts, preview.shown
     for key, row in planned.items():
         old = existing.get(key)
         if row["code"] is not None:
             preview.codes += 1
         if old is None:
-            preview.inserts.append(row)
-            if len(preview.shown["add"]) < LIST_SHOWN:
-                preview.shown["add"].append(_shown(look, row, row["kind"], new=_mark_text(row["value"], row["code"])))
+            inserts.append(row)
+            if len(shown["add"]) < LIST_SHOWN:
+                shown["add"].append(_shown(look, row, row["kind"], new=_mark_text(row["value"], row["code"])))
             continue
-        matched.add(old.id)
-        if (old.value, old.code, float(old.weight)) != (row["value"], row["code"], float(row["weight"])):
-            preview.updates.append({"b_id": old.id, "b_value": row["value"], "b_code": row["code"],
+        matched.add(old[0])
+        if old[7] != row["value"] or old[8] != row["code"] or float(old[9]) != float(row["weight"]):
+            preview.updates.append({"b_id": old[0], "b_value": row["value"], "b_code": row["code"],
                                     "b_weight": row["weight"]})
-            if len(preview.shown["change"]) < LIST_SHOWN:
-                preview.shown["change"].append(_shown(look, row, row["kind"], old=_mark_text(old.value, old.code),
-                                                      new=_mark_text(row["value"], row["code"])))
+            if len(shown["change"]) < LIST_SHOWN:
+                shown["change"].append(_shown(look, row, row["kind"], old=_mark_text(old[7], old[8]),
+                                              new=_mark_text(row["value"], row["code"])))
         else:
             preview.unchanged += 1
-    for row in sorted(found.values(), key=lambda r: (r.school_class_id, r.subject_id, r.marked_on, r.student_id)):
-        if row.id in matched:
-            continue
-        spans = covered.get((row.school_class_id, row.subject_id, row.kind), ())
-        if any(first <= row.marked_on <= last and student in (None, row.student_id) for first, last, student in spans):
-            preview.removes.append(row.id)
-            if len(preview.shown["remove"]) < LIST_SHOWN:
-                preview.shown["remove"].append(_shown(look, row._asdict(), row.kind,
-                                                      old=_mark_text(row.value, row.code)))
+    left = [row for row in found if row[0] not in matched]
+    left.sort(key=itemgetter(3, 2, 5, 1))  # class, subject, day, pupil
+    for old_id, student_id, subject_id, class_id, kind, on, slot, value, code, _weight in left:
+        spans = covered.get((class_id, subject_id, kind), ())
+        if any(first <= on <= last and student in (None, student_id) for first, last, student in spans):
+            preview.removes.append(old_id)
+            if len(shown["remove"]) < LIST_SHOWN:
+                shown["remove"].append(_shown(look, {"student_id": student_id, "school_class_id": class_id,
+                                                     "subject_id": subject_id, "marked_on": on, "slot": slot}, kind,
+                                              old=_mark_text(value, code)))
 
 
 def store_upload(directory, data, filename):
@@ -1349,7 +1472,7 @@ def store_upload(directory, data, filename):
 
 
 def apply_import(session, data, *, original_name, stored_name, year, user_id=None, allowed_class_ids=None,
-                 layout=None, progress=None, school_class=None, parsed=None):
+                 layout=None, progress=None, school_class=None, plan=None):
     """Check the file again and make the database say what it says, or change nothing: raise ImportFileError if
     anything is wrong.
 
@@ -1359,7 +1482,7 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
     """
     progress = progress or _no_progress
     preview = prepare_import(session, data, original_name, year, allowed_class_ids=allowed_class_ids, layout=layout,
-                             progress=progress, school_class=school_class, parsed=parsed)
+                             progress=progress, school_class=school_class, plan=plan)
     if preview.errors:
         raise ImportFileError(f"В файле есть ошибки ({len(preview.errors)}); ничего не загружено.")
     if not preview.changes:
@@ -1370,6 +1493,7 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
                        removed_count=len(preview.removes))
     session.add(batch)
     session.flush()
+    batch_id = batch.id
     table = Mark.__table__
     total = len(preview.inserts) + len(preview.updates) + len(preview.removes)
     if preview.removes:
@@ -1378,7 +1502,7 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
             session.execute(delete(table).where(table.c.id.in_(preview.removes[start:start + 500])))
     if preview.inserts:
         for row in preview.inserts:
-            row["import_id"] = batch.id
+            row["import_id"] = batch_id
         # In chunks only so the page can show how far the writing got; still one transaction.
         # psycopg sends an executemany as one INSERT per row (10,000 marks: 1.3 s); COPY streams them (0.5 s). A
         # multi-row VALUES insert was slower still: SQLAlchemy compiles every row's parameters.
@@ -1397,7 +1521,7 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
     if preview.updates:
         progress("write", len(preview.removes) + len(preview.inserts), total)
         for row in preview.updates:
-            row["b_import"] = batch.id
+            row["b_import"] = batch_id
         session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
             value=bindparam("b_value"), code=bindparam("b_code"), weight=bindparam("b_weight"),
             import_id=bindparam("b_import")), preview.updates)
@@ -1420,7 +1544,18 @@ def _sqlite_rows(session, table, rows):
     """Write `rows` into `table` by sqlite3's executemany, dates as SQLAlchemy stores them (ISO text)."""
     columns = list(rows[0])
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    values = [[v.isoformat() if isinstance(v, date) else v for v in row.values()] for row in rows]
+    # Only marked_on is a date: each distinct day is formatted once (a year has some 200 of them).
+    at = columns.index("marked_on")
+    days = {}
+    values = []
+    for row in rows:
+        row = list(row.values())
+        day = row[at]
+        text = days.get(day)
+        if text is None:
+            text = days[day] = day.isoformat()
+        row[at] = text
+        values.append(row)
     cursor = session.connection().connection.dbapi_connection.cursor()
     try:
         cursor.executemany(sql, values)

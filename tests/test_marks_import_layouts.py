@@ -372,6 +372,25 @@ def test_confirmation_reuses_what_the_check_read_and_reads_again_without_it(app,
     assert "изменено — 2, удалено — 2" in panel.get(done.headers["Location"]).get_data(as_text=True)
 
 
+def test_a_pupil_renamed_after_the_check_makes_the_confirmation_read_the_file_again(app, login_as):
+    """What the check decided is reused only while the names it matched are the same: here the file's «Сидоров Пётр»
+    is no longer in the class, so the confirmation refuses instead of writing marks for a pupil it cannot find."""
+    from models.people import Student
+
+    panel = login_as("deputy")
+    with app.app_context():
+        ids = fx.school()
+    page = upload(panel, eljur_journal(ids), "9А.xlsx", ids).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Student, ids["sidorov"]).last_name = "Сидоренко"
+        db.session.commit()
+    refused = confirm(panel, page)
+    assert refused.status_code == 422
+    assert "Отметки не загружены: В файле есть ошибки" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert count() == 0
+
+
 def test_the_preview_checks_the_same_file_again_with_a_class_or_format_chosen(app, login_as):
     panel = login_as("deputy")
     with app.app_context():

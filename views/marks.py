@@ -7,6 +7,7 @@ import pickle
 import re
 import time
 from datetime import date
+from functools import wraps
 from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
@@ -22,8 +23,8 @@ from models.analysis import (CATEGORIES, CATEGORY_HEADINGS, UNDERACHIEVER_MAX_MA
                              subject_results)
 from models.disclosure import DisclosureError
 from models.marks import CODE_LABELS, IMPORT_LAYOUTS, MARK_KINDS, MarkImport, progress_context
-from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError, apply_import, flat_template_xlsx,
-                                 prepare_import, store_upload)
+from models.marks_import import (FLAT_HEADERS, MAX_ERRORS_SHOWN, ImportFileError, apply_import, collector_paused,
+                                 flat_template_xlsx, prepare_import, store_upload)
 from models.people import AcademicYear, School, SchoolClass, Student, Subject, Term, current_year
 from models.roles import own_class_only
 
@@ -62,34 +63,42 @@ def _pending_path(stored):
     return _imports_dir() / f"{stored}.pending.json"
 
 
-def _parsed_path(stored):
-    return _imports_dir() / f"{stored}.parsed.pickle"
+def _plan_path(stored):
+    return _imports_dir() / f"{stored}.plan.pickle"
 
 
-def _keep_parsed(stored, source):
+def _keep_plan(stored, plan):
     # The instance folder is the server's own (it holds config.py, which is executed), so a pickle written there is
-    # as trusted as the code; it spares the confirmation reading a 200,000-line file a second time.
+    # as trusted as the code; it spares the confirmation reading and matching a 200,000-line file a second time.
     try:
-        with open(_parsed_path(stored), "wb") as out:
-            pickle.dump(source, out, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(_plan_path(stored), "wb") as out:
+            pickle.dump(plan, out, protocol=pickle.HIGHEST_PROTOCOL)
     except (OSError, pickle.PicklingError, TypeError):
-        _parsed_path(stored).unlink(missing_ok=True)  # the confirmation then reads the file again
+        _plan_path(stored).unlink(missing_ok=True)  # the confirmation then reads the file again
 
 
-def _kept_parsed(stored, data):
-    """What the check read, if kept for these very bytes; else None (read again)."""
+def _kept_plan(stored, data):
+    """What the check decided, if kept for these very bytes; else None (read again)."""
     try:
-        with open(_parsed_path(stored), "rb") as source:
-            sha, (layout, parsed, year_id) = pickle.load(source)
+        with open(_plan_path(stored), "rb") as source:
+            sha, plan = pickle.load(source)
     except Exception:  # missing or unreadable: reading the file again is always correct
         return None
-    year = db.session.get(AcademicYear, year_id)
-    return (layout, parsed, year) if sha == hashlib.sha256(data).hexdigest() and year is not None else None
+    return plan if sha == hashlib.sha256(data).hexdigest() else None
 
 
 def _forget(stored):
-    for path in (_pending_path(stored), _parsed_path(stored)):
+    for path in (_pending_path(stored), _plan_path(stored)):
         path.unlink(missing_ok=True)
+
+
+def _large_work(view):
+    """A check or an import of a file: it may hold a million objects at once (see collector_paused)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        with collector_paused():
+            return view(*args, **kwargs)
+    return wrapped
 
 
 def _read_pending(stored):
@@ -120,6 +129,7 @@ def _drop_pending(keep=None):
 
 PROGRESS_TEXTS = {
     "read": "чтение файла…",
+    "parse": "прочитано строк {done} из {total}…",
     "check": "проверено отметок {done} из {total}…",
     "compare": "сравнение с уже загруженными отметками ({total})…",
     "write": "записано изменений {done} из {total}…",
@@ -224,6 +234,7 @@ class MarksImportPage(PanelPage):
 
     @expose("/import", methods=["POST"])
     @requires("marks_import", "create")
+    @_large_work
     def import_preview(self):
         upload = request.files.get("file")
         year = _year_from(request.form.get("year"))
@@ -271,9 +282,9 @@ class MarksImportPage(PanelPage):
         _pending_path(token).write_text(json.dumps({
             "user": current_user.id, "name": file_name, "year": year.id, "layout": preview.layout, "ready": ready,
             "class": school_class.id if school_class else None}), encoding="utf-8")
-        _parsed_path(token).unlink(missing_ok=True)
+        _plan_path(token).unlink(missing_ok=True)
         if ready:
-            _keep_parsed(token, (hashlib.sha256(data).hexdigest(), preview.source))
+            _keep_plan(token, (hashlib.sha256(data).hexdigest(), preview.plan))
         return self._import_page(preview=preview, file_name=file_name, token=token, ready=ready, **chosen), (
             200 if preview.ok else 422)
 
@@ -310,6 +321,7 @@ class MarksImportPage(PanelPage):
 
     @expose("/import/confirm", methods=["POST"])
     @requires("marks_import", "create")
+    @_large_work
     def import_confirm(self):
         stored = request.form.get("token", "")
         pending = _read_pending(stored)
@@ -327,7 +339,7 @@ class MarksImportPage(PanelPage):
             batch = apply_import(db.session, data, original_name=pending["name"], stored_name=stored,
                                  year=year, user_id=current_user.id, allowed_class_ids=self.own_class_ids(),
                                  layout=pending["layout"], progress=progress, school_class=school_class,
-                                 parsed=_kept_parsed(stored, data))
+                                 plan=_kept_plan(stored, data))
             progress("commit", 0, 0)
             db.session.commit()
         except ImportFileError as exc:

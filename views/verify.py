@@ -28,6 +28,9 @@ def rate_limit():
 
 
 class VerifyPage(PublicPage):
+    def _handle_view(self, name, **kwargs):
+        return rate_limit() or super()._handle_view(name, **kwargs)
+
     @expose("/", methods=["GET"])
     @expose("/<code>", methods=["GET", "POST"])
     def check(self, code=None):
@@ -80,7 +83,6 @@ def init_verification(app, admin):
     parse_limits(app.config["VERIFY_RATE_LIMIT"])  # a setting written wrong stops the start, not a visitor
     page = VerifyPage(name="Проверка документа", endpoint="verify", url="/check")
     admin.add_view(page)
-    page.blueprint.before_request(rate_limit)
     app.register_error_handler(429, too_many)
     from .signing import SigningError
 
