@@ -128,8 +128,14 @@ def school_summary(results):
     return total
 
 
-def class_results(session, term, class_ids, subject_id=None, *, underachiever_mark=UNDERACHIEVER_MAX_MARK):
-    """Per class: every student's term average (term marks) and current average (weighted, the term's days)."""
+def class_results(session, term, class_ids, subject_id=None, *, underachiever_mark=UNDERACHIEVER_MAX_MARK,
+                  pupils=True):
+    """Per class: every student's term average (term marks) and current average (weighted, the term's days).
+
+    `pupils=False` gives only what the class summary counts (term marks; no names, no current marks): a whole
+    school's current marks are a third of a million rows, its pupils' names a thousand, and the summary needs
+    neither; the pupils of a class are read when the class is opened.
+    """
     subject_filter = [Mark.subject_id == subject_id] if subject_id else []
     term_rows = session.execute(
         select(Mark.school_class_id, Mark.student_id, func.avg(Mark.value), func.count(Mark.value),
@@ -139,7 +145,7 @@ def class_results(session, term, class_ids, subject_id=None, *, underachiever_ma
         .where(Mark.kind == "term", Mark.term_id == term.id, Mark.value.is_not(None),
                Mark.school_class_id.in_(class_ids), *subject_filter)
         .group_by(Mark.school_class_id, Mark.student_id))
-    current_rows = session.execute(
+    current_rows = [] if not pupils else session.execute(
         select(Mark.school_class_id, Mark.student_id,
                func.sum(Mark.value * Mark.weight), func.sum(case((Mark.value.is_not(None), Mark.weight))),
                func.count(Mark.value), func.sum(case((Mark.code.in_(("н", "Б", "п", "УП")), 1), else_=0)))
@@ -171,7 +177,7 @@ def class_results(session, term, class_ids, subject_id=None, *, underachiever_ma
                                                 .where(Student.school_class_id.in_(class_ids))):
         result(class_id, student_id)
     names = {}
-    ids = sorted({sid for _, sid in results})
+    ids = sorted({sid for _, sid in results}) if pupils else []
     for start in range(0, len(ids), 500):
         for student in session.scalars(select(Student).where(Student.id.in_(ids[start:start + 500]))):
             names[student.id] = (student.last_name, student.first_name, student.full_name)

@@ -1,5 +1,7 @@
 """The deputy's analysis on a hand-computed class, its export, the class teacher's scope and the progress report PDF."""
+import html
 import io
+import re
 from datetime import date
 
 import pytest
@@ -95,6 +97,16 @@ def test_subject_averages_and_change_from_previous_term(session):
     assert {r.name: r.average for r in school_wide} == {"Алгебра": 3.4, "Русский язык": 4.2}
 
 
+def folded_class(page, name):
+    """The address a closed class of the whole-school page loads its pupils from: data-load-base with the query of
+    the class's link (static/panel-actions.js)."""
+    block = re.search(rf'<details data-testid="class-{name}">.*?</details>', page, re.S).group(0)
+    base = re.search(r'data-load-base="([^"]+)"', page).group(1)
+    link = html.unescape(re.search(r'<a data-load-query href="([^"]+)"', block).group(1))
+    assert link.startswith("/marks/analysis?") and "class_id=" in link
+    return base + link[link.index("?"):]
+
+
 def test_analysis_page_and_export_for_the_deputy(app, login_as):
     panel = login_as("deputy")
     with app.app_context():
@@ -108,16 +120,21 @@ def test_analysis_page_and_export_for_the_deputy(app, login_as):
     text = page.get_data(as_text=True)
     assert "50,0 %" in text and "75,0 %" in text
     assert "лидер" not in text.lower()
+    # The whole school opens compact: each class folded, its pupils loaded from the class's own address when opened.
+    assert "Иванов Иван" not in text and "Кузнецова" not in text
+    nine_a = folded_class(text, "9А")
+    rows = panel.get(nine_a).get_data(as_text=True)
     for code, name in (("excellent", "Иванов Иван Иванович"), ("one_four", "Петрова Алёна Сергеевна"),
                        ("one_three", "Сидоров Пётр"), ("underachiever", "Орлов Олег")):
-        assert f'data-testid="{code}-9А">{name}</span>' in text, code
-    assert "Кузнецова Мария" in text
-    # The whole school: one summary row under the classes; each class's pupils folded away.
+        assert f'data-testid="{code}-9А">{name}</span>' in rows, code
+    assert "Кузнецова Мария" in panel.get(folded_class(text, "9Б")).get_data(as_text=True)
+    # The whole school: one summary row under the classes.
     total = text[text.index('data-testid="school-total"'):].split("</tr>")[0]
     assert ">Всего<" in total and ">5<" in total  # 4 pupils of 9А and 1 of 9Б
-    assert '<details class="mt-2" data-testid="class-9А" >' in text
     one_class = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}&class_id={ids['a']}")
-    assert '<details class="mt-2" data-testid="class-9А" open>' in one_class.get_data(as_text=True)
+    one_class = one_class.get_data(as_text=True)
+    assert '<details class="mt-2" data-testid="class-9А" open>' in one_class
+    assert 'data-testid="excellent-9А">Иванов Иван Иванович</span>' in one_class
 
     export = panel.get(f"/marks/analysis.xlsx?year={ids['year']}&term={ids['q1']}")
     assert export.status_code == 200

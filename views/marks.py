@@ -9,7 +9,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -380,7 +381,9 @@ def _default_term(terms):
     return (started[-1] if started else terms[0]) if terms else None
 
 
-def _analysis_context():
+def _analysis_context(pupils=True, subjects=True):
+    """The page's filters and figures. `pupils=False`: several classes show only their summary (each class's
+    pupils come with /analysis/class when it is opened); `subjects=False`: no subject table."""
     year = _year_from(request.args.get("year"))
     if year is None:
         abort(404)
@@ -405,24 +408,38 @@ def _analysis_context():
     context = dict(year=year, years=list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
                    terms=terms, term=term, classes=classes, class_id=class_id, subjects=subjects,
                    subject_id=subject_id, results=[], subject_rows=[], previous=None, chart=None,
-                   categories=CATEGORY_HEADINGS, summary=None,
+                   categories=CATEGORY_HEADINGS, summary=None, pupils=pupils,
                    underachiever_mark=current_app.config.get("ANALYSIS_UNDERACHIEVER_MARK", UNDERACHIEVER_MAX_MARK))
     if term is not None and class_ids:
-        context["results"] = class_results(db.session, term, class_ids, subject_id,
+        context["pupils"] = pupils = pupils or len(class_ids) == 1
+        context["results"] = class_results(db.session, term, class_ids, subject_id, pupils=pupils,
                                            underachiever_mark=context["underachiever_mark"])
         context["summary"] = school_summary(context["results"])
-        scope = class_ids if (class_id or own is not None) else None
-        rows, previous = subject_results(db.session, term, scope, subject_id)
-        context.update(subject_rows=rows, previous=previous, chart=chart_bars(rows) if rows else None)
+        if subjects:
+            scope = class_ids if (class_id or own is not None) else None
+            rows, previous = subject_results(db.session, term, scope, subject_id)
+            context.update(subject_rows=rows, previous=previous, chart=chart_bars(rows) if rows else None)
     return context
 
 
 @bp.route("/analysis")
 @requires("analysis", "view")
 def analysis():
-    context = _analysis_context()
+    context = _analysis_context(pupils=False)
     return _render("pages/marks_analysis.html", can_export=allowed("analysis", "export"),
                    can_print=allowed("progress_report", "create"), **context)
+
+
+@bp.route("/analysis/class")
+@requires("analysis", "view")
+def analysis_class():
+    """One class's pupils by groups: the part of the page a folded class of the whole school loads when opened
+    (the same filters and the same class-teacher scope as the page)."""
+    if not _int_arg("class_id"):
+        abort(404)
+    context = _analysis_context(subjects=False)
+    return render_template("pages/_analysis_pupils.html", can_print=allowed("progress_report", "create"),
+                           r=(context["results"] or [None])[0], **context)
 
 
 def _number(value):
