@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 import marks_fixtures as fx
 from models import Student, db
-from models.analysis import class_results, subject_results
+from models.analysis import CATEGORY_HEADINGS, class_results, subject_results
 from models.disclosure import PdDisclosure
 from models.marks_import import apply_import
 from models.people import AcademicYear, Term
@@ -208,3 +208,61 @@ def test_progress_report_pdf_is_recorded_in_the_disclosure_register(app, login_a
         as_text=True)
     # Manual entries are for releases outside the panel (test_archive_acts); the administrator makes none.
     assert login_as("admin").get("/admin/pd_disclosure/new/").status_code == 403
+
+
+def _table(text, name):
+    """The rows of a class's pupils table as lists of cell texts."""
+    table = re.search(rf'<table[^>]*data-testid="students-{name}".*?</table>', text, re.S).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in rows]
+
+
+def test_a_class_opened_on_the_whole_school_page_shows_the_rows_the_full_page_showed(app, login_as):
+    """What a folded class loads is what the page showed for it before folding (every pupil, every figure), and
+    what the class's own analysis shows; the summary counted without the pupils' rows is the same summary."""
+    panel = login_as("deputy")
+    with app.app_context():
+        ids = seed_marks()
+        q1 = db.session.get(Term, ids["q1"])
+        full = class_results(db.session, q1, [ids["a"], ids["b"]])  # the full page's computation, pupils and all
+        compact = class_results(db.session, q1, [ids["a"], ids["b"]], pupils=False)
+        for one, other in zip(full, compact):
+            assert (one.name, len(one.students), one.quality, one.success, one.sou, one.average) == \
+                (other.name, len(other.students), other.quality, other.success, other.sou, other.average)
+            assert [len(one.in_category(c)) for c in CATEGORY_HEADINGS] == \
+                [len(other.in_category(c)) for c in CATEGORY_HEADINGS]
+    page = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}").get_data(as_text=True)
+    for result in full:
+        loaded = panel.get(folded_class(page, result.name))
+        assert loaded.status_code == 200
+        rows = _table(loaded.get_data(as_text=True), result.name)
+        assert [row[0] for row in rows] == [s.name for s in result.students]
+        expected = [[s.name, "—" if s.average is None else f"{s.average:.2f}".replace(".", ","), str(s.marks),
+                     str(s.lowest or "—"),
+                     "—" if s.current_average is None else f"{s.current_average:.2f}".replace(".", ","),
+                     str(s.absences)] for s in result.students]
+        assert [row[:6] for row in rows] == expected
+        own_page = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}&class_id={result.class_id}")
+        assert _table(own_page.get_data(as_text=True), result.name) == rows
+    # Иванов's row as a deputy reads it: term average 5,00, current 4,00 over three marks, one absence.
+    nine_a = _table(panel.get(folded_class(page, "9А")).get_data(as_text=True), "9А")
+    assert nine_a[0][:7] == ["Иванов Иван Иванович", "5,00", "2", "5", "4,00", "1", "отличник"]
+
+
+def test_a_folded_class_is_loaded_within_the_users_scope(app, login_as):
+    panel = login_as("class_teacher", login="teacher_9a")
+    with app.app_context():
+        ids = seed_marks(teacher_login="teacher_9a")
+    query = f"year={ids['year']}&term={ids['q1']}"
+    own = panel.get(f"/marks/analysis/class?{query}&class_id={ids['a']}")
+    assert own.status_code == 200 and "Иванов Иван Иванович" in own.get_data(as_text=True)
+    assert panel.get(f"/marks/analysis/class?{query}&class_id={ids['b']}").status_code == 403
+    assert panel.get(f"/marks/analysis/class?{query}").status_code == 404
+    assert panel.get(f"/marks/analysis/class?{query}&class_id=999999").status_code == 403
+    assert panel.get(f"/marks/analysis/class?{query}&class_id=abc").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["admin", "secretary", "officer"])
+def test_roles_without_the_analysis_get_no_class_rows(app, login_as, role):
+    assert login_as(role).get("/marks/analysis/class?class_id=1").status_code == 403
