@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
-from .marks import Mark
+from .marks import Mark, MarkDayTotal
 from .people import SchoolClass, Student, Subject, Term
 
 # Default of the threshold; the panel's config may override it (ANALYSIS_UNDERACHIEVER_MARK).
@@ -207,15 +207,20 @@ def subject_results(session, term, class_ids=None, subject_id=None):
     now = _subject_averages(session, term, class_ids, subject_id)
     before_term = previous_term(session, term)
     before = _subject_averages(session, before_term, class_ids, subject_id) if before_term else {}
-    filters = [Mark.kind == "current", Mark.marked_on >= term.starts_on, Mark.marked_on <= term.ends_on,
-               Mark.value.is_not(None)]
-    if class_ids is not None:
-        filters.append(Mark.school_class_id.in_(class_ids))
+    if class_ids is None:
+        # The whole school: the per-day totals the triggers keep (a few hundred rows, not a term's marks).
+        source = MarkDayTotal
+        filters = [MarkDayTotal.marked_on >= term.starts_on, MarkDayTotal.marked_on <= term.ends_on]
+        sums = (func.sum(MarkDayTotal.weighted_sum), func.sum(MarkDayTotal.weight_sum))
+    else:
+        source = Mark
+        filters = [Mark.kind == "current", Mark.marked_on >= term.starts_on, Mark.marked_on <= term.ends_on,
+                   Mark.value.is_not(None), Mark.school_class_id.in_(class_ids)]
+        sums = (func.sum(Mark.value * Mark.weight), func.sum(Mark.weight))
     if subject_id:
-        filters.append(Mark.subject_id == subject_id)
+        filters.append(source.subject_id == subject_id)
     current = {sid: round(float(w) / float(n), 2) for sid, w, n in session.execute(
-        select(Mark.subject_id, func.sum(Mark.value * Mark.weight), func.sum(Mark.weight)).where(*filters)
-        .group_by(Mark.subject_id)) if n}
+        select(source.subject_id, *sums).where(*filters).group_by(source.subject_id)) if n}
     ids = set(now) | set(current)
     subjects = session.scalars(select(Subject).where(Subject.id.in_(ids)).order_by(Subject.position, Subject.name)) \
         if ids else []

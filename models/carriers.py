@@ -172,7 +172,7 @@ class Carrier(Versioned, db.Model):
               "student_id"),
         # The review's expired groups (count, first and last dates per kind) from the index alone.
         Index("ix_carrier_kind_status_end", "kind_id", "status", "retention_end", "annulled", "on_hold", "student_id",
-              "created_on", "event_on", "closed_on"),
+              "created_on", "event_on", "closed_on", "id"),
         Index("ix_carrier_on_hold_id", "on_hold", "id"),  # the review's «запрет на уничтожение» list
         # A register's list, newest first: PostgreSQL reads its page in this order instead of skipping every
         # other register's rows on the primary key (SQLite's kind index already holds the ids in order).

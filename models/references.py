@@ -27,6 +27,7 @@ TABLE_LABELS = {
     "exam_protocol": "протоколы", "exam_result": "результаты экзаменов", "gia_minimum": "минимальные результаты ГИА", "guardian": "законные представители",
     "handover_act": "акты передачи документов", "issued_document": "напечатанные документы", "handover_act_item": "строки актов передачи", "level": "уровни образования",
     "login_failure": "неудачные попытки входа", "mark": "отметки", "nomenclature_item": "дела номенклатуры", "order_student": "обучающиеся в приказах", "medal_entry": "записи книги выдачи медалей", "mark_import": "загрузки отметок",
+    "mark_day_total": "итоги текущих отметок по предметам и дням",
     "paper_journal": "бумажные журналы", "pd_disclosure": "записи журнала выдачи персональных данных",
     "personal_file": "личные дела", "portfolio": "портфолио", "portfolio_item": "материалы портфолио",
     "register_book": "книги регистрации", "school": "карточка школы", "school_class": "классы",
