@@ -85,8 +85,6 @@ class Mark(db.Model):
         Index("ix_mark_class_kind_term", "school_class_id", "kind", "term_id", "student_id", "value"),
         Index("ix_mark_class_kind_date", "school_class_id", "kind", "marked_on"),
         Index("ix_mark_term_kind_subject", "term_id", "kind", "subject_id"),
-        # A period's current marks school-wide per subject (the analysis' subject table), from the index alone.
-        Index("ix_mark_kind_date_subject", "kind", "marked_on", "subject_id", "value", "weight"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"))

@@ -110,8 +110,6 @@ def upgrade():
     else:
         for statement in SQLITE_TRIGGERS:
             op.execute(statement)
-    # The subjects' current-mark averages of a period, for a class or a few: read from the index alone.
-    op.create_index("ix_mark_kind_date_subject", "mark", ["kind", "marked_on", "subject_id", "value", "weight"])
     # The classes' term marks per pupil (the class summary): from the index alone, in the pupils' order.
     op.drop_index("ix_mark_class_kind_term", table_name="mark")
     op.create_index("ix_mark_class_kind_term", "mark", CLASS_KIND_TERM)
@@ -127,7 +125,6 @@ def downgrade():
     op.create_index("ix_carrier_kind_status_end", "carrier", OLD_KIND_STATUS_END)
     op.drop_index("ix_mark_class_kind_term", table_name="mark")
     op.create_index("ix_mark_class_kind_term", "mark", OLD_CLASS_KIND_TERM)
-    op.drop_index("ix_mark_kind_date_subject", table_name="mark")
     postgres = op.get_bind().dialect.name == "postgresql"
     for name in TRIGGER_NAMES:
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + (" ON mark" if postgres else ""))
