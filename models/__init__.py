@@ -9,7 +9,7 @@ from .carriers import Carrier, CarrierKind, CustodyMovement  # noqa: F401
 from .registers import (AnnualCertification, AnnualMark, AnnualMarkCorrection, ClassRecord, CopyCheck, CopyMedium, EjournalCopy,  # noqa: F401
                         ExamProtocol, ExamResult, PaperJournal, PersonalFile, Portfolio, PortfolioItem,
                         RegisterBook, StoredCertificate)
-from .marks import Mark, MarkImport  # noqa: F401
+from .marks import Mark, MarkDayTotal, MarkImport  # noqa: F401
 from .disclosure import PdDisclosure  # noqa: F401
 from .leaving import HandoverAct, HandoverActItem  # noqa: F401
 from .retention import DestructionAct, DestructionActLine  # noqa: F401

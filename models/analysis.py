@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
-from .marks import Mark
+from .marks import Mark, MarkDayTotal
 from .people import SchoolClass, Student, Subject, Term
 
 # Default of the threshold; the panel's config may override it (ANALYSIS_UNDERACHIEVER_MARK).
@@ -128,8 +128,14 @@ def school_summary(results):
     return total
 
 
-def class_results(session, term, class_ids, subject_id=None, *, underachiever_mark=UNDERACHIEVER_MAX_MARK):
-    """Per class: every student's term average (term marks) and current average (weighted, the term's days)."""
+def class_results(session, term, class_ids, subject_id=None, *, underachiever_mark=UNDERACHIEVER_MAX_MARK,
+                  pupils=True):
+    """Per class: every student's term average (term marks) and current average (weighted, the term's days).
+
+    `pupils=False` gives only what the class summary counts (term marks; no names, no current marks): a whole
+    school's current marks are a third of a million rows, its pupils' names a thousand, and the summary needs
+    neither; the pupils of a class are read when the class is opened.
+    """
     subject_filter = [Mark.subject_id == subject_id] if subject_id else []
     term_rows = session.execute(
         select(Mark.school_class_id, Mark.student_id, func.avg(Mark.value), func.count(Mark.value),
@@ -139,7 +145,7 @@ def class_results(session, term, class_ids, subject_id=None, *, underachiever_ma
         .where(Mark.kind == "term", Mark.term_id == term.id, Mark.value.is_not(None),
                Mark.school_class_id.in_(class_ids), *subject_filter)
         .group_by(Mark.school_class_id, Mark.student_id))
-    current_rows = session.execute(
+    current_rows = [] if not pupils else session.execute(
         select(Mark.school_class_id, Mark.student_id,
                func.sum(Mark.value * Mark.weight), func.sum(case((Mark.value.is_not(None), Mark.weight))),
                func.count(Mark.value), func.sum(case((Mark.code.in_(("н", "Б", "п", "УП")), 1), else_=0)))
@@ -171,7 +177,7 @@ def class_results(session, term, class_ids, subject_id=None, *, underachiever_ma
                                                 .where(Student.school_class_id.in_(class_ids))):
         result(class_id, student_id)
     names = {}
-    ids = sorted({sid for _, sid in results})
+    ids = sorted({sid for _, sid in results}) if pupils else []
     for start in range(0, len(ids), 500):
         for student in session.scalars(select(Student).where(Student.id.in_(ids[start:start + 500]))):
             names[student.id] = (student.last_name, student.first_name, student.full_name)
@@ -201,15 +207,20 @@ def subject_results(session, term, class_ids=None, subject_id=None):
     now = _subject_averages(session, term, class_ids, subject_id)
     before_term = previous_term(session, term)
     before = _subject_averages(session, before_term, class_ids, subject_id) if before_term else {}
-    filters = [Mark.kind == "current", Mark.marked_on >= term.starts_on, Mark.marked_on <= term.ends_on,
-               Mark.value.is_not(None)]
-    if class_ids is not None:
-        filters.append(Mark.school_class_id.in_(class_ids))
+    if class_ids is None:
+        # The whole school: the per-day totals the triggers keep (a few hundred rows, not a term's marks).
+        source = MarkDayTotal
+        filters = [MarkDayTotal.marked_on >= term.starts_on, MarkDayTotal.marked_on <= term.ends_on]
+        sums = (func.sum(MarkDayTotal.weighted_sum), func.sum(MarkDayTotal.weight_sum))
+    else:
+        source = Mark
+        filters = [Mark.kind == "current", Mark.marked_on >= term.starts_on, Mark.marked_on <= term.ends_on,
+                   Mark.value.is_not(None), Mark.school_class_id.in_(class_ids)]
+        sums = (func.sum(Mark.value * Mark.weight), func.sum(Mark.weight))
     if subject_id:
-        filters.append(Mark.subject_id == subject_id)
+        filters.append(source.subject_id == subject_id)
     current = {sid: round(float(w) / float(n), 2) for sid, w, n in session.execute(
-        select(Mark.subject_id, func.sum(Mark.value * Mark.weight), func.sum(Mark.weight)).where(*filters)
-        .group_by(Mark.subject_id)) if n}
+        select(source.subject_id, *sums).where(*filters).group_by(source.subject_id)) if n}
     ids = set(now) | set(current)
     subjects = session.scalars(select(Subject).where(Subject.id.in_(ids)).order_by(Subject.position, Subject.name)) \
         if ids else []

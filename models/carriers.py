@@ -170,7 +170,10 @@ class Carrier(Versioned, db.Model):
         # the index alone (see bench/run.py; migration «carrier and student indexes for large registers»).
         Index("ix_carrier_status_retention_end", "status", "retention_end", "kind_id", "annulled", "on_hold",
               "student_id"),
-        Index("ix_carrier_kind_status_end", "kind_id", "status", "retention_end"),
+        # The review's expired groups (count, first and last dates per kind) from the index alone.
+        Index("ix_carrier_kind_status_end", "kind_id", "status", "retention_end", "annulled", "on_hold", "student_id",
+              "created_on", "event_on", "closed_on", "id"),
+        Index("ix_carrier_on_hold_id", "on_hold", "id"),  # the review's «запрет на уничтожение» list
         # A register's list, newest first: PostgreSQL reads its page in this order instead of skipping every
         # other register's rows on the primary key (SQLite's kind index already holds the ids in order).
         # PostgreSQL also keeps the student in it: a register's name search then tests each entry's student

@@ -81,7 +81,8 @@ class Mark(db.Model):
         CheckConstraint("(value IS NULL) <> (code IS NULL)", name="value_or_code"),
         # The analysis reads by class and term (term marks) or class and dates (current marks), and school-wide
         # by term and subject; the unique key above serves reads by student.
-        Index("ix_mark_class_kind_term", "school_class_id", "kind", "term_id"),
+        # (student and value too: the class summary's term marks per pupil come from the index alone)
+        Index("ix_mark_class_kind_term", "school_class_id", "kind", "term_id", "student_id", "value"),
         Index("ix_mark_class_kind_date", "school_class_id", "kind", "marked_on"),
         Index("ix_mark_term_kind_subject", "term_id", "kind", "subject_id"),
     )
@@ -106,6 +107,20 @@ class Mark(db.Model):
     def __str__(self):
         return f"{self.value if self.value is not None else self.code} ({self.marked_on:%d.%m.%Y})"
 
+
+
+class MarkDayTotal(db.Model):
+    """The current marks of one subject on one day, school-wide: their number, the sum of their weights and of
+    value × weight. Kept by the database's triggers on `mark` (migration a7c4e2f19b35), so every way marks are
+    written (the import's COPY, the demo, the CLI, plain SQL) keeps it; the whole-school analysis reads a period's
+    subject averages from a few hundred of these rows instead of a term's 130,000+ marks. Never written here."""
+
+    __tablename__ = "mark_day_total"
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), primary_key=True)
+    marked_on: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    marks: Mapped[int] = mapped_column(Integer)
+    weight_sum: Mapped[float] = mapped_column(Numeric(14, 2))
+    weighted_sum: Mapped[float] = mapped_column(Numeric(16, 2))
 
 def parse_cell(raw):
     """A journal cell -> (list of (value, code), error or None). «3/5» gives two marks; blanks give none."""

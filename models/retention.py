@@ -125,15 +125,23 @@ def _live_act_carriers():
             .where(DestructionAct.status != "returned"))
 
 
-def proposable_conditions():
+def proposable_kind(kind):
+    """The kinds whose carriers may enter an act, as proposable_conditions() asks it in SQL."""
+    return bool(kind.must_store and kind.needs_destruction_act and kind.retention_kind is not None
+                and kind.retention_kind not in NOT_PROPOSED_KINDS)  # SQL's NOT IN is not true for a NULL
+
+
+def proposable_conditions(kind_ids=None):
     """Everything but the date: the carriers that may ever enter an act.
 
     Written as NOT IN / IN over small subqueries rather than joins: on 300,000 carriers the planner then
     reads each set once (SQLite's list subquery, PostgreSQL's hashed subplan) instead of probing per row.
+    `kind_ids`: the proposable kinds already read (a plain list lets PostgreSQL read the review's groups from
+    the kind index alone, 0.15 s → 0.1 s on a busy machine).
     """
-    kinds = select(CarrierKind.id).where(CarrierKind.must_store.is_(True),
-                                         CarrierKind.needs_destruction_act.is_(True),
-                                         CarrierKind.retention_kind.not_in(NOT_PROPOSED_KINDS))
+    kinds = kind_ids if kind_ids is not None else select(CarrierKind.id).where(
+        CarrierKind.must_store.is_(True), CarrierKind.needs_destruction_act.is_(True),
+        CarrierKind.retention_kind.not_in(NOT_PROPOSED_KINDS))
     studying = select(Student.id).where(Student.status == "studying")
     return [
         Carrier.status.in_(HELD_STATUSES),
@@ -146,8 +154,8 @@ def proposable_conditions():
     ]
 
 
-def _base_query(*columns, kind_id=None, school_class_id=None, academic_year_id=None):
-    query = select(*columns).select_from(Carrier).where(*proposable_conditions())
+def _base_query(*columns, kind_id=None, school_class_id=None, academic_year_id=None, kind_ids=None):
+    query = select(*columns).select_from(Carrier).where(*proposable_conditions(kind_ids))
     if kind_id:
         query = query.where(Carrier.kind_id == kind_id)
     if school_class_id:
@@ -209,7 +217,8 @@ def review_groups(session, today, *, months=12, kind_id=None, school_class_id=No
         # parameterised CASE in SELECT against its twin in GROUP BY.
         # The nomenclature index belongs to the kind, so grouping by kind groups by index too.
         query = (_base_query(Carrier.kind_id, func.count(Carrier.id), _first_date(), _last_date(),
-                             func.min(Carrier.retention_end), func.max(Carrier.retention_end), **filters)
+                             func.min(Carrier.retention_end), func.max(Carrier.retention_end), **filters,
+                             kind_ids=sorted(k.id for k in kinds.values() if proposable_kind(k)))
                  .where(*conditions).group_by(Carrier.kind_id))
         rows = []
         for kind_ref, count, first, last, earliest, latest in session.execute(query):

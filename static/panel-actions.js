@@ -35,4 +35,31 @@
       window.modelActions.execute(action.getAttribute("data-model-action"));
     }
   });
+  // <div data-load-base="url"> <details> … <div data-load-target><a data-load-query href="…?query">: a details
+  // opened the first time loads url?query into its target (the whole school's analysis reads a class's pupils
+  // only when the class is opened; the link itself is the way without scripts). «toggle» does not bubble.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.open || !details.closest || details.hasAttribute("data-loaded")) { return; }
+    var base = details.closest("[data-load-base]");
+    var link = details.querySelector("a[data-load-query]");
+    var target = details.querySelector("[data-load-target]");
+    if (!base || !link || !target) { return; }
+    details.setAttribute("data-loaded", "");
+    details.setAttribute("aria-busy", "true");
+    fetch(base.getAttribute("data-load-base") + link.search, {credentials: "same-origin"}).then(function (response) {
+      if (!response.ok) { throw new Error(response.status); }
+      return response.text();
+    }).then(function (html) {
+      target.innerHTML = html;
+    }).catch(function () {
+      // The link to the class's own analysis stays; say why the list did not come.
+      var note = document.createElement("p");
+      note.className = "text-danger small";
+      note.setAttribute("role", "alert");
+      note.textContent = "Список обучающихся не загрузился: откройте анализ класса по ссылке.";
+      target.appendChild(note);
+      details.removeAttribute("data-loaded");
+    }).then(function () { details.removeAttribute("aria-busy"); });
+  }, true);
 })();

@@ -1,5 +1,7 @@
 """The deputy's analysis on a hand-computed class, its export, the class teacher's scope and the progress report PDF."""
+import html
 import io
+import re
 from datetime import date
 
 import pytest
@@ -8,7 +10,7 @@ from sqlalchemy import func, select
 
 import marks_fixtures as fx
 from models import Student, db
-from models.analysis import class_results, subject_results
+from models.analysis import CATEGORY_HEADINGS, class_results, subject_results
 from models.disclosure import PdDisclosure
 from models.marks_import import apply_import
 from models.people import AcademicYear, Term
@@ -95,6 +97,16 @@ def test_subject_averages_and_change_from_previous_term(session):
     assert {r.name: r.average for r in school_wide} == {"Алгебра": 3.4, "Русский язык": 4.2}
 
 
+def folded_class(page, name):
+    """The address a closed class of the whole-school page loads its pupils from: data-load-base with the query of
+    the class's link (static/panel-actions.js)."""
+    block = re.search(rf'<details data-testid="class-{name}">.*?</details>', page, re.S).group(0)
+    base = re.search(r'data-load-base="([^"]+)"', page).group(1)
+    link = html.unescape(re.search(r'<a data-load-query href="([^"]+)"', block).group(1))
+    assert link.startswith("/marks/analysis?") and "class_id=" in link
+    return base + link[link.index("?"):]
+
+
 def test_analysis_page_and_export_for_the_deputy(app, login_as):
     panel = login_as("deputy")
     with app.app_context():
@@ -108,16 +120,21 @@ def test_analysis_page_and_export_for_the_deputy(app, login_as):
     text = page.get_data(as_text=True)
     assert "50,0 %" in text and "75,0 %" in text
     assert "лидер" not in text.lower()
+    # The whole school opens compact: each class folded, its pupils loaded from the class's own address when opened.
+    assert "Иванов Иван" not in text and "Кузнецова" not in text
+    nine_a = folded_class(text, "9А")
+    rows = panel.get(nine_a).get_data(as_text=True)
     for code, name in (("excellent", "Иванов Иван Иванович"), ("one_four", "Петрова Алёна Сергеевна"),
                        ("one_three", "Сидоров Пётр"), ("underachiever", "Орлов Олег")):
-        assert f'data-testid="{code}-9А">{name}</span>' in text, code
-    assert "Кузнецова Мария" in text
-    # The whole school: one summary row under the classes; each class's pupils folded away.
+        assert f'data-testid="{code}-9А">{name}</span>' in rows, code
+    assert "Кузнецова Мария" in panel.get(folded_class(text, "9Б")).get_data(as_text=True)
+    # The whole school: one summary row under the classes.
     total = text[text.index('data-testid="school-total"'):].split("</tr>")[0]
     assert ">Всего<" in total and ">5<" in total  # 4 pupils of 9А and 1 of 9Б
-    assert '<details class="mt-2" data-testid="class-9А" >' in text
     one_class = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}&class_id={ids['a']}")
-    assert '<details class="mt-2" data-testid="class-9А" open>' in one_class.get_data(as_text=True)
+    one_class = one_class.get_data(as_text=True)
+    assert '<details class="mt-2" data-testid="class-9А" open>' in one_class
+    assert 'data-testid="excellent-9А">Иванов Иван Иванович</span>' in one_class
 
     export = panel.get(f"/marks/analysis.xlsx?year={ids['year']}&term={ids['q1']}")
     assert export.status_code == 200
@@ -191,3 +208,61 @@ def test_progress_report_pdf_is_recorded_in_the_disclosure_register(app, login_a
         as_text=True)
     # Manual entries are for releases outside the panel (test_archive_acts); the administrator makes none.
     assert login_as("admin").get("/admin/pd_disclosure/new/").status_code == 403
+
+
+def _table(text, name):
+    """The rows of a class's pupils table as lists of cell texts."""
+    table = re.search(rf'<table[^>]*data-testid="students-{name}".*?</table>', text, re.S).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in rows]
+
+
+def test_a_class_opened_on_the_whole_school_page_shows_the_rows_the_full_page_showed(app, login_as):
+    """What a folded class loads is what the page showed for it before folding (every pupil, every figure), and
+    what the class's own analysis shows; the summary counted without the pupils' rows is the same summary."""
+    panel = login_as("deputy")
+    with app.app_context():
+        ids = seed_marks()
+        q1 = db.session.get(Term, ids["q1"])
+        full = class_results(db.session, q1, [ids["a"], ids["b"]])  # the full page's computation, pupils and all
+        compact = class_results(db.session, q1, [ids["a"], ids["b"]], pupils=False)
+        for one, other in zip(full, compact):
+            assert (one.name, len(one.students), one.quality, one.success, one.sou, one.average) == \
+                (other.name, len(other.students), other.quality, other.success, other.sou, other.average)
+            assert [len(one.in_category(c)) for c in CATEGORY_HEADINGS] == \
+                [len(other.in_category(c)) for c in CATEGORY_HEADINGS]
+    page = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}").get_data(as_text=True)
+    for result in full:
+        loaded = panel.get(folded_class(page, result.name))
+        assert loaded.status_code == 200
+        rows = _table(loaded.get_data(as_text=True), result.name)
+        assert [row[0] for row in rows] == [s.name for s in result.students]
+        expected = [[s.name, "—" if s.average is None else f"{s.average:.2f}".replace(".", ","), str(s.marks),
+                     str(s.lowest or "—"),
+                     "—" if s.current_average is None else f"{s.current_average:.2f}".replace(".", ","),
+                     str(s.absences)] for s in result.students]
+        assert [row[:6] for row in rows] == expected
+        own_page = panel.get(f"/marks/analysis?year={ids['year']}&term={ids['q1']}&class_id={result.class_id}")
+        assert _table(own_page.get_data(as_text=True), result.name) == rows
+    # Иванов's row as a deputy reads it: term average 5,00, current 4,00 over three marks, one absence.
+    nine_a = _table(panel.get(folded_class(page, "9А")).get_data(as_text=True), "9А")
+    assert nine_a[0][:7] == ["Иванов Иван Иванович", "5,00", "2", "5", "4,00", "1", "отличник"]
+
+
+def test_a_folded_class_is_loaded_within_the_users_scope(app, login_as):
+    panel = login_as("class_teacher", login="teacher_9a")
+    with app.app_context():
+        ids = seed_marks(teacher_login="teacher_9a")
+    query = f"year={ids['year']}&term={ids['q1']}"
+    own = panel.get(f"/marks/analysis/class?{query}&class_id={ids['a']}")
+    assert own.status_code == 200 and "Иванов Иван Иванович" in own.get_data(as_text=True)
+    assert panel.get(f"/marks/analysis/class?{query}&class_id={ids['b']}").status_code == 403
+    assert panel.get(f"/marks/analysis/class?{query}").status_code == 404
+    assert panel.get(f"/marks/analysis/class?{query}&class_id=999999").status_code == 403
+    assert panel.get(f"/marks/analysis/class?{query}&class_id=abc").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["admin", "secretary", "officer"])
+def test_roles_without_the_analysis_get_no_class_rows(app, login_as, role):
+    assert login_as(role).get("/marks/analysis/class?class_id=1").status_code == 403

@@ -10,7 +10,7 @@ from datetime import date
 from functools import wraps
 from pathlib import Path
 
-from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -377,7 +377,9 @@ def _default_term(terms):
     return (started[-1] if started else terms[0]) if terms else None
 
 
-def _analysis_context(page):
+def _analysis_context(page, pupils=True, subjects=True):
+    """The page's filters and figures. `pupils=False`: several classes show only their summary (each class's
+    pupils come with /analysis/class when it is opened); `subjects=False`: no subject table."""
     year = _year_from(request.args.get("year"))
     if year is None:
         abort(404)
@@ -399,15 +401,17 @@ def _analysis_context(page):
     context = dict(year=year, years=list(db.session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on.desc()))),
                    terms=terms, term=term, classes=classes, class_id=class_id, subjects=subjects,
                    subject_id=subject_id, results=[], subject_rows=[], previous=None, chart=None,
-                   categories=CATEGORY_HEADINGS, summary=None,
+                   categories=CATEGORY_HEADINGS, summary=None, pupils=pupils,
                    underachiever_mark=current_app.config.get("ANALYSIS_UNDERACHIEVER_MARK", UNDERACHIEVER_MAX_MARK))
     if term is not None and class_ids:
-        context["results"] = class_results(db.session, term, class_ids, subject_id,
+        context["pupils"] = pupils = pupils or len(class_ids) == 1
+        context["results"] = class_results(db.session, term, class_ids, subject_id, pupils=pupils,
                                            underachiever_mark=context["underachiever_mark"])
         context["summary"] = school_summary(context["results"])
-        scope = class_ids if (class_id or own) else None
-        rows, previous = subject_results(db.session, term, scope, subject_id)
-        context.update(subject_rows=rows, previous=previous, chart=chart_bars(rows) if rows else None)
+        if subjects:
+            scope = class_ids if (class_id or own) else None
+            rows, previous = subject_results(db.session, term, scope, subject_id)
+            context.update(subject_rows=rows, previous=previous, chart=chart_bars(rows) if rows else None)
     return context
 
 
@@ -419,14 +423,25 @@ class AnalysisPage(PanelPage):
 
     @expose("/analysis")
     def index(self):
-        context = _analysis_context(self)
+        context = _analysis_context(self, pupils=False)
         return self.render("pages/marks_analysis.html", can_export=self.allowed("export"),
                            can_print=allowed("progress_report", "create"), **context)
+
+    @expose("/analysis/class")
+    def analysis_class(self):
+        """One class's pupils by groups: the part of the page a folded class of the whole school loads when
+        opened (the same filters and the same class-teacher scope as the page)."""
+        if not _int_arg("class_id"):
+            abort(404)
+        context = _analysis_context(self, subjects=False)
+        return render_template("pages/_analysis_pupils.html", can_print=allowed("progress_report", "create"),
+                               r=(context["results"] or [None])[0], **context)
 
     @expose("/analysis.xlsx")
     @requires("analysis", "export")
     def export(self):
         return _analysis_xlsx(_analysis_context(self))
+
 
 
 def _number(value):

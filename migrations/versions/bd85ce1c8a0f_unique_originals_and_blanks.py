@@ -1,7 +1,7 @@
 """unique originals and blanks in the certificate book; withdrawals of a year's certification
 
 Revision ID: bd85ce1c8a0f
-Revises: a4c6e8f0b2d5
+Revises: a7c4e2f19b35
 Create Date: 2026-11-30 22:12:48.687842
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bd85ce1c8a0f'
-down_revision = 'a4c6e8f0b2d5'
+down_revision = 'a7c4e2f19b35'
 branch_labels = None
 depends_on = None
 
