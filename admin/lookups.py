@@ -8,7 +8,7 @@ from sqlalchemy import and_, false, func, or_
 from sqlalchemy.orm import joinedload
 
 from models import Guardian, Portfolio, SchoolClass, Student, db
-from models.people import carriers_of_students_named, fold, like_literal, students_named
+from models.people import carriers_of_students_named, fold, like_literal, name_match
 from models.scope import model_target, own_class_condition
 
 from .base import record_key
@@ -64,12 +64,13 @@ class StudentLookup(PanelLookup):
         return None if model is None else (model.id, student_label(model))
 
     def get_list(self, term, offset=0, limit=20):
-        condition = students_named(db.session, term or "")
-        if condition is None:
+        match = name_match(db.session, term or "")
+        if match is None:
             return []
         query = _listable(db.session.query(Student), Student)
-        query = query.options(joinedload(Student.school_class)).filter(condition)
-        return _page(query.order_by(Student.last_name, Student.first_name, Student.id), offset, limit)
+        query = query.options(joinedload(Student.school_class)).filter(match.condition)
+        # By the folded ФИО, as the register lists them: the order a name index holds (see NameMatch).
+        return _page(query.order_by(*match.order(Student.search_name, Student.id)), offset, limit)
 
 
 class PortfolioLookup(PanelLookup):

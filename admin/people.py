@@ -1,4 +1,5 @@
 """Registers of people: students, guardians, classes and orders."""
+from flask import request
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup
@@ -8,7 +9,7 @@ from wtforms import BooleanField, FileField
 
 from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
 from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, PUPIL_ORDER_KINDS, SEXES, STUDENT_STATUSES,
-                           alphabetical, order_text, students_named, student_errors)
+                           alphabetical, name_match, order_text, student_errors)
 from models.people import PD_BASES, namesakes, order_errors, pd_basis_errors, school_class_errors
 
 from .access import allowed
@@ -145,10 +146,11 @@ class StudentView(ConsentScan, SecureModelView):
     target = "students"
     column_list = ("last_name", "first_name", "middle_name", "birth_date", "school_class.name", "status")
     column_searchable_list = ("search_name",)
-    # The folded ФИО sorts «Ё» with «Е» (and has its own index).
+    # The folded ФИО sorts «Ё» with «Е» (and has its own index); namesakes by id, so that pages neither repeat nor
+    # skip one of them.
     column_sortable_list = (("last_name", ("search_name", "id")), "first_name", "birth_date",
                             ("school_class.name", "school_class.name"), "status")
-    column_default_sort = [("search_name", False)]
+    column_default_sort = [("search_name", False), ("id", False)]
     column_filters = (
         "school_class.name",
         FilterEqual(Student.status, "Статус", options=_choices(STUDENT_STATUSES)),
@@ -190,13 +192,22 @@ class StudentView(ConsentScan, SecureModelView):
     simple_list_pager = True  # a district's 100,000 students: no COUNT(*) per list page
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        # Every word in the folded ФИО column, through the trigram index when it has few matches (students_named).
-        condition = students_named(self.session, search)
-        if condition is not None:
-            query = query.filter(condition)
+        # Every word in the folded ФИО column, through the trigram index when it has few matches (name_match).
+        match = name_match(self.session, search)
+        if match is not None:
+            request.__dict__["_panel_name_match"] = match  # its order is applied to the page's ids (_page_ids)
+            query = query.filter(match.condition)
             if count_query is not None:
-                count_query = count_query.filter(condition)
+                count_query = count_query.filter(match.condition)
         return query, count_query, joins, count_joins
+
+    def _page_ids(self, query, key):
+        ids = super()._page_ids(query, key)
+        match = request.__dict__.get("_panel_name_match")
+        if match is None or not match.few:
+            return ids
+        # The query already holds the page's LIMIT: only its ORDER BY changes.
+        return ids.enable_assertions(False).order_by(None).order_by(*match.order(*ids._order_by_clauses))
 
     def create_form(self, obj=None):
         return self._namesake_box(super().create_form(obj))
