@@ -10,6 +10,7 @@ from models import (AcademicYear, AuditLog, CarrierKind, ClassRecord, CustodyMov
                     SchoolClass, StoredCertificate, Student, Subject, Term, User)
 
 from .home import HomeView
+from .menu import main_menu
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
                        EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
                        PortfolioView, RegisterBookView, StoredCertificateView)
@@ -105,5 +106,6 @@ def init_admin(app):
     ]
     for view in views:
         admin.add_view(view)
+    app.jinja_env.globals["panel_main_menu"] = main_menu  # templates/admin/panel.html
     app.extensions["panel_admin"] = admin
     return admin

@@ -4,17 +4,16 @@ from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, FileField
 
-from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
+from models import Guardian, Order, SchoolClass, Student, User
 from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, PUPIL_ORDER_KINDS, SEXES, STUDENT_STATUSES,
                            alphabetical, name_match, order_text, student_errors)
 from models.people import PD_BASES, namesakes, order_errors, pd_basis_errors, school_class_errors
 
 from .access import allowed
 from .base import IntEqualFilter, SecureModelView, choices_formatter
-from .lookups import GuardianLookup, StudentLookup
+from .lookups import ClassLookup, GuardianLookup, OrderLookup, StudentLookup
 
 PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО",
                  "pd_basis": "Основание обработки персональных данных", "pd_consent_on": "Дата согласия",
@@ -88,17 +87,6 @@ CONSENT_UPLOAD = {"consent_upload": FileField("Скан согласия на о
 
 
 
-
-
-def _classes_with_years():
-    # Each option reads «9А (2026/2027)»: load the years with the classes, not one query per option.
-    # Only the two latest years are offered (decades of classes would make every form slow); a class of an
-    # older year is still refused by the rule with its own message.
-    latest = select(AcademicYear.id).order_by(AcademicYear.starts_on.desc()).limit(2).scalar_subquery()
-    recent = select(AcademicYear.id).where(AcademicYear.id.in_(latest))
-    return SchoolClass.query.options(joinedload(SchoolClass.academic_year)).filter(
-        SchoolClass.academic_year_id.in_(recent)).order_by(
-        SchoolClass.academic_year_id.desc(), SchoolClass.grade, SchoolClass.letter)
 
 
 def _choices(mapping):
@@ -185,10 +173,14 @@ class StudentView(ConsentScan, SecureModelView):
         description="Отметьте, только если панель предупредила о совпадении и вы проверили документы.")}
     # No default: a wrong sex would put wrong verbs («обучался») into every print.
     form_choices = {"sex": [("", "— выберите —"), *_choices(SEXES)], "pd_basis": [("", "—")] + _choices(PD_BASES)}
-    # Guardians are looked up as you type: a large school has thousands of them.
-    form_ajax_refs = {"guardians": GuardianLookup("guardians")}
-    form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс",
-                                                                   "query_factory": _classes_with_years}}
+    # Guardians, classes and orders are looked up as you type: a large school has thousands of guardians, a
+    # hundred classes a year and hundreds of orders; as selects they were most of the form's time. Only the
+    # two latest years' classes are offered; a class of an older year is still refused by the rule with its
+    # own message.
+    form_ajax_refs = {"guardians": GuardianLookup("guardians"),
+                      "school_class": ClassLookup("school_class", recent_years=2),
+                      "enrolment_order": OrderLookup("enrolment_order")}
+    form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс"}}
     simple_list_pager = True  # a district's 100,000 students: no COUNT(*) per list page
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
