@@ -1,5 +1,5 @@
-"""The main menu, rendered once per set of roles and open page and kept: the same markup for every request."""
-from flask import request
+"""Parts of every page written once and kept: the main menu per set of roles and page, an inline list's new row."""
+from flask import current_app, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -20,3 +20,29 @@ def main_menu(admin_view, render):
     if html is None:
         html = menus[key] = Markup(render())
     return html
+
+
+def inline_row_template(field, template, render):
+    """The hidden «new row» of an inline list (a personal file's annual marks), as `render` writes it.
+
+    It is the same on every request for the same option lists (years, subjects, users), so it is written once per
+    such lists and kept: with its selects of every year and subject it was a sixth of a personal file's form."""
+    form = getattr(template, "form", None)
+    if form is None:
+        return render(template)
+    choices = tuple(_choices(f) for f in form if hasattr(f, "iter_choices"))
+    cache = current_app.extensions.setdefault("panel_inline_rows", {})
+    key = (type(form), field.id, choices)
+    html = cache.get(key)
+    if html is None:
+        if len(cache) > 256:  # option lists changed many times: start afresh rather than grow
+            cache.clear()
+        html = cache[key] = Markup(render(template))
+    return html
+
+
+def _choices(field):
+    try:
+        return tuple((str(c[0]), str(c[1])) for c in field.iter_choices())
+    except NotImplementedError:  # a look-up (AjaxSelectField): an empty row offers nothing of its own
+        return ()
