@@ -10,6 +10,7 @@ from models import (AcademicYear, AuditLog, CarrierKind, ClassRecord, CustodyMov
                     SchoolClass, StoredCertificate, Student, Subject, Term, User)
 
 from .home import HomeView
+from .menu import inline_row_template, main_menu
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
                        EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
                        PortfolioView, RegisterBookView, StoredCertificateView)
@@ -105,5 +106,7 @@ def init_admin(app):
     ]
     for view in views:
         admin.add_view(view)
+    # templates/admin/panel.html and templates/admin/model/inline_list_base.html
+    app.jinja_env.globals.update(panel_main_menu=main_menu, panel_inline_row=inline_row_template)
     app.extensions["panel_admin"] = admin
     return admin

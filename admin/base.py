@@ -350,6 +350,9 @@ class SecureModelView(MatrixAccess, ModelView):
     personal_data = False
 
     list_template = "admin/register_list.html"
+    # Loaders (functions returning a loader option) of the relations a record's form and page show with it, read in
+    # the record's query: a look-up field shows its chosen row's label, which would otherwise be a query each.
+    record_loads = ()
     form_base_class = PanelForm
     model_form_converter = PanelModelConverter
     filter_converter = RuFilterConverter()
@@ -608,7 +611,10 @@ class SecureModelView(MatrixAccess, ModelView):
             # read, and showing it on the form costs no query of its own.
             for rows in _select_row_lists(self._edit_form_class):
                 rows()
-        record = super().get_one(str(key))
+        if self.record_loads:
+            record = self.session.get(self.model, key, options=[load() for load in self.record_loads])
+        else:
+            record = super().get_one(str(key))
         if record is not None and self._class_condition() is not None:
             visible = self.get_query().filter(
                 self.model.id == record.id).first()

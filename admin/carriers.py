@@ -4,9 +4,10 @@ import re
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual, FilterLike
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 from wtforms import FileField, SelectField, StringField
 
-from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal,
+from models import (Carrier, CarrierKind, EjournalCopy, PaperJournal, SchoolClass, Student,
                     User)
 from models.copies import PROBLEMS, problem_condition
 from models.people import alphabetical, carriers_of_students_named, like_literal
@@ -101,6 +102,10 @@ class CarrierView(SecureModelView):
         "student": StudentLookup("student"),
         "school_class": ClassLookup("school_class"),
     }
+
+    # The look-ups' labels: the student with the class («Иванов Пётр (05.03.2014, 5А)»), the class with its year.
+    record_loads = (lambda: joinedload(Carrier.student).joinedload(Student.school_class),
+                    lambda: joinedload(Carrier.school_class).joinedload(SchoolClass.academic_year))
 
     def __init__(self, model, **kwargs):
         if self.column_filters is None:

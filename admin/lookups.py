@@ -4,11 +4,11 @@ A district holds 100,000 students and 50,000 portfolios: a plain <select> of the
 portfolio item's form: 15 s, one query per portfolio for its student's name)."""
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_login import current_user
-from sqlalchemy import and_, false, func, or_
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
-from models import Guardian, Portfolio, SchoolClass, Student, db
-from models.people import carriers_of_students_named, fold, like_literal, students_named
+from models import AcademicYear, Guardian, Order, Portfolio, SchoolClass, Student, db
+from models.people import carriers_of_students_named, fold, like_literal, name_match
 from models.scope import model_target, own_class_condition
 
 from .base import record_key
@@ -64,12 +64,13 @@ class StudentLookup(PanelLookup):
         return None if model is None else (model.id, student_label(model))
 
     def get_list(self, term, offset=0, limit=20):
-        condition = students_named(db.session, term or "")
-        if condition is None:
+        match = name_match(db.session, term or "")
+        if match is None:
             return []
         query = _listable(db.session.query(Student), Student)
-        query = query.options(joinedload(Student.school_class)).filter(condition)
-        return _page(query.order_by(Student.last_name, Student.first_name, Student.id), offset, limit)
+        query = query.options(joinedload(Student.school_class)).filter(match.condition)
+        # By the folded ФИО, as the register lists them: the order a name index holds (see NameMatch).
+        return _page(query.order_by(*match.order(Student.search_name, Student.id)), offset, limit)
 
 
 class PortfolioLookup(PanelLookup):
@@ -115,16 +116,45 @@ class GuardianLookup(PanelLookup):
 
 
 class ClassLookup(PanelLookup):
-    """A class by its name («5а» finds «5А» of every year), the newest years first."""
+    """A class by its name («5а» finds «5А» of every year), the newest years first; with `recent_years`, only the
+    classes of that many latest years."""
 
-    def __init__(self, name, page_size=30):
+    def __init__(self, name, page_size=30, recent_years=None):
         super().__init__(name, db.session, SchoolClass, fields=("name",), page_size=page_size,
                          placeholder="Начните вводить класс, например 5А")
+        self.recent_years = recent_years
 
     def get_list(self, term, offset=0, limit=30):
         text = " ".join((term or "").split())
         if not text:
             return []
-        query = (_listable(db.session.query(SchoolClass), SchoolClass).options(joinedload(SchoolClass.academic_year))
+        query = (_listable(db.session.query(SchoolClass), SchoolClass)
+                 .join(AcademicYear, AcademicYear.id == SchoolClass.academic_year_id)
+                 .options(contains_eager(SchoolClass.academic_year))
                  .filter(func.lower(SchoolClass.name).like(f"%{like_literal(text.lower())}%", escape="\\")))
-        return _page(query.order_by(SchoolClass.academic_year_id.desc(), SchoolClass.name), offset, limit)
+        if self.recent_years:
+            latest = (select(AcademicYear.id).order_by(AcademicYear.starts_on.desc()).limit(self.recent_years)
+                      .scalar_subquery())
+            query = query.filter(SchoolClass.academic_year_id.in_(
+                select(AcademicYear.id).where(AcademicYear.id.in_(latest))))
+        # By the year's start: years are not always entered in order, so their ids are not.
+        return _page(query.order_by(AcademicYear.starts_on.desc(), SchoolClass.name), offset, limit)
+
+
+class OrderLookup(PanelLookup):
+    """An order by its number or words of its title («з-15», «о зачислении»), the latest first: a school writes
+    hundreds of orders a year, and a select of all of them grew with every year."""
+
+    def __init__(self, name, page_size=20):
+        super().__init__(name, db.session, Order, fields=("number", "title"), page_size=page_size,
+                         placeholder="Начните вводить номер или заголовок приказа")
+
+    def get_list(self, term, offset=0, limit=20):
+        words = " ".join((term or "").split()).lower().split()
+        if not words:
+            return []
+        # lower() is Unicode-aware on SQLite too (app.py): «о зачислении» finds «О зачислении».
+        columns = (func.lower(Order.number), func.lower(func.coalesce(Order.title, "")))
+        condition = and_(*(or_(*(c.like(f"%{like_literal(w)}%", escape="\\") for c in columns)) for w in words))
+        query = _listable(db.session.query(Order), Order).filter(condition)
+        return _page(query.order_by(Order.issued_on.desc(), Order.id.desc()), offset, limit)

@@ -1,4 +1,5 @@
 """Registers of people: students, guardians, classes and orders."""
+from flask import request
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup
@@ -6,14 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, FileField
 
-from models import AcademicYear, Guardian, Order, SchoolClass, Student, User
+from models import Guardian, Order, SchoolClass, Student, User
 from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, PUPIL_ORDER_KINDS, SEXES, STUDENT_STATUSES,
-                           alphabetical, order_text, students_named, student_errors)
+                           alphabetical, name_match, order_text, student_errors)
 from models.people import PD_BASES, namesakes, order_errors, pd_basis_errors, school_class_errors
 
 from .access import allowed
 from .base import IntEqualFilter, SecureModelView, choices_formatter
-from .lookups import GuardianLookup, StudentLookup
+from .lookups import ClassLookup, GuardianLookup, OrderLookup, StudentLookup
 
 PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО",
                  "pd_basis": "Основание обработки персональных данных", "pd_consent_on": "Дата согласия",
@@ -89,17 +90,6 @@ CONSENT_UPLOAD = {"consent_upload": FileField("Скан согласия на о
 
 
 
-def _classes_with_years():
-    # Each option reads «9А (2026/2027)»: load the years with the classes, not one query per option.
-    # Only the two latest years are offered (decades of classes would make every form slow); a class of an
-    # older year is still refused by the rule with its own message.
-    latest = select(AcademicYear.id).order_by(AcademicYear.starts_on.desc()).limit(2).scalar_subquery()
-    recent = select(AcademicYear.id).where(AcademicYear.id.in_(latest))
-    return SchoolClass.query.options(joinedload(SchoolClass.academic_year)).filter(
-        SchoolClass.academic_year_id.in_(recent)).order_by(
-        SchoolClass.academic_year_id.desc(), SchoolClass.grade, SchoolClass.letter)
-
-
 def _choices(mapping):
     return list(mapping.items())
 
@@ -145,10 +135,11 @@ class StudentView(ConsentScan, SecureModelView):
     target = "students"
     column_list = ("last_name", "first_name", "middle_name", "birth_date", "school_class.name", "status")
     column_searchable_list = ("search_name",)
-    # The folded ФИО sorts «Ё» with «Е» (and has its own index).
+    # The folded ФИО sorts «Ё» with «Е» (and has its own index); namesakes by id, so that pages neither repeat nor
+    # skip one of them.
     column_sortable_list = (("last_name", ("search_name", "id")), "first_name", "birth_date",
                             ("school_class.name", "school_class.name"), "status")
-    column_default_sort = [("search_name", False)]
+    column_default_sort = [("search_name", False), ("id", False)]
     column_filters = (
         "school_class.name",
         FilterEqual(Student.status, "Статус", options=_choices(STUDENT_STATUSES)),
@@ -183,20 +174,35 @@ class StudentView(ConsentScan, SecureModelView):
         description="Отметьте, только если панель предупредила о совпадении и вы проверили документы.")}
     # No default: a wrong sex would put wrong verbs («обучался») into every print.
     form_choices = {"sex": [("", "— выберите —"), *_choices(SEXES)], "pd_basis": [("", "—")] + _choices(PD_BASES)}
-    # Guardians are looked up as you type: a large school has thousands of them.
-    form_ajax_refs = {"guardians": GuardianLookup("guardians")}
-    form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс",
-                                                                   "query_factory": _classes_with_years}}
+    # Guardians, classes and orders are looked up as you type: a large school has thousands of guardians, a
+    # hundred classes a year and hundreds of orders; as selects they were most of the form's time. Only the
+    # two latest years' classes are offered; a class of an older year is still refused by the rule with its
+    # own message.
+    form_ajax_refs = {"guardians": GuardianLookup("guardians"),
+                      "school_class": ClassLookup("school_class", recent_years=2),
+                      "enrolment_order": OrderLookup("enrolment_order")}
+    form_args = {"last_name": {"label": "Фамилия"}, "school_class": {"label": "Класс"}}
     simple_list_pager = True  # a district's 100,000 students: no COUNT(*) per list page
+    # The class look-up's label «5А (2026/2027)» read with the pupil.
+    record_loads = (lambda: joinedload(Student.school_class).joinedload(SchoolClass.academic_year),)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        # Every word in the folded ФИО column, through the trigram index when it has few matches (students_named).
-        condition = students_named(self.session, search)
-        if condition is not None:
-            query = query.filter(condition)
+        # Every word in the folded ФИО column, through the trigram index when it has few matches (name_match).
+        match = name_match(self.session, search)
+        if match is not None:
+            request.__dict__["_panel_name_match"] = match  # its order is applied to the page's ids (_page_ids)
+            query = query.filter(match.condition)
             if count_query is not None:
-                count_query = count_query.filter(condition)
+                count_query = count_query.filter(match.condition)
         return query, count_query, joins, count_joins
+
+    def _page_ids(self, query, key):
+        ids = super()._page_ids(query, key)
+        match = request.__dict__.get("_panel_name_match")
+        if match is None or not match.few:
+            return ids
+        # The query already holds the page's LIMIT: only its ORDER BY changes.
+        return ids.enable_assertions(False).order_by(None).order_by(*match.order(*ids._order_by_clauses))
 
     def create_form(self, obj=None):
         return self._namesake_box(super().create_form(obj))

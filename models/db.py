@@ -41,8 +41,9 @@ def refresh_query_statistics(session):
 # Trigram indexes of the folded ФИО that answer «LIKE '%соколова%'» without reading 100,000 names, made by
 # migrations only where the database has them, not declared on a model: schema comparisons skip them.
 # PostgreSQL: the index ix_student_search_name_trgm (pg_trgm); SQLite: the FTS5 table student_name_fts with its
-# shadow tables, kept by triggers on `student`.
-DATABASE_ONLY_INDEXES = frozenset({"ix_student_search_name_trgm"})
+# shadow tables, kept by triggers on `student`. PostgreSQL also gets ix_student_search_name_id (the name order
+# with the ids, which SQLite's name index holds anyway as its rowids).
+DATABASE_ONLY_INDEXES = frozenset({"ix_student_search_name_trgm", "ix_student_search_name_id"})
 NAME_SEARCH_TABLE = "student_name_fts"
 
 

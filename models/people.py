@@ -2,7 +2,9 @@
 from datetime import date
 
 from sqlalchemy import (ARRAY, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint,
-                        and_, any_, column, event, func, literal, literal_column, select, table)
+                        and_, any_, column, event, false, func, literal, literal_column, select, table)
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy import text as text_clause
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -402,59 +404,102 @@ def name_search(text, dialect=None):
         return None
     if dialect == "sqlite":
         # instr() compares bytes where LIKE decodes every character: a scan of 100,000 names in half the time.
-        condition = and_(*(func.instr(Student.search_name, w) > 0 for w in words))
-        # Told that few rows match, SQLite scans once and sorts the matches instead of walking the name index
-        # and the table row by row (0.07 s instead of 0.4 s on 100,000 students for a name late in the alphabet).
-        return func.likelihood(condition, literal_column("0.001"))
+        return and_(*(func.instr(Student.search_name, w) > 0 for w in words))
     # A plain LIKE elsewhere: on PostgreSQL the migration's trigram index (pg_trgm) answers it for words of three
     # letters or more, and the planner's estimate of the matches comes from the same statistics.
     return and_(*(Student.search_name.like(f"%{like_literal(w)}%", escape="\\") for w in words))
 
 
-# Up to this many students matching a name search count as «few» (see _few_matching_ids).
-FEW_STUDENTS = 2000
+# Up to this many students matching a name search count as «few» (see name_match).
+FEW_STUDENTS = 5000
 
 
-def _few_matching_ids(session, text, condition):
-    """The ids of the students whose ФИО holds every word of `text` (SQL: `condition`) when there are at most
-    FEW_STUDENTS of them and a trigram index can find them; else None.
+class NameMatch:
+    """The students whose ФИО holds every word of a search: `condition` on Student, and whether they are `few`.
 
-    A list page's LIMIT is planned as if matches were spread evenly along the order the database reads in; a
-    surname is not («Соколова» sits late in the alphabet, 828 of 100,000 students), and PostgreSQL walked the
-    order to the 50th match through 86,000 index entries, SQLite read all 100,000 names. Few matches are better
-    read from the trigram index first (a few ms); many are found within a few hundred entries of the walk."""
+    A list is ordered by name and limited to a page. Few matches (found in the trigram index: FTS5 on SQLite,
+    pg_trgm on PostgreSQL) are read from that index and sorted, a few ms for 5,000. More are at least one name in
+    twenty, and a walk along the name index finds a page of them within a few thousand entries; the walk is what
+    a database plans for any LIMIT, and for few matches it read most of the index («Соколова», 828 of 100,000
+    names, late in the alphabet: 86,000 entries)."""
+
+    def __init__(self, condition, few):
+        self.condition, self.few = condition, few
+
+    def order(self, *columns):
+        """ORDER BY for a list of the matches: for few, the same order, but sorted rather than read from an index."""
+        return tuple(_sorted_apart(c) for c in columns) if self.few else columns
+
+
+def _sorted_apart(clause):
+    # «search_name || ''» sorts as search_name (same text, same collation) but no index gives it in that order.
+    if isinstance(clause, UnaryExpression) and clause.modifier in (operators.desc_op, operators.asc_op):
+        inner = _sorted_apart(clause.element)
+        return inner.desc() if clause.modifier is operators.desc_op else inner.asc()
+    if getattr(clause, "key", None) == "search_name" and getattr(clause, "table", None) is Student.__table__:
+        return clause.concat("")
+    return clause
+
+
+def _index_ids(session, text, condition):
+    """A select of the ids of the students matching `condition`, answered by a trigram index; None where no
+    index can answer it (no index, or every word shorter than a trigram)."""
+    words = fold(text).split()
+    # Words shorter than a trigram find nothing in the index (not every name, as a LIKE would).
+    long_words = [w for w in words if len(w) >= 3]
+    if not long_words:
+        return None
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        query = select(Student.id).where(condition)
-    elif dialect == "sqlite":
-        words = fold(text).split()
-        # Words shorter than a trigram find nothing in the index (not every name, as a LIKE would).
-        if any(len(w) < 3 for w in words) or session.scalar(
-                text_clause("SELECT 1 FROM sqlite_master WHERE name = :table"), {"table": NAME_SEARCH_TABLE}) is None:
-            return None
-        # Each word as a quoted phrase: with the trigram tokenizer that is «occurs anywhere», as LIKE '%…%', and
-        # the characters a user types mean only themselves (MATCH reads 828 names in 2 ms, LIKE in 9 ms).
-        phrases = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
-        index = table(NAME_SEARCH_TABLE, column("rowid"))
-        query = select(index.c.rowid).where(literal_column(NAME_SEARCH_TABLE).op("MATCH")(phrases))
-    else:
+        return select(Student.id).where(condition)
+    if dialect != "sqlite" or not _has_name_index(session):
         return None
-    ids = session.scalars(query.limit(FEW_STUDENTS + 1)).all()
-    return ids if len(ids) <= FEW_STUDENTS else None
+    # Each word as a quoted phrase: with the trigram tokenizer that is «occurs anywhere», as LIKE '%…%', and the
+    # characters a user types mean only themselves. Shorter words are checked by `condition` on the few found.
+    phrases = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+    index = table(NAME_SEARCH_TABLE, column("rowid"))
+    return select(index.c.rowid).where(literal_column(NAME_SEARCH_TABLE).op("MATCH")(phrases))
+
+
+def _has_name_index(session):
+    return session.scalar(text_clause("SELECT 1 FROM sqlite_master WHERE name = :table"),
+                          {"table": NAME_SEARCH_TABLE}) is not None
+
+
+def name_match(session, text):
+    """The NameMatch of a search typed by a user (None for an empty text)."""
+    dialect = session.get_bind().dialect.name
+    condition = name_search(text, dialect)
+    if condition is None:
+        return None
+    ids = _index_ids(session, text, condition)
+    if ids is None:
+        return NameMatch(condition, few=False)
+    # Counted in the index, up to one past FEW_STUDENTS: 0.1–2 ms whatever the number of matches.
+    count = select(func.count()).select_from(ids.limit(FEW_STUDENTS + 1).subquery())
+    if dialect == "postgresql":
+        # Only from the trigram index: for few matches the planner would walk the name index to its end, the very
+        # walk this count is to avoid («яков», 3,335 names: 27 ms instead of 2).
+        session.execute(text_clause("SELECT set_config('enable_indexscan', 'off', true), "
+                                    "set_config('enable_indexonlyscan', 'off', true)"))
+        found = session.scalar(count)
+        session.execute(text_clause("SELECT set_config('enable_indexscan', 'on', true), "
+                                    "set_config('enable_indexonlyscan', 'on', true)"))
+    else:
+        found = session.scalar(count)
+    if found > FEW_STUDENTS:
+        return NameMatch(condition, few=False)
+    if dialect == "sqlite":
+        # The index's rows by their rowids, then the words shorter than a trigram checked on them alone.
+        return NameMatch(and_(Student.id.in_(ids), condition), few=True)
+    return NameMatch(condition, few=True)  # PostgreSQL reads a LIKE from the trigram index by itself
 
 
 def students_named(session, text):
-    """An SQL condition on Student for a list ordered by name: the ФИО holds every word of `text` (None for none)."""
-    dialect = session.get_bind().dialect.name
-    condition = name_search(text, dialect)
-    ids = _few_matching_ids(session, text, condition) if condition is not None else None
-    if ids is None:
-        return condition
-    if dialect == "postgresql":
-        # Materialized: the matches are read first and then sorted, instead of the walk along the name index.
-        matching = select(Student.id).where(condition).cte("matching_students").prefix_with("MATERIALIZED")
-        return Student.id.in_(select(matching.c.id))
-    return Student.id.in_(ids)
+    """An SQL condition on Student: the ФИО holds every word of `text` (None for none). A list ordered by name
+    should use name_match and its order()."""
+    match = name_match(session, text)
+    return None if match is None else match.condition
 
 
 def carriers_of_students_named(session, student_column, text):
@@ -463,14 +508,16 @@ def carriers_of_students_named(session, student_column, text):
     Few matching students go to the register's query as one array: its newest-first index is then walked with a
     hash lookup per row (as a subquery the planner looked every walked row's student up by key: 25 ms for 828
     students of 100,000)."""
-    dialect = session.get_bind().dialect.name
-    condition = name_search(text, dialect)
-    ids = _few_matching_ids(session, text, condition)
-    if ids is None:
-        return student_column.in_(select(Student.id).where(condition))
-    if dialect == "postgresql":
-        return student_column == any_(literal(ids, ARRAY(Integer)))
-    return student_column.in_(ids)
+    match = name_match(session, text)
+    if match is None:
+        return false()
+    if match.few:
+        ids = session.scalars(select(Student.id).where(match.condition)).all()
+        if session.get_bind().dialect.name == "postgresql":
+            return student_column == any_(literal(ids, ARRAY(Integer)))
+        return student_column.in_(ids)
+    # Many: one in twenty walked rows or more is a match, each checked by its student's key.
+    return select(Student.id).where(Student.id == student_column, match.condition).exists()
 
 
 @event.listens_for(Student, "before_insert")

@@ -47,7 +47,13 @@ def _walk(page, app, base, classes):
     page.type("#birth_date", "03.05.2014")
     page.keyboard.press("Escape")
     page.select_option("#sex", "male", force=True)
-    page.select_option("#school_class", str(classes["5А"]), force=True)
+    # The class is looked up as you type: «5а» offers 5А of this year, not 6Б.
+    page.click("#s2id_school_class a")
+    page.keyboard.type("5а")
+    found = page.locator(".select2-drop-active .select2-result-label")
+    found.first.wait_for()
+    assert [label.split(" (")[0] for label in found.all_inner_texts()] == ["5А"]
+    found.first.click()
     page.click("input[type=submit][value='Сохранить']")
     page.wait_for_url(base + "/admin/student/")
     assert "Запись была создана." in page.inner_text(".alert")

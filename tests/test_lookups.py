@@ -120,3 +120,32 @@ def test_look_up_fields_prompt_in_russian(app, login_as, session):
     assert 'data-placeholder="Начните вводить класс, например 5А"' in form
     assert "выберите модель" not in form  # Flask-Admin's own prompt
     assert "выберите модель" not in panel.get("/admin/student/new/").get_data(as_text=True)
+
+
+def test_pupil_form_looks_up_a_class_of_the_two_latest_years_and_an_order(app, login_as, session):
+    # The pupil's form offers its class and its enrolment order as you type, not as selects of every row.
+    from models import AcademicYear, Order
+
+    current = factories.school_class(grade=5, letter="А").academic_year
+    older = [AcademicYear(name=f"{y}/{y + 1}", starts_on=date(y, 9, 1), ends_on=date(y + 1, 8, 31))
+             for y in (current.starts_on.year - 1, current.starts_on.year - 2)]
+    session.add_all(older)
+    session.flush()
+    for year in older:
+        factories.school_class(grade=5, letter="А", year=year)
+    factories.school_class(grade=6, letter="Б")
+    session.add_all([Order(number="112-о", issued_on=date(2025, 8, 27), kind="enrolment", title="О зачислении"),
+                     Order(number="7-о", issued_on=date(2026, 8, 28), kind="enrolment", title="О зачислении в 1 класс"),
+                     Order(number="15-к", issued_on=date(2026, 9, 1), kind="other", title="Об отпуске")])
+    session.commit()
+    panel = login_as("secretary")
+    form = panel.get("/admin/student/new/").get_data(as_text=True)
+    assert 'data-url="/admin/student/ajax/lookup/?name=school_class"' in form and "5А (" not in form
+    assert 'data-url="/admin/student/ajax/lookup/?name=enrolment_order"' in form and "112-о" not in form
+    classes = _names(panel, "/admin/student/ajax/lookup/?name=school_class&query=5а")
+    assert classes == [f"5А ({current.name})", f"5А ({older[0].name})"]  # not the class of three years ago
+    orders = "/admin/student/ajax/lookup/?name=enrolment_order&query="
+    assert _names(panel, orders + "О ЗАЧИСЛЕНИИ") == ["№ 7-о от 28.08.2026", "№ 112-о от 27.08.2025"]
+    assert _names(panel, orders + "зачислении 1 класс") == ["№ 7-о от 28.08.2026"]
+    assert _names(panel, orders + "15-К") == ["№ 15-к от 01.09.2026"]
+    assert _names(panel, orders + "%25") == []

@@ -12,7 +12,7 @@ from models.year_end import open_debts
 from models.leaving import (ITEM_ACTIONS, HandoverAct, LeavingError, promote_classes, promotion_preview,
                             propose_handover, recipients, record_return, reverse_leaving, leave_school)
 from models.people import (LEAVING_REASONS, STUDENT_STATUSES, AcademicYear, School, SchoolClass, Student,
-                           current_year, students_named)
+                           current_year, name_match)
 from models.carriers import CARRIER_STATUSES
 
 from models.dates import date_or_none, parse_date as read_date
@@ -46,14 +46,15 @@ class LeavingPage(PanelPage):
         q = (request.args.get("q") or "").strip()
         class_id = to_int(request.args.get("class_id"))
         query = select(Student).where(Student.status == "studying")
-        condition = students_named(db.session, q)
-        if condition is not None:
-            query = query.where(condition)
+        match = name_match(db.session, q)
+        if match is not None:
+            query = query.where(match.condition)
         if class_id:
             query = query.where(Student.school_class_id == class_id)
         page = max(to_int(request.args.get("page"), 1) or 1, 1)
+        order = match.order(Student.search_name, Student.id) if match is not None else (Student.search_name, Student.id)
         # One row past the page tells whether there is a next one, without counting a district's pupils.
-        students = db.session.scalars(query.order_by(Student.search_name, Student.id)
+        students = db.session.scalars(query.order_by(*order)
                                       .offset((page - 1) * LIST_PAGE).limit(LIST_PAGE + 1)).all()
         has_next = len(students) > LIST_PAGE
         students = students[:LIST_PAGE]
