@@ -19,3 +19,4 @@ from .attestation import AwardCriterion, CurriculumSubject, GiaMinimum, MedalEnt
 from .verification import IssuedDocument  # noqa: F401
 from .nomenclature import NomenclatureItem  # noqa: F401
 from .admission_book import AdmissionBookCounter, AdmissionBookEntry  # noqa: F401
+from .orders import OrderTemplate  # noqa: F401

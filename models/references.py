@@ -26,7 +26,7 @@ TABLE_LABELS = {
     "destruction_line_carrier": "носители в актах об уничтожении", "ejournal_copy": "копии электронного журнала",
     "exam_protocol": "протоколы", "exam_result": "результаты экзаменов", "gia_minimum": "минимальные результаты ГИА", "guardian": "законные представители",
     "handover_act": "акты передачи документов", "issued_document": "напечатанные документы", "handover_act_item": "строки актов передачи", "level": "уровни образования",
-    "login_failure": "неудачные попытки входа", "mark": "отметки", "nomenclature_item": "дела номенклатуры", "order_student": "обучающиеся в приказах", "medal_entry": "записи книги выдачи медалей", "mark_import": "загрузки отметок",
+    "login_failure": "неудачные попытки входа", "mark": "отметки", "nomenclature_item": "дела номенклатуры", "order_student": "обучающиеся в приказах", "order_template": "шаблоны приказов", "medal_entry": "записи книги выдачи медалей", "mark_import": "загрузки отметок",
     "paper_journal": "бумажные журналы", "pd_disclosure": "записи журнала выдачи персональных данных",
     "personal_file": "личные дела", "portfolio": "портфолио", "portfolio_item": "материалы портфолио",
     "register_book": "книги регистрации", "school": "карточка школы", "school_class": "классы",
