@@ -323,3 +323,31 @@ def test_the_pupils_import_refuses_an_order_number_of_another_kind_or_day(app, l
     assert "Импорт выполнен" in done.get_data(as_text=True)
     [order] = orders(session, "14-о")
     assert [s.last_name for s in order.students] == ["Белова"]
+
+
+# --- the alphabetical book's search -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, found", [
+    ("Сидорова", {"Белова"}),            # the pupil's name now: the line keeps the name written at admission
+    ("белова", {"Белова"}),              # the surname as the book writes it, typed in lower case
+    ("ёлкин", {"Ёлкин"}),                # «ё» typed or not
+    ("елкин", {"Ёлкин"}),
+    ("Петр", {"Ёлкин", "Бобров"}),       # any word of the ФИО, «ё» in the name
+    ("Б-2", {"Бобров"}),                 # the line's number
+    ("бр", {"Бобров"}),                  # a fragment shorter than a trigram
+    ("обро", {"Бобров"}),                # a fragment
+    ("Незнакомов", set()),
+])
+def test_the_books_search_finds_a_line_by_the_pupils_name_the_books_surname_or_its_number(
+        app, login_as, session, text, found):
+    klass = factories.school_class(grade=3, letter="А")
+    renamed = factories.student(last_name="Белова", first_name="Анна", klass=klass, sex="female")
+    factories.student(last_name="Бобров", first_name="Пётр", klass=klass)
+    factories.student(last_name="Ёлкин", first_name="Пётр", klass=klass)
+    session.commit()
+    renamed.last_name = "Сидорова"
+    session.commit()
+    page = login_as("secretary").get("/admin/admission_book/", query_string={"search": text})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert {name for name in ("Белова", "Бобров", "Ёлкин") if f">{name}<" in html} == found, html[-3000:]
