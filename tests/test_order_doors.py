@@ -250,6 +250,29 @@ def test_issuance_refuses_an_order_number_of_another_kind(app, session):
     assert order.kind == "issuance" and {s.id for s in order.students} == set(ids["students"])
 
 
+def test_the_issuance_page_reuses_the_order_typed_again_and_refuses_another_days_number(app, login_as, session):
+    import issuance_seed as seed
+    from test_issuance import ORDER, _form, students
+
+    from models import CertificateBookEntry
+
+    ids = seed.everything()
+    day = ORDER["order_date"]
+    session.add(Order(number="45-в", issued_on=day - timedelta(days=1), kind="issuance", title="О выдаче"))
+    session.commit()
+    officer = login_as("officer")
+    data = _form(ids, students(ids))
+    refused = officer.post("/admin/issuance/register", data=data)
+    assert f"Номер 45-в уже занят приказом от {day - timedelta(days=1):%d.%m.%Y}" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count(CertificateBookEntry.id))) == 0
+    # Typed as the register holds it, it is the same record: the graduates go on it.
+    done = officer.post("/admin/issuance/register", data=_form(ids, students(ids), order_date=day - timedelta(days=1)))
+    assert done.status_code == 302, done.get_data(as_text=True)
+    [order] = orders(session, "45-в")
+    assert order.issued_on == day - timedelta(days=1) and {s.id for s in order.students} == set(ids["students"])
+
+
 # --- the migration of the conditional orders ------------------------------------------------------------------
 
 def _revision_before(revision):
