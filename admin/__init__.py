@@ -14,7 +14,7 @@ from .menu import inline_row_template, main_menu
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
                        EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
                        PortfolioView, RegisterBookView, StoredCertificateView)
-from .people import GuardianView, OrderView, PupilOrderView, SchoolClassView, StudentView
+from .people import GuardianView, OrderTemplateView, OrderView, PupilOrderView, SchoolClassView, StudentView
 from .school import AcademicYearView, LevelView, SchoolView, SubjectView, TermView
 from .system import AuditLogView, UserView
 from .leaving import HandoverActView
@@ -34,6 +34,7 @@ from .verification import IssuedDocumentView
 from .archive_book import AdmissionBookView, NomenclatureItemView
 from models.admission_book import AdmissionBookEntry
 from models.nomenclature import NomenclatureItem
+from models.orders import OrderTemplate
 
 STUDENTS = "Обучающиеся"
 CARRIERS = "Носители"
@@ -55,6 +56,7 @@ def init_admin(app):
         SchoolClassView(SchoolClass, name="Классы", category=STUDENTS, endpoint="school_class"),
         OrderView(Order, name="Приказы", category=STUDENTS, endpoint="order"),
         PupilOrderView(Order, name="Книга приказов по контингенту", category=STUDENTS, endpoint="pupil_order"),
+        OrderTemplateView(OrderTemplate, name="Шаблоны приказов", category=STUDENTS, endpoint="order_template"),
         PersonalFileView(PersonalFile, name="Личные дела", category=CARRIERS, endpoint="personal_file"),
         StoredCertificateView(StoredCertificate, name="Аттестаты ООО на хранении", category=CARRIERS,
                               endpoint="stored_certificate"),

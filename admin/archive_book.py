@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import AcademicYear, School
-from models.admission_book import AdmissionBookEntry, book_lines, correction_errors
+from models.admission_book import AdmissionBookEntry, book_lines, correction_errors, lines_found
 from models.nomenclature import item_errors, nomenclature_rows
 from models.people import LEAVING_REASONS, current_year
 
@@ -64,6 +64,15 @@ class AdmissionBookView(SecureModelView):
     def get_query(self):
         return super().get_query().options(joinedload(AdmissionBookEntry.admission_order),
                                            joinedload(AdmissionBookEntry.leaving_order))
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        # The pupil's ФИО through the students' name index, the surname as the line writes it, the line's number.
+        condition = lines_found(self.session, search)
+        if condition is not None:
+            query = query.filter(condition)
+            if count_query is not None:
+                count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
 
     def on_form_prefill(self, form, id):
         form.correction_reason.data = ""  # each correction states its own reason

@@ -5,7 +5,8 @@ from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, FileField
+from wtforms import BooleanField, FileField, StringField
+from wtforms.validators import Optional
 
 from models import Guardian, Order, SchoolClass, Student, User
 from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, PUPIL_ORDER_KINDS, SEXES, STUDENT_STATUSES,
@@ -13,7 +14,7 @@ from models.people import (GUARDIAN_KINDS, LEAVING_REASONS, ORDER_KINDS, PUPIL_O
 from models.people import PD_BASES, namesakes, order_errors, pd_basis_errors, school_class_errors
 
 from .access import allowed
-from .base import IntEqualFilter, SecureModelView, choices_formatter
+from .base import IntEqualFilter, RuDateField, SecureModelView, choices_formatter
 from .lookups import ClassLookup, GuardianLookup, OrderLookup, StudentLookup
 
 PERSON_LABELS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество", "search_name": "ФИО",
@@ -167,11 +168,16 @@ class StudentView(ConsentScan, SecureModelView):
     column_export_list = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class.name",
                           "status", "enrolled_on", "left_on")
     form_columns = ("last_name", "first_name", "middle_name", "birth_date", "sex", "school_class", "guardians",
-                    "enrolled_on", "enrolment_order", "came_from", "pd_basis", "pd_consent_on", "pd_basis_note",
-                    "consent_upload", "confirm_namesake")
+                    "enrolled_on", "enrolment_order", "order_number", "order_date", "came_from", "pd_basis",
+                    "pd_consent_on", "pd_basis_note", "consent_upload", "confirm_namesake")
     form_extra_fields = {**CONSENT_UPLOAD, "confirm_namesake": BooleanField(
         "Это другой обучающийся с теми же ФИО и датой рождения",
-        description="Отметьте, только если панель предупредила о совпадении и вы проверили документы.")}
+        description="Отметьте, только если панель предупредила о совпадении и вы проверили документы."),
+        # The order is typed as it is written on paper: found among the orders entered, or entered here.
+        "order_number": StringField("или номер приказа о зачислении", validators=[Optional()], description=(
+            "Впишите номер и дату приказа, если его нет в списке: приказ о зачислении с этими номером и датой "
+            "будет найден или заведён, и обучающийся будет внесён в него.")),
+        "order_date": RuDateField("Дата этого приказа", validators=[Optional()])}
     # No default: a wrong sex would put wrong verbs («обучался») into every print.
     form_choices = {"sex": [("", "— выберите —"), *_choices(SEXES)], "pd_basis": [("", "—")] + _choices(PD_BASES)}
     # Guardians, classes and orders are looked up as you type: a large school has thousands of guardians, a
@@ -236,12 +242,50 @@ class StudentView(ConsentScan, SecureModelView):
         errors.update(pd_basis_errors(basis=form.pd_basis.data or None, consent_on=form.pd_consent_on.data,
                                       note=form.pd_basis_note.data))
         errors.update(self._consent_errors(form))
+        errors.update(self._order_errors(form, model))
         return errors
+
+    def _order_errors(self, form, model):
+        """The enrolment order, picked from the list or typed by number and date: of kind «о зачислении», and
+        «№ 112-о от 27.11.2026» one record (see models.people.order_conflict)."""
+        from datetime import date
+
+        from models.people import order_conflict
+
+        picked = form.enrolment_order.data
+        kept = model is not None and picked is not None and picked.id == model.enrolment_order_id
+        if picked is not None and not kept and picked.kind != "enrolment":
+            return {"enrolment_order": f"Приказ {picked} — приказ {ORDER_KINDS.get(picked.kind, picked.kind)}, "
+                                       "а не о зачислении: выберите приказ о зачислении."}
+        number, day = (form.order_number.data or "").strip(), form.order_date.data
+        if not number and day is None:
+            return {}
+        if not number:
+            return {"order_number": "Укажите номер приказа о зачислении (или очистите дату)."}
+        if day is None:
+            return {"order_date": "Укажите дату приказа о зачислении."}
+        if day > date.today():
+            return {"order_date": "Дата приказа не может быть в будущем."}
+        order, problem = order_conflict(self.session, number=number, issued_on=day, accept=("enrolment",))
+        if problem:
+            return {"order_number": problem}
+        if picked is not None and not kept and picked is not order:
+            return {"order_number": f"В списке выбран приказ {picked}, а вписан № {number} от {day:%d.%m.%Y}: "
+                                    "оставьте один из них."}
+        return {}
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if hasattr(model, "confirm_namesake"):
-            del model.confirm_namesake  # a form-only field populate_obj set on the model
+        for name in ("confirm_namesake", "order_number", "order_date"):
+            if name in model.__dict__:
+                delattr(model, name)  # a form-only field populate_obj set on the model
+        number, day = (form.order_number.data or "").strip(), form.order_date.data
+        if number and day is not None:
+            from models.people import pick_order
+
+            _, order = pick_order(self.session, kind="enrolment", number=number, issued_on=day,
+                                  title="О зачислении обучающихся")
+            model.enrolment_order = order
         self._save_consent(form, model)
 
 
@@ -352,7 +396,7 @@ class OrderView(SecureModelView):
             from models import School
 
             school = self.session.scalar(select(School))
-            model.text = order_text(model, school.short_name if school else "школы") or None
+            model.text = order_text(model, school.short_name if school else "школы", self.session) or None
 
     @expose("/pdf/")
     def pdf(self):
@@ -371,7 +415,8 @@ class OrderView(SecureModelView):
         school = self.session.scalar(select(School))
         return print_document(
             lambda: render_pdf("pdf/order.html", order=order, school=school,
-                               text=order.text or order_text(order, school.short_name if school else "школы"),
+                               text=order.text or order_text(order, school.short_name if school else "школы",
+                                                             self.session),
                                kinds=ORDER_KINDS),
             f"Приказ № {order.number} от {order.issued_on:%d.%m.%Y}.pdf")
 
@@ -388,3 +433,25 @@ class PupilOrderView(OrderView):
 
     def get_count_query(self):
         return super().get_count_query().filter(Order.kind.in_(PUPIL_ORDER_KINDS))
+
+
+class OrderTemplateView(SecureModelView):
+    """The text a new order of each kind starts from; an order's own text is then edited on the order."""
+
+    target = "order_templates"
+    can_create = False
+    can_delete = False
+    column_list = ("kind", "text")
+    column_default_sort = ("kind", False)
+    column_labels = {"kind": "Вид приказа", "text": "Текст шаблона"}
+    column_formatters = {"kind": choices_formatter(ORDER_KINDS), "text": _text_formatter}
+    form_columns = ("text",)
+    form_widget_args = {"text": {"rows": 14}}
+    form_args = {"text": {"label": "Текст шаблона", "description": (
+        "{pupils} — нумерованный список обучающихся приказа, {school} — краткое наименование школы. "
+        "Новый приказ этого вида получит этот текст; текст уже созданных приказов не меняется.")}}
+
+    def domain_errors(self, form, model):
+        from models.orders import template_errors
+
+        return template_errors(form.text.data)

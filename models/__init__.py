@@ -20,3 +20,4 @@ from .verification import IssuedDocument, RateLimitHit  # noqa: F401
 from .class_prints import PersonalCardPrint  # noqa: F401
 from .nomenclature import NomenclatureItem  # noqa: F401
 from .admission_book import AdmissionBookCounter, AdmissionBookEntry  # noqa: F401
+from .orders import OrderTemplate  # noqa: F401

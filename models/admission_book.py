@@ -389,3 +389,63 @@ def fill_book(session):
     for letter, line in highest.items():
         _upsert_counter(session, letter, at_least=line)
     return len(values)
+
+
+# Up to this many lines found by a search are read by id and sorted; more are left to the list's own walk.
+FEW_LINES = 2000
+
+
+def lines_found(session, text):
+    """An SQL condition on AdmissionBookEntry for the list's search (None for an empty text): the line's pupil is
+    named so now (every word anywhere in the ФИО, through the students' name index), or the surname written in the
+    line begins so (a pupil renamed since, a corrected line), or the line's or personal file's number is the text.
+
+    Flask-Admin's ILIKE '%…%' walked the book in letter order to the text's letter, lower-casing every surname on
+    the way: «Соколова» took 0.5 s on SQLite and 0.3 s on PostgreSQL among 100,000 lines. Each part here is read
+    from an index on its own and the few lines found are then sorted."""
+    from sqlalchemy import and_, or_
+
+    from .people import _few_matching_ids, fold, like_literal, name_search
+
+    term = " ".join((text or "").split())
+    words = fold(term).split()
+    if not words:
+        return None
+    condition = name_search(term, session.get_bind().dialect.name)
+    student_ids = _few_matching_ids(session, term, condition)
+    if student_ids is None and session.get_bind().dialect.name == "sqlite":
+        # Words too short for the trigram index («Ян»): one pass over the names, cut short when they are many.
+        student_ids = session.scalars(select(Student.id).where(condition).limit(FEW_LINES + 1)).all()
+        student_ids = student_ids if len(student_ids) <= FEW_LINES else None
+    if student_ids is None:
+        # A text most pupils' names hold («ов»): the list walks the book in its order and asks each line's pupil,
+        # meeting its page of matches within a few hundred lines (an IN over all the matching pupils read every
+        # name first: 0.3 s).
+        return select(Student.id).where(Student.id == AdmissionBookEntry.student_id, condition).exists()
+    # The surname as typed, capitalised as the book writes it: a case-sensitive prefix within its letter is a plain
+    # byte comparison per line (a lower() per line cost 60 ms for the 9,000 lines of «С»).
+    typed = term.split()[0]
+    surname = typed[:1].upper() + typed[1:].lower()
+    arms = [AdmissionBookEntry.student_id.in_(student_ids),
+            and_(AdmissionBookEntry.letter == surname[:1],
+                 AdmissionBookEntry.last_name.like(like_literal(surname) + "%", escape="\\"))]
+    number = NUMBER.match(term.upper())
+    if number:
+        arms.append(and_(AdmissionBookEntry.letter == number.group(1),
+                         AdmissionBookEntry.line_number == int(number.group(2))))
+    elif any(c.isdigit() for c in term):
+        arms.append(AdmissionBookEntry.personal_file_number == term)
+    ids = set()
+    for arm in arms:
+        ids.update(session.scalars(select(AdmissionBookEntry.id).where(arm).limit(FEW_LINES + 1)))
+    if len(ids) > FEW_LINES:
+        return or_(*arms)
+    if session.get_bind().dialect.name == "postgresql":
+        # Materialized: PostgreSQL read the found lines by key and sorted them, instead of walking the book in
+        # letter order to «С» filtering each line by the list (100 ms for 828 lines of 100,000).
+        from sqlalchemy import ARRAY, Integer, func, literal
+
+        found = select(func.unnest(literal(sorted(ids), ARRAY(Integer))).label("id")).cte(
+            "found_lines").prefix_with("MATERIALIZED")
+        return AdmissionBookEntry.id.in_(select(found.c.id))
+    return AdmissionBookEntry.id.in_(sorted(ids))

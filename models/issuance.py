@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from .carriers import Carrier, CarrierKind, NeverDeleted
 from .db import Versioned, db
-from .people import AcademicYear, Order, SchoolClass, Student, Subject, students_named
+from .people import AcademicYear, Order, SchoolClass, Student, Subject, order_conflict, students_named
 from .registers import AnnualMark, PersonalFile, RegisterBook
 from .users import utcnow
 from .errors import DomainError
@@ -548,7 +548,7 @@ def issuance_order(session, number, issued_on):
     return order
 
 
-def _order_errors(order_number, order_date, issued_on):
+def _order_errors(session, order_number, order_date, issued_on):
     errors = {}
     if not (order_number or "").strip():
         errors["order_number"] = "Укажите номер приказа о выдаче."
@@ -561,6 +561,11 @@ def _order_errors(order_number, order_date, issued_on):
     elif order_date and issued_on < order_date:
         errors["issued_on"] = (f"Дата выдачи {issued_on:%d.%m.%Y} раньше даты приказа о выдаче "
                                f"{order_date:%d.%m.%Y}.")
+    if not errors:
+        # «№ 112-о от 27.11.2026» is one record: typed again it is reused, of another kind or date it is refused.
+        _, problem = order_conflict(session, number=order_number, issued_on=order_date, accept=("issuance",))
+        if problem:
+            errors["order_number"] = problem
     return errors
 
 
@@ -674,7 +679,7 @@ def register_class(session, *, book_id, class_id, order_number, order_date, issu
     if school_class.grade != LEVEL_GRADE[book.level]:
         raise IssuanceError({"school_class": f"В книгу «{LEVELS[book.level]}» вносятся аттестаты "
                                              f"{LEVEL_GRADE[book.level]}-х классов, а выбран {school_class.name}."})
-    errors = _order_errors(order_number, order_date, issued_on)
+    errors = _order_errors(session, order_number, order_date, issued_on)
     if not graduates_data:
         errors["graduates"] = "Не выбран ни один выпускник."
     items, results = issuance_grid(session, school_class, book.level)
@@ -848,7 +853,7 @@ def issue_duplicate(session, *, original_id, reason, blank_series, blank_number,
         book = None
     if book is not None and book.level != original.level:
         errors["book"] = "Дубликат регистрируется в книге того же уровня образования, что и подлинник."
-    errors.update(_order_errors(order_number, order_date, issued_on))
+    errors.update(_order_errors(session, order_number, order_date, issued_on))
     taken = set()
     if appendix_only and reason == "name_change":
         errors["reason"] = "При смене фамилии выдаётся дубликат аттестата вместе с приложением."

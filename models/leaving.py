@@ -180,12 +180,15 @@ def _find_or_make_order(session, number, issued_on, reason, student, errors, tod
         errors["order_date"] = "Дата приказа не может быть в будущем."
     if "order_number" in errors or "order_date" in errors:
         return None
-    order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
+    from .people import order_conflict
+
+    # An order on leaving may list pupils who left for different reasons: any of the three kinds is reused.
+    order, problem = order_conflict(session, number=number, issued_on=issued_on,
+                                    accept=("expulsion", "transfer", "graduation"))
+    if problem:
+        errors["order_number"] = problem
+        return None
     if order is not None:
-        if order.kind not in ("expulsion", "transfer", "graduation"):
-            errors["order_number"] = (f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это не приказ "
-                                      f"об отчислении или переводе: проверьте номер и дату.")
-            return None
         return order
     kind = {"transfer": "transfer", "graduation": "graduation"}.get(reason, "expulsion")
     title = ("О переводе" if kind == "transfer" else "Об отчислении") + f" обучающегося {student.full_name}"
@@ -417,23 +420,21 @@ def _class_in(session, year, grade, letter, teacher_id, made):
 
 
 def _conditional_order(session, number, issued_on, today):
-    """The order on conditional promotion (273-ФЗ ст. 58 ч. 8): an order «о переводе», found or entered."""
-    number = (number or "").strip()
-    if not number or issued_on is None:
+    """The order on conditional promotion (273-ФЗ ст. 58 ч. 8), kind «conditional_promotion»: found or entered."""
+    from .people import pick_order
+
+    if not (number or "").strip() or issued_on is None:
         raise LeavingError({"conditional_order_number": (
             "У обучающихся есть неликвидированная академическая задолженность: они переводятся в следующий класс "
             "условно (273-ФЗ ст. 58 ч. 8). Укажите номер и дату приказа об условном переводе.")})
     if issued_on > today:
         raise LeavingError({"conditional_order_date": "Дата приказа не может быть в будущем."})
-    order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
-    if order is None:
-        order = Order(number=number, issued_on=issued_on, kind="transfer",
-                      title="Об условном переводе в следующий класс обучающихся, имеющих академическую задолженность")
-        session.add(order)
-        session.flush()
-    elif order.kind != "transfer":
-        raise LeavingError({"conditional_order_number": (
-            f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это не приказ о переводе.")})
+    problems, order = pick_order(
+        session, kind="conditional_promotion", number=number, issued_on=issued_on, today=today,
+        title="Об условном переводе в следующий класс обучающихся, имеющих академическую задолженность")
+    if problems:
+        raise LeavingError({"conditional_order_number": problems["order"]})
+    session.flush()
     return order
 
 
@@ -472,10 +473,12 @@ def promote_classes(session, from_year_id, to_year_id, *, stay_down=(), leave_af
                  and s not in graduates]
     conditional_order = _conditional_order(session, conditional_order_number, conditional_order_date, today) \
         if moving_up else None
+    from .people import add_pupil, pick_order
+
     for pupil in moving_up:
+        add_pupil(conditional_order, pupil)
         for debt in debts[pupil.id]:
             debt.conditional_order_id = conditional_order.id
-    from .people import add_pupil, pick_order
 
     problems, promotion = pick_order(session, kind="promotion", number=promotion_order_number,
                                      issued_on=promotion_order_date, today=today,

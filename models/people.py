@@ -343,17 +343,53 @@ def pupils_list(students):
                                                                              s.middle_name or "")), start=1))
 
 
-def order_text(order, school_name="школы"):
-    """The order's text from its kind's template, its pupils listed."""
-    template = ORDER_TEMPLATES.get(order.kind)
+def order_text(order, school_name="школы", session=None):
+    """The order's text from its kind's template (the school's saved one when a session is given), its pupils
+    listed."""
+    if session is not None:
+        from .orders import template_text
+
+        template = template_text(session, order.kind)
+    else:
+        template = ORDER_TEMPLATES.get(order.kind)
     if template is None:
         return order.text or ""
-    return template.format(school=school_name, pupils=pupils_list(order.students) or "—")
+    try:
+        return template.format(school=school_name, pupils=pupils_list(order.students) or "—")
+    except (KeyError, IndexError, ValueError):
+        # A template saved before its check (or typed into the database) still prints: as written.
+        return template
 
 
-def pick_order(session, *, kind, number, issued_on, title, today=None):
+def _numbering_period(day):
+    """Orders are numbered within a calendar year or within a school year: two dates in the same half of the same
+    calendar year (January–August, September–December) are in the same numbering either way."""
+    return day.year, day.month >= 9
+
+
+def order_conflict(session, *, number, issued_on, accept):
+    """(existing order, Russian message): the order «№ number от issued_on» if there is one and its kind is in
+    `accept`; a message when the number and date name an order of another kind, or the number was already given
+    to an order of another date in the same numbering period (a typo in the number or the date)."""
+    number = (number or "").strip()
+    order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
+    if order is not None:
+        if order.kind in accept:
+            return order, None
+        return None, (f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это приказ "
+                      f"{ORDER_KINDS.get(order.kind, order.kind)}: проверьте номер и дату.")
+    period = _numbering_period(issued_on)
+    for other in session.scalars(select(Order).where(Order.number == number, Order.issued_on != issued_on)):
+        if _numbering_period(other.issued_on) == period:
+            return None, (f"Номер {number} уже занят приказом от {other.issued_on:%d.%m.%Y} "
+                          f"({ORDER_KINDS.get(other.kind, other.kind)}): проверьте номер и дату приказа.")
+    return None, None
+
+
+def pick_order(session, *, kind, number, issued_on, title, today=None, accept=None):
     """The order «№ number от date» of this kind: the existing record, or a new one; ({field: message}, None) when
-    the number and date are incomplete, in the future, or name an order of another kind."""
+    the number and date are incomplete, in the future, or name an order of another kind (see order_conflict).
+    `accept`: the kinds an existing order may have (the new one's kind by default)."""
     number = (number or "").strip()
     if not number and issued_on is None:
         return {}, None
@@ -361,13 +397,12 @@ def pick_order(session, *, kind, number, issued_on, title, today=None):
         return {"order": "Укажите и номер, и дату приказа."}, None
     if issued_on > (today or date.today()):
         return {"order": "Дата приказа не может быть в будущем."}, None
-    order = session.scalar(select(Order).where(Order.number == number, Order.issued_on == issued_on))
+    order, problem = order_conflict(session, number=number, issued_on=issued_on, accept=accept or (kind,))
+    if problem:
+        return {"order": problem}, None
     if order is None:
         order = Order(number=number[:50], issued_on=issued_on, kind=kind, title=title)
         session.add(order)
-    elif order.kind != kind:
-        return {"order": f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть, но это приказ "
-                         f"{ORDER_KINDS.get(order.kind, order.kind)}: проверьте номер и дату."}, None
     return {}, order
 
 
@@ -591,6 +626,12 @@ def order_errors(session, *, number, issued_on, order_id=None, today=None):
         other = session.scalar(select(Order).where(Order.number == number.strip(), Order.issued_on == issued_on))
         if other is not None and other.id != order_id:
             errors["number"] = f"Приказ № {number} от {issued_on:%d.%m.%Y} уже есть."
+        period = _numbering_period(issued_on)
+        for same in session.scalars(select(Order).where(Order.number == number.strip(), Order.issued_on != issued_on,
+                                                        Order.id != (order_id or 0))):
+            if "number" not in errors and _numbering_period(same.issued_on) == period:
+                errors["number"] = (f"Номер {number.strip()} уже занят приказом от {same.issued_on:%d.%m.%Y}: "
+                                    "проверьте номер и дату приказа.")
     return errors
 
 

@@ -166,15 +166,15 @@ def check_rows(session, data, filename, today=None):
                 e[1] == titles["order_date"] for e in errors):
             bad("order_number", "укажите и номер, и дату приказа о зачислении")
         elif values.get("order_number"):
-            from .people import Order
+            from .people import order_conflict
 
             if values["order_date"] > today:
                 bad("order_date", "дата приказа не может быть в будущем")
-            other = session.scalar(select(Order).where(Order.number == values["order_number"],
-                                                       Order.issued_on == values["order_date"]))
-            if other is not None and other.kind != "enrolment":
-                bad("order_number", f"приказ № {values['order_number']} от {values['order_date']:%d.%m.%Y} уже "
-                                    f"есть, но это не приказ о зачислении")
+            # The same rule as every other door: another kind's order, or the number taken on another day.
+            _, problem = order_conflict(session, number=values["order_number"], issued_on=values["order_date"],
+                                        accept=("enrolment",))
+            if problem:
+                bad("order_number", problem[0].lower() + problem[1:].rstrip("."))
         if values.get("file_number"):
             problem = personal_file_errors(session, number=values["file_number"], student_id=-1).get("number")
             if problem:

@@ -30,6 +30,8 @@ MATRIX = {
     "students": {"director": "vx", "deputy": "vx", "secretary": "vcedx", "officer": "v", "class_teacher": "v"},
     "guardians": {"director": "vx", "deputy": "vx", "secretary": "vcedx", "officer": "v", "class_teacher": "v"},
     "orders": {"director": "vcex", "deputy": "vx", "secretary": "vcex", "officer": "vce"},
+    # The texts new orders start from, one per kind: kept by those who draft the orders; none is added or deleted.
+    "order_templates": {"director": "ve", "secretary": "ve", "deputy": "v", "officer": "v"},
     "users": {"admin": "vce", "director": "v"},
     "audit_log": {"admin": "vx", "director": "vx", "deputy": "vx"},
     "marks_import": {"deputy": "vc", "director": "v", "class_teacher": "vc"},

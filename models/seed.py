@@ -34,6 +34,9 @@ def ensure_reference_data(session, today=None):
     from .people import current_year
 
     seed_nomenclature(session, current_year(session))
+    from .orders import seed_order_templates
+
+    seed_order_templates(session)
 
 
 def ensure_first_admin(session):

@@ -499,7 +499,10 @@ def test_promotion_offers_conditional_with_its_order_58_ch8(app, login_as, sessi
     session.expire_all()
     debt = session.scalar(select(AcademicDebt))
     order = session.get(Order, debt.conditional_order_id)
-    assert (order.number, order.kind) == ("45-у", "transfer")
+    # One kind for the conditional promotion: the debt's order is the orders register's «условный перевод»,
+    # and it lists the pupil who moved up with the debt.
+    assert (order.number, order.kind) == ("45-у", "conditional_promotion")
+    assert [s.id for s in order.students] == [pupils[1].id]
     assert session.get(Student, pupils[1].id).school_class.grade == 8
 
 

@@ -106,6 +106,11 @@ def test_seed_demo_school_on_sqlite(sqlite_template, tmp_path):
         year = current_year(db.session)
         students = db.session.scalars(select(Student)).all()
         assert 550 <= len(students) <= 650
+        # «№ 112-о от 27.11.2026» is one record: no number is given twice within a numbering half-year.
+        from models import Order
+
+        seen = Counter((o.number, o.issued_on.year, o.issued_on.month >= 9) for o in db.session.scalars(select(Order)))
+        assert [key for key, n in seen.items() if n > 1] == []
         classes = db.session.scalars(select(SchoolClass)).all()
         # Past years' 10th classes hold the half-year marks the 11th grade's attestat averages (№ 546 п. 5.4).
         per_grade = Counter(c.grade for c in classes if c.academic_year_id == year.id)

@@ -1,7 +1,7 @@
 """unique originals and blanks in the certificate book; withdrawals of a year's certification
 
 Revision ID: bd85ce1c8a0f
-Revises: a3f9c1d7e5b2
+Revises: c4f8a2e6b1d3
 Create Date: 2026-11-30 22:12:48.687842
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bd85ce1c8a0f'
-down_revision = 'a3f9c1d7e5b2'
+down_revision = 'c4f8a2e6b1d3'
 branch_labels = None
 depends_on = None
 
