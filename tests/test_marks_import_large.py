@@ -1,16 +1,18 @@
 """A large export (20,000 lines, the flat layout as a school fills it from the e-journal) checked and written through
 the page exactly: every mark, its value, its day and its slot; the preview told how far reading got."""
+import gc
 import io
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
 import marks_fixtures as fx
 from models import db
 from models.marks import Mark
-from models.marks_import import PROGRESS_EVERY, prepare_import
+from models.marks_import import PROGRESS_EVERY, collector_paused, prepare_import
 from models.people import AcademicYear, SchoolClass, Student, Subject
 from test_marks_import import confirm, upload
 
@@ -84,6 +86,7 @@ def test_a_large_export_is_checked_and_written_exactly_through_the_page(app, log
     assert done.status_code == 302
     result = panel.get(done.headers["Location"]).get_data(as_text=True)
     assert f"добавлено отметок — {len(expected)}, изменено — 0, удалено — 0" in result
+    assert gc.isenabled()  # paused only while the file was checked and written
 
     with app.app_context():
         names = {s.id: s.name for s in db.session.scalars(select(Subject))}
@@ -120,3 +123,14 @@ def test_reading_a_large_file_reports_its_rows(app):
     assert len(parsed) >= LINES // PROGRESS_EVERY and [d for d, _ in parsed] == sorted(d for d, _ in parsed)
     checked = [(done, total) for stage, done, total in heard if stage == "check"]
     assert checked[-1] == (LINES, LINES)
+
+
+def test_the_collector_pause_ends_with_the_last_import_even_after_an_error():
+    assert gc.isenabled()
+    with collector_paused():
+        with pytest.raises(ValueError):
+            with collector_paused():  # two imports at once in one process
+                assert not gc.isenabled()
+                raise ValueError
+        assert not gc.isenabled()  # the other import still runs
+    assert gc.isenabled()

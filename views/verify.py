@@ -19,9 +19,10 @@ def rate_limit():
     limits = parse_limits(current_app.config["VERIFY_RATE_LIMIT"])
     if not limits:
         return None
-    # Its own short transaction: the count is kept even when the page itself fails.
-    with db.engine.begin() as connection:
-        allowed = count_hit(connection, address=request.remote_addr or "?", limits=limits, now=time.time())
+    # Counted in the request's own session and committed at once (the page only reads): a second connection
+    # would wait for SQLite's write lock that loading a logged-in user already took.
+    allowed = count_hit(db.session.connection(), address=request.remote_addr or "?", limits=limits, now=time.time())
+    db.session.commit()
     if not allowed:
         abort(429)
     return None
