@@ -405,14 +405,14 @@ def lines_found(session, text):
     from an index on its own and the few lines found are then sorted."""
     from sqlalchemy import and_, or_
 
-    from .people import _few_matching_ids, fold, like_literal, name_search
+    from .people import FEW_STUDENTS, few_matching_ids, fold, like_literal, name_search
 
     term = " ".join((text or "").split())
     words = fold(term).split()
     if not words:
         return None
     condition = name_search(term, session.get_bind().dialect.name)
-    student_ids = _few_matching_ids(session, term, condition)
+    student_ids = few_matching_ids(session, term, condition, limit=min(FEW_LINES, FEW_STUDENTS))
     if student_ids is None and session.get_bind().dialect.name == "sqlite":
         # Words too short for the trigram index («Ян»): one pass over the names, cut short when they are many.
         student_ids = session.scalars(select(Student.id).where(condition).limit(FEW_LINES + 1)).all()

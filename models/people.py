@@ -496,6 +496,21 @@ def _index_ids(session, text, condition):
     return select(index.c.rowid).where(literal_column(NAME_SEARCH_TABLE).op("MATCH")(phrases))
 
 
+def few_matching_ids(session, text, condition, limit=FEW_STUDENTS):
+    """The ids of the students matching `condition` (name_search of `text`) when a trigram index finds at most
+    `limit` of them; else None (no index can answer, or too many)."""
+    ids = _index_ids(session, text, condition)
+    if ids is None:
+        return None
+    found = session.scalars(ids.limit(limit + 1)).all()
+    if len(found) > limit:
+        return None
+    if session.get_bind().dialect.name == "sqlite" and found:
+        # The index answered the longer words only: the shorter ones are checked on the few found.
+        found = session.scalars(select(Student.id).where(Student.id.in_(found), condition)).all()
+    return found
+
+
 def _has_name_index(session):
     return session.scalar(text_clause("SELECT 1 FROM sqlite_master WHERE name = :table"),
                           {"table": NAME_SEARCH_TABLE}) is not None
