@@ -31,3 +31,34 @@ def test_name_search_index_is_built_by_the_migrations(app):
                 found = connection.scalar(text("SELECT indexname FROM pg_indexes "
                                                "WHERE indexname = 'ix_student_search_name_trgm'"))
     assert found
+
+
+# Every revision a released panel may already stand at, with the whole chain it had then. A school's database at one
+# of these takes the newer steps by `flask init-db`/`upgrade` only if they come after it: a step slipped in below a
+# released head would never be applied there (Alembic sees the database at the head already).
+RELEASED = {
+    "bd85ce1c8a0f": {"343758a959fc", "3e7f5baa1b83", "8e1861df918e", "9d02a64dfac0", "a7c3e9f1b2d4", "a7c4e2d91b35",
+                     "b4e7d8252ced", "b5b6bbf4b69f", "b5d0f3a8c611", "bd85ce1c8a0f", "c270b07cdbde", "c2e95828b3f8",
+                     "c8d2f4a6b913", "d029a09f174b", "d4a9e6b2c7f1", "dad69ed90926", "e3b1c0f7a9d2", "e7b3a1c5d9f2",
+                     "f1c3a5e7b902", "f1c3a5e7b9d2", "f1d2a3b4c5e6"},
+}
+
+
+def test_new_migrations_come_after_every_released_head():
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parent.parent / "migrations"))
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    chain = {revision.revision for revision in script.walk_revisions()}
+    for released, had in RELEASED.items():
+        below = {revision.revision for revision in script.iterate_revisions(released, "base")}
+        assert below == had, f"под выпущенной ревизией {released} появились шаги: {sorted(below - had)}"
+        assert released in {r.revision for r in script.iterate_revisions(head, "base")}
+    latest = max(RELEASED, key=lambda r: len(RELEASED[r]))
+    above = {revision.revision for revision in script.iterate_revisions(head, latest)}
+    assert chain == RELEASED[latest] | above, "шаг миграций не продолжает цепочку после выпущенной ревизии"

@@ -314,7 +314,7 @@ def test_the_migration_makes_the_debts_transfer_orders_conditional_promotions(ap
         db.session.remove()
         return found[ids[0]], found[ids[1]]
 
-    before_templates = _revision_before(_revision_before("bd85ce1c8a0f"))
+    before_templates = _revision_before("c4f8a2e6b1d3")
     try:
         downgrade(revision=before_templates)
         assert kinds() == ("transfer", "transfer")

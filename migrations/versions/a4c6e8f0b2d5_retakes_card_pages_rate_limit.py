@@ -2,7 +2,7 @@
 personal file's sheets of printed personal cards; the verification page's rate limit counted in the database
 
 Revision ID: a4c6e8f0b2d5
-Revises: e7b3a1c5d9f2
+Revises: bd85ce1c8a0f
 Create Date: 2026-12-01 01:20:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a4c6e8f0b2d5'
-down_revision = 'e7b3a1c5d9f2'
+down_revision = 'bd85ce1c8a0f'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """unique originals and blanks in the certificate book; withdrawals of a year's certification
 
 Revision ID: bd85ce1c8a0f
-Revises: c4f8a2e6b1d3
+Revises: e7b3a1c5d9f2
 Create Date: 2026-11-30 22:12:48.687842
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bd85ce1c8a0f'
-down_revision = 'c4f8a2e6b1d3'
+down_revision = 'e7b3a1c5d9f2'
 branch_labels = None
 depends_on = None
 
