@@ -6,9 +6,10 @@ from types import SimpleNamespace
 from sqlalchemy import func, insert, select, text
 
 from models import (AcademicYear, Carrier, CarrierKind, ClassRecord, CustodyMovement, EjournalCopy, ExamProtocol,
-                    Mark, PaperJournal, PersonalFile, Portfolio, RegisterBook, School, SchoolClass,
+                    PaperJournal, PersonalFile, Portfolio, RegisterBook, School, SchoolClass,
                     StoredCertificate, Student, Subject, Term, User, db)
 from models.carriers import retention_end
+from models.marks_import import insert_marks
 from models.issuance import CertificateBookEntry, CertificateMark
 from models.people import Level, search_name
 from models.registers import CopyMedium
@@ -191,7 +192,8 @@ def seed(students=100_000, today=None):
                                   kind="year", marked_on=year_terms[-1].ends_on, slot=0, term_id=None,
                                   value=rng.choice((3, 4, 4, 5, 5)), code=None, weight=1))
     del mark_rows[size.marks:]
-    _bulk(Mark.__table__, mark_rows)
+    for start in range(0, len(mark_rows), CHUNK):  # COPY on PostgreSQL: the mark totals' triggers once per chunk
+        insert_marks(db.session, mark_rows[start:start + CHUNK])
     del mark_rows
 
     # --- carriers: a personal file per student, the rest spread over the other registers ------------

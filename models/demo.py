@@ -2,10 +2,11 @@
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from .carriers import Carrier, CarrierKind
 from .marks import Mark
+from .marks_import import insert_marks  # COPY on PostgreSQL: its mark totals triggers run once per batch
 from .people import AcademicYear, Guardian, Order, SchoolClass, School, Student, Subject, Term, current_year
 from .registers import (PORTFOLIO_RESULTS, AnnualCertification, AnnualMark, ClassRecord, CopyMedium, EjournalCopy,
                         ExamProtocol, ExamResult, PaperJournal, PersonalFile, Portfolio, PortfolioItem, RegisterBook,
@@ -468,7 +469,7 @@ def _seed_demo_graduation(session, rng, today):
         if level == "secondary" and students:
             _basic_attestat_of(session, students[0], kinds, year)
     if mark_rows:
-        session.execute(insert(Mark.__table__), mark_rows)
+        insert_marks(session, mark_rows)
     session.flush()
 
 
@@ -722,7 +723,7 @@ def _term_marks(session, rng, today):
                         rows.append(_mark_row(student, subjects[name], school_class, "term", term.ends_on, term,
                                               max(2, round(sum(values) / len(values)))))
     if rows:
-        session.execute(insert(Mark.__table__), rows)
+        insert_marks(session, rows)
 
 
 def _mark_row(student, subject_id, school_class, kind, day, term, value, code=None):

@@ -1508,16 +1508,9 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
         # multi-row VALUES insert was slower still: SQLAlchemy compiles every row's parameters.
         # On SQLite, SQLAlchemy's per-row parameter processing cost as much as the inserts themselves (200,000
         # marks: 4 s of 10), so the rows go to the driver's executemany as plain tuples, in the same transaction.
-        dialect = session.get_bind().dialect.name
         for start in range(0, len(preview.inserts), PROGRESS_EVERY * 2):
             progress("write", len(preview.removes) + start, total)
-            chunk = preview.inserts[start:start + PROGRESS_EVERY * 2]
-            if dialect == "postgresql":
-                _copy_rows(session, table, chunk)
-            elif dialect == "sqlite":
-                _sqlite_rows(session, table, chunk)
-            else:
-                session.execute(insert(table), chunk)
+            insert_marks(session, preview.inserts[start:start + PROGRESS_EVERY * 2])
     if preview.updates:
         progress("write", len(preview.removes) + len(preview.inserts), total)
         for row in preview.updates:
@@ -1528,6 +1521,24 @@ def apply_import(session, data, *, original_name, stored_name, year, user_id=Non
     session.flush()
     progress("write", total, total)
     return batch
+
+
+def insert_marks(session, rows):
+    """Write new marks (dicts with the same keys) the fast way of each database, in the session's transaction.
+
+    On PostgreSQL one COPY is one statement, so the statement triggers keeping mark_day_total run once for all the
+    rows; an executemany would fire them once per mark (5,000 marks: 0.7 s → 1.8 s).
+    """
+    if not rows:
+        return
+    table = Mark.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        _copy_rows(session, table, rows)
+    elif dialect == "sqlite":
+        _sqlite_rows(session, table, rows)
+    else:
+        session.execute(insert(table), rows)
 
 
 def _copy_rows(session, table, rows):

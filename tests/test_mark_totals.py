@@ -90,3 +90,13 @@ def test_whole_school_averages_from_the_totals_equal_those_from_the_marks(sessio
     assert [(r.name, r.current_average) for r in school] == [(r.name, r.current_average) for r in by_classes]
     # Алгебра's current marks in Q1: Иванов 4, 3, 5 and Петрова's 5 of weight 2: (4 + 3 + 5 + 10) / 5 = 4.4.
     assert {r.name: r.current_average for r in school}["Алгебра"] == 4.4
+
+
+def test_totals_hold_after_the_demo_school_is_seeded(session):
+    from models.demo import seed_demo_carriers, seed_demo_school
+
+    seed_demo_school(db.session, students_total=60)
+    seed_demo_carriers(db.session)
+    db.session.commit()
+    assert kept() and db.session.scalar(select(func.count(Mark.id)).where(Mark.kind == "current"))
+    assert_totals_hold()

@@ -88,7 +88,8 @@ def _kept_plan(stored, data):
 
 
 def _forget(stored):
-    for path in (_pending_path(stored), _plan_path(stored)):
+    # «.parsed.pickle»: what an earlier version kept instead of the plan, should one wait from before an update.
+    for path in (_pending_path(stored), _plan_path(stored), _imports_dir() / f"{stored}.parsed.pickle"):
         path.unlink(missing_ok=True)
 
 
