@@ -57,16 +57,51 @@ def test_seed_and_every_timed_page_at_tiny_size(bench_app):
         db.session.remove()
     results = run.run_suite(app, repeat=2, import_rows=300, import_repeat=1)
     names = [r["name"] for r in results]
-    assert len(results) == 22 and names[-1] == "Импорт 300 отметок"
+    assert len(results) == 23 and names[-1] == "Импорт 300 отметок"
     assert "Выдача: таблица класса (30 выпускников)" in names
+    assert {"Книга выдачи: PDF, 50 записей", "Книга выдачи: PDF, 200 записей", "Обучающиеся: поиск «иван»"} <= set(names)
     for row in results:
         assert row["median"] > 0 and row["p95"] >= row["median"] * 0.5
-    lists = [r for r in results if r.get("bare_median") is not None]
-    assert len(lists) == 12 and all(r["queries"] > 0 and r["ratio"] > 0 for r in lists)
+    # Every list and form has both yardsticks, each timed and its SQL counted.
+    measured = [r for r in results if r.get("kind") in ("list", "form")]
+    assert len(measured) == 12
+    for row in measured:
+        assert row["floor_median"] > 0 and row["plain_median"] > 0 and row["queries"] > 0, row
+        assert row["floor_queries"] > 0 and row["plain_queries"] > 0, row
+    # The whole-school analysis reports its HTML's size; a verdict names what it misses.
+    school = next(r for r in results if r["name"] == "Анализ: вся школа")
+    assert school["kb"] > 0
+    assert run.failures(dict(school, median=1.0, kb=100)) == ["медиана > 150 мс", "HTML > 60 КБ"]
+    assert run.failures(dict(measured[0], floor_ratio=2.5, plain_ratio=0.4)) == ["> 2× пола"]
     # The import is rolled back: the seeded database is left as it was.
     with app.app_context():
         assert db.session.scalar(select(func.count(Mark.id))) == 4000
     run.report("smoke", results)
+
+
+def test_the_floor_lists_the_rows_the_panel_lists(bench_app):
+    """The floor reads the same rows as the panel's page: the same pupils on page 1 and in a name search."""
+    import re
+
+    run, app = bench_app
+    seeder = sys.modules["seed"]
+    with app.app_context():
+        seeder.seed(200)
+        from models import db
+
+        db.session.remove()
+    client = run.Client(app)
+    try:
+        for panel, floor in (("/admin/student/", "/floor/student/"),
+                             ("/admin/student/?search=иван", "/floor/student/?search=иван")):
+            panel_page = client.get(panel)[2].decode()
+            floor_page = client.get(floor)[2].decode()
+            rows = re.findall(r"<tr><td><a href=\"edit/\?id=(\d+)\">", floor_page)
+            assert 0 < len(rows) <= 50
+            for student_id in rows:
+                assert re.search(rf"id={student_id}\b", panel_page), (panel, student_id)
+    finally:
+        client.close()
 
 
 @pytest.mark.slow
