@@ -24,6 +24,7 @@ from app import create_app, settle_heap  # noqa: E402
 from models import db  # noqa: E402
 
 import seed as seeder  # noqa: E402
+import served  # noqa: E402
 import yardsticks  # noqa: E402
 from http_client import HttpSession, serve_in_thread  # noqa: E402
 
@@ -326,6 +327,7 @@ def sqlite_database(students, workdir):
         print(f"SQLite заполнена за {time.perf_counter() - started:.0f} с: {path}")
     else:
         _upgrade(f"sqlite:///{path}", workdir)  # a cache seeded before a new migration gets its indexes
+    _ensure(f"sqlite:///{path}", workdir)
     # Each run works on a copy: PDFs write the disclosure register, the cache stays as seeded.
     copy = workdir / "bench.sqlite"
     shutil.copy(path, copy)
@@ -347,6 +349,18 @@ def _upgrade(uri, workdir):
             upgrade()
             with db.engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
+        db.engine.dispose()
+
+
+def _ensure(uri, workdir):
+    """The rows added to a seeded database after its seeding (class «9Я», the books of 50 and 200 entries, the
+    load's users): written once into the cache, so that each run's copy has them."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "INSTANCE_PATH": str(workdir / "seed"),
+                      "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        seeder.fixtures()
+        seeder.load_users(db.session)
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -381,6 +395,7 @@ def postgres_database(uri, students, workdir):
             db.engine.dispose()
         if seeded:
             _upgrade(uri, workdir)  # a database seeded before a new migration gets its indexes
+            _ensure(uri, workdir)
             return uri
         if not marked.startswith("Школа бенчмарка") and os.environ.get("BENCH_PG_RESET") != "1":
             raise SystemExit("В базе DATABASE_URL уже есть чужие данные: бенчмарк её не трогает. "
@@ -392,6 +407,7 @@ def postgres_database(uri, students, workdir):
         engine.dispose()
     started = time.perf_counter()
     _seed(uri, students, workdir)
+    _ensure(uri, workdir)
     engine = create_engine(uri)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
@@ -407,6 +423,8 @@ def main(argv=None):
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--only", help="только замеры, в названии которых есть этот текст")
     parser.add_argument("--no-sqlite", action="store_true", help="только PostgreSQL из DATABASE_URL")
+    parser.add_argument("--no-served", action="store_true", help="без замера процесса `flask serve`")
+    parser.add_argument("--served-only", action="store_true", help="только замер процесса `flask serve`")
     args = parser.parse_args(argv)
     size = seeder.sizes(args.students)
     print(f"Данные: {size.students} обучающихся, {size.marks} отметок, {size.carriers} носителей; "
@@ -420,12 +438,22 @@ def main(argv=None):
             databases.append(("PostgreSQL", postgres_database(pg, args.students, workdir)))
         for title, uri in databases:
             app = build_app(uri, workdir / title)
-            results = run_suite(app, repeat=args.repeat, import_rows=args.import_rows, only=args.only)
-            report(title, results)
-            failed = failed or not all(verdict(r) for r in results)
+            if args.served_only:
+                with app.app_context():
+                    results = cases(app, seeder.fixtures())
+            else:
+                results = run_suite(app, repeat=args.repeat, import_rows=args.import_rows, only=args.only)
+                report(title, results)
+                failed = failed or not all(verdict(r) for r in results)
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+            if not args.no_served:
+                # The bench's pages asked again of the panel served as `make run` serves it, in its own process.
+                found = served.measure(uri, [r["url"] for r in results if r.get("url")], seeder.BENCH_LOGIN,
+                                       seeder.BENCH_PASSWORD)
+                served.report(title, found)
+                failed = failed or bool(served.failures(found))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0

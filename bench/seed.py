@@ -451,3 +451,28 @@ def certificate_books(session):
         session.commit()
         books[size] = book.id
     return books
+
+
+LOAD_ROLES = ("secretary", "deputy", "director", "officer", "class_teacher")
+
+
+def load_users(session):
+    """A user of each role for bench/load.py (added once, like «9Я»): login «bench_<role>», the bench password;
+    the class teacher leads the current 9А. Returns {role: login}."""
+    current = session.scalar(select(AcademicYear).where(AcademicYear.is_current.is_(True)))
+    logins = {}
+    for role in LOAD_ROLES:
+        login = f"bench_{role}"
+        user = session.scalar(select(User).where(User.login == login))
+        if user is None:
+            user = User(login=login, full_name=f"Нагрузка {role}", active=True, roles_text=role)
+            user.set_password(BENCH_PASSWORD)
+            session.add(user)
+            session.flush()
+        if role == "class_teacher":
+            nine = session.scalar(select(SchoolClass).where(SchoolClass.academic_year_id == current.id,
+                                                            SchoolClass.name == "9А"))
+            nine.class_teacher_id = user.id
+        logins[role] = login
+    session.commit()
+    return logins

@@ -24,7 +24,6 @@ from models.dates import date_or_none as parse_date
 
 from .form_values import to_int as _int
 from admin.page import PanelPage
-from .certificate_book_pdf import book_page_offset, render_certificate_book
 from .pdf import pdf_response, print_drawn, render_pdf
 
 
@@ -326,6 +325,8 @@ class IssuancePage(PanelPage):
             return redirect(url_for(".index", book_id=book.id))
         earlier = [e for e in book_entries(db.session, book.id) if e.reg_number < entries[0].reg_number] \
             if entries[0].reg_number > 1 else []
+        from .certificate_book_pdf import book_page_offset, render_certificate_book  # reportlab: on first print
+
         first_page = book_page_offset(school=db.session.scalar(select(School)), book=book, earlier_entries=earlier,
                                       levels=LEVELS)
         return self._pdf(render_certificate_book, f"Книга выдачи аттестатов № {book.number}.pdf", entries,
