@@ -119,3 +119,59 @@ def paint_password():
     from conftest import PASSWORD
 
     return PASSWORD
+
+
+def test_every_role_works_its_pages_under_load_without_errors(bench_app):
+    """bench/load.py's users on the bench app (waitress in this process, SQLite): each role's common pages are
+    allowed to it and answer, and the report prints the single-user figures beside the loaded ones."""
+    import io
+    from contextlib import redirect_stdout
+
+    run, app = bench_app
+    seeder = sys.modules["seed"]
+    load = _load("load")
+    from http_client import serve_in_thread
+    from models import db
+
+    with app.app_context():
+        seeder.seed(200)
+        ids = seeder.fixtures()
+        logins = seeder.load_users(db.session)
+        db.session.remove()
+    pages = load.role_pages(ids)
+    assert set(pages) == set(seeder.LOAD_ROLES)
+    port, stop = serve_in_thread(app)
+    try:
+        alone = load.single_user(port, pages, logins, seeder.BENCH_PASSWORD, repeat=1)
+        records, errors, elapsed = load.many_users(port, pages, logins, seeder.BENCH_PASSWORD, users=5, seconds=2,
+                                                   think=(0.05, 0.1))
+    finally:
+        stop()
+    assert errors == [] and records and elapsed >= 2
+    assert {role for role, _url, _t in records} == set(seeder.LOAD_ROLES)
+    result = dict(alone=alone, records=records, errors=errors, elapsed=elapsed, users=5, workers=1,
+                  think=(0.05, 0.1), seconds=2)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        load.report(result)
+    assert "ошибок 0" in out.getvalue() and "/admin/student/" in out.getvalue()
+    assert load.failures(dict(result, errors=[("/admin/", 500)]))[0] == "1 ошибок"
+
+
+def test_the_served_process_is_measured(bench_app, tmp_path):
+    """bench/served.py starts `flask serve` on the seeded database, times its first page and reads its memory."""
+    run, app = bench_app
+    seeder = sys.modules["seed"]
+    served = _load("served")
+    with app.app_context():
+        from models import db
+
+        seeder.seed(200)
+        db.session.remove()
+        uri = str(db.engine.url)
+        db.engine.dispose()
+    found = served.measure(uri, ["/admin/student/", "/admin/personal_file/"], seeder.BENCH_LOGIN,
+                           seeder.BENCH_PASSWORD, rounds=1)
+    assert found["errors"] == 0 and found["pages"] == 2
+    assert 0 < found["first_page_s"] < 30 and 20 < found["rss_mb"] < 1000
+    assert served.failures(dict(found, rss_mb=500, first_page_s=0.1, first_login_s=0.1)) == ["память > 120 МБ"]
