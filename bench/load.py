@@ -141,7 +141,7 @@ def many_users(port, pages, logins, password, users, seconds, think, seed=22):
     return records, errors, time.perf_counter() - started
 
 
-def run(database_url, users=50, seconds=60, workers=4, think=(1.0, 3.0), repeat=3):
+def run(database_url, users=50, seconds=60, workers=4, think=(1.0, 3.0), repeat=2):
     ids, logins, password = prepare(database_url)
     pages = role_pages(ids)
     port = _free_port()

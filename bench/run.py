@@ -3,7 +3,7 @@ measured in the same process and run (bench/yardsticks.py: the raw-SQL floor and
 the panel served by `flask serve` in its own process (bench/served.py: first page, memory).
 
 Run `make bench` (SQLite) or `DATABASE_URL=postgresql+psycopg://... make bench` (SQLite, then that database, then
-the load of bench/load.py). Options: --students N (default 100000), --repeat N (default 9), --only TEXT,
+the load of bench/load.py). Options: --students N (default 100000), --repeat N (default 7), --only TEXT,
 --no-sqlite (PostgreSQL only), --no-served, --served-only.
 """
 import argparse
@@ -95,7 +95,7 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
-def time_url(client, url, repeat, budget=5.0):
+def time_url(client, url, repeat, budget=4.0):
     client.get(url)  # warm: templates compiled, caches filled
     times, queries = [], 0
     for _ in range(repeat):
@@ -225,7 +225,7 @@ def _timed(client, url, repeat):
     return dict(median=statistics.median(times), p95=percentile(times, 0.95), queries=queries)
 
 
-def run_suite(app, repeat=9, import_rows=10_000, import_repeat=3, only=None):
+def run_suite(app, repeat=7, import_rows=10_000, import_repeat=3, only=None):
     """Every figure of one database: a list of result dicts (`only`: names containing this text).
 
     Each page is timed with its yardsticks one after another, so a busy minute of the machine weighs on both."""
@@ -422,7 +422,7 @@ def postgres_database(uri, students, workdir):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Бенчмарк панели на данных масштаба района")
     parser.add_argument("--students", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--only", help="только замеры, в названии которых есть этот текст")
     parser.add_argument("--no-sqlite", action="store_true", help="только PostgreSQL из DATABASE_URL")
