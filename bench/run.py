@@ -289,7 +289,9 @@ def _ms(value):
 
 
 def _ratio(value):
-    return f"{value:5.2f}" if value is not None else " " * 5
+    if value is None:
+        return " " * 5
+    return f"{value:5.2f}" if value < 100 else f"{value:5.0f}"  # 136× stays in its column
 
 
 def report(title, results):
