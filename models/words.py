@@ -2,7 +2,6 @@
 from functools import lru_cache
 
 
-
 def plural(n, forms):
     """forms = (1, 2–4, 5+): plural(21, ("дело", "дела", "дел")) -> «дело»."""
     n = abs(n) % 100
