@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import Flask, g, redirect, render_template, request, url_for
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
-from flask_migrate import Migrate
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import event
@@ -21,7 +20,6 @@ from models.db import INT_RANGE
 BASE_DIR = Path(__file__).resolve().parent
 login_manager = LoginManager()
 csrf = CSRFProtect()
-migrate = Migrate()
 babel = Babel()
 talisman = Talisman()
 
@@ -50,7 +48,7 @@ def create_app(config=None):
 
     db.init_app(app)
     _bind_sqlite_listeners(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    _init_migrate(app)
     csrf.init_app(app)
     _init_headers(app)
     babel.init_app(app, locale_selector=lambda: "ru", timezone_selector=lambda: app.config["TIMEZONE"])
@@ -72,9 +70,77 @@ def create_app(config=None):
     cli.register(app)
     _guard_input(app)
     _register_errors(app)
+    _return_print_memory(app)
     if not app.testing:
         settle_heap()
     return app
+
+
+def _return_print_memory(app):
+    """After a PDF or a big page, the memory it took goes back to the system (glibc's malloc_trim): a print of 200
+    book entries leaves megabytes of free heap that the process would otherwise hold for as long as it serves."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return  # not glibc (Windows, macOS, musl): nothing to do
+
+    @app.teardown_request
+    def trim_after_print(_exc):
+        if getattr(g, "printed", False):
+            gc.collect()  # a print's flowables hold cycles: freed now, their memory can go back
+            trim(0)
+
+    @app.after_request
+    def note_print(response):
+        # Prints and the few big pages (the whole school's analysis); lists and forms are not worth the call.
+        if response.mimetype == "application/pdf" or (response.content_length or 0) > 256 * 1024:
+            g.printed = True
+        return response
+
+
+def _init_migrate(app):
+    """Flask-Migrate set up on first use (`flask db …`, upgrade): alembic with mako and pygments hold some 11 MB
+    that a serving process never needs (issue 22: `serve` migrates in a child process, see cli.py)."""
+    import click
+    from flask.cli import with_appcontext
+
+    def real():
+        if isinstance(app.extensions.get("migrate"), _LazyMigrate):
+            from flask_migrate import Migrate
+
+            Migrate(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+        return app.extensions["migrate"]
+
+    class _LazyMigrate:
+        def __getattr__(self, name):
+            return getattr(real(), name)
+
+    class LazyDbGroup(click.Group):
+        def _group(self):
+            from flask_migrate.cli import db as group
+
+            return group
+
+        def list_commands(self, ctx):
+            return self._group().list_commands(ctx)
+
+        def get_command(self, ctx, name):
+            return self._group().get_command(ctx, name)
+
+    # The same group as flask_migrate.cli.db (its options set g for Migrate.get_config), its commands loaded late.
+    @click.group("db", cls=LazyDbGroup)
+    @click.option("-d", "--directory", default=None, help='Migration script directory (default is "migrations")')
+    @click.option("-x", "--x-arg", multiple=True, help="Additional arguments consumed by custom env.py scripts")
+    @with_appcontext
+    def db_group(directory, x_arg):
+        """Perform database migrations."""
+        g.directory = directory
+        g.x_arg = x_arg
+
+    app.extensions["migrate"] = _LazyMigrate()
+    app.cli.add_command(db_group)
 
 
 def _init_headers(app):

@@ -47,6 +47,32 @@ def prepare_database(create_admin=True):
     return password
 
 
+def _prepare_in_child():
+    """`init-db` in a short-lived child process: the served process then never loads alembic (with mako and
+    pygments, some 11 MB held for as long as it serves; issue 22)."""
+    import subprocess
+
+    env = dict(os.environ, DATABASE_URL=current_app.config["SQLALCHEMY_DATABASE_URI"],
+               INSTANCE_PATH=current_app.instance_path)
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app:create_app", "init-db"],
+                          cwd=current_app.root_path, env=env)
+    if done.returncode:
+        sys.exit(done.returncode)
+
+
+def _few_malloc_arenas():
+    """Two malloc arenas for waitress's threads instead of one per thread: each arena keeps its own free memory,
+    some 10 MB more held by a served panel (issue 22). glibc only; MALLOC_ARENA_MAX set by the admin wins."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
 def _announce_admin(password):
     if password:
         click.echo("=" * 60)
@@ -69,13 +95,14 @@ def register(app):
         """Обновить базу и запустить панель (waitress) на HOST:PORT."""
         from waitress import serve as waitress_serve
 
-        _announce_admin(prepare_database())
+        _prepare_in_child()
         host = os.environ.get("HOST", "127.0.0.1")
         try:
             port = int(os.environ.get("PORT", "5000"))
         except ValueError:
             fail(f"PORT должен быть числом, а задано «{os.environ.get('PORT')}».")
         threads = int(os.environ.get("THREADS", "8"))
+        _few_malloc_arenas()
         click.echo(f"Панель работает: http://{host}:{port}/  (остановить — Ctrl+C)")
         waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads,
                        ident="school-archive")

@@ -3,7 +3,7 @@ import random
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import case, func, insert, select, text
 
 from models import (AcademicYear, Carrier, CarrierKind, ClassRecord, CustodyMovement, EjournalCopy, ExamProtocol,
                     PaperJournal, PersonalFile, Portfolio, RegisterBook, School, SchoolClass,
@@ -357,7 +357,8 @@ def fixtures():
                                                                 AcademicYear.ends_on >= date(int(admitted), 9, 1)))
     return dict(year_id=current.id, class_id=nine.id, book_id=book, personal_file_id=middle_file,
                 student_id=middle_student, gia_protocol_id=gia_protocol, book_letter=letter, book_year=book_year,
-                grid_class_id=issuance_class(db.session, current))
+                grid_class_id=issuance_class(db.session, current),
+                **{f"book_{size}": book for size, book in certificate_books(db.session).items()})
 
 
 def issuance_class(session, year, size=30):
@@ -408,3 +409,72 @@ def issuance_class(session, year, size=30):
             protocol.results.append(ExamResult(student_id=pupil.id, mark=str(rng.choice((3, 4, 4, 5, 5)))))
     session.commit()
     return klass.id
+
+
+BOOK_SIZES = (50, 200)
+
+
+def certificate_books(session):
+    """Two more certificate books of 50 and 200 entries (added once to the seeded district, like «9Я»): a print
+    of a whole book of that size, its earlier pages none. Past 9th classes whose pupils have no certificate yet,
+    each entry with its twelve subjects' marks, as the seeded book КН-1 has. Returns {size: book id}."""
+    books = {}
+    kind = session.scalar(select(CarrierKind).where(CarrierKind.code == "certificate_book"))
+    subjects = list(session.scalars(select(Subject).order_by(Subject.position)))
+    for size in BOOK_SIZES:
+        number = f"КН-Б{size}"
+        found = session.scalar(select(RegisterBook.id).where(RegisterBook.number == number))
+        if found is not None:
+            books[size] = found
+            continue
+        taken = select(CertificateBookEntry.student_id)
+        pupils = session.execute(
+            select(Student, SchoolClass.academic_year_id).join(SchoolClass, SchoolClass.id == Student.school_class_id)
+            .where(Student.status != "studying", Student.id.not_in(taken))
+            .order_by(case((SchoolClass.grade == 9, 0), else_=1), SchoolClass.id, Student.id).limit(size)).all()
+        year_id = pupils[0][1]
+        book = RegisterBook(kind_id=kind.id, number=number, title="Книга выдачи аттестатов", level="basic",
+                            created_on=date(2000, 9, 1), academic_year_id=year_id, location="Сейф директора")
+        session.add(book)
+        session.flush()
+        entries = []
+        for reg, (s, class_year) in enumerate(pupils, start=1):
+            entries.append(CertificateBookEntry(
+                book_id=book.id, reg_number=reg, entry_kind="certificate", level="basic", student_id=s.id,
+                school_class_id=s.school_class_id, academic_year_id=class_year, last_name=s.last_name,
+                first_name=s.first_name, middle_name=s.middle_name, birth_date=s.birth_date, blank_series="Б",
+                blank_number=f"{size:03d}{reg:011d}", order_number=f"{reg % 90 + 1}-у", order_date=date(2026, 6, 20),
+                issued_on=date(2026, 6, 25), recipient_kind="graduate"))
+        session.add_all(entries)
+        session.flush()
+        session.execute(insert(CertificateMark.__table__), [
+            dict(entry_id=e.id, subject_id=sub.id, subject_name=sub.name, position=p, value=str(4 + (e.id + p) % 2))
+            for e in entries for p, sub in enumerate(subjects)])
+        session.commit()
+        books[size] = book.id
+    return books
+
+
+LOAD_ROLES = ("secretary", "deputy", "director", "officer", "class_teacher")
+
+
+def load_users(session):
+    """A user of each role for bench/load.py (added once, like «9Я»): login «bench_<role>», the bench password;
+    the class teacher leads the current 9А. Returns {role: login}."""
+    current = session.scalar(select(AcademicYear).where(AcademicYear.is_current.is_(True)))
+    logins = {}
+    for role in LOAD_ROLES:
+        login = f"bench_{role}"
+        user = session.scalar(select(User).where(User.login == login))
+        if user is None:
+            user = User(login=login, full_name=f"Нагрузка {role}", active=True, roles_text=role)
+            user.set_password(BENCH_PASSWORD)
+            session.add(user)
+            session.flush()
+        if role == "class_teacher":
+            nine = session.scalar(select(SchoolClass).where(SchoolClass.academic_year_id == current.id,
+                                                            SchoolClass.name == "9А"))
+            nine.class_teacher_id = user.id
+        logins[role] = login
+    session.commit()
+    return logins

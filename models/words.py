@@ -1,10 +1,6 @@
 """Russian words: plural forms, numbers in words, names in the case a sentence needs, verbs by sex."""
 from functools import lru_cache
 
-from petrovich.enums import Case, Gender
-from petrovich.main import Petrovich
-from pytils.numeral import FEMALE, MALE, NEUTER, in_words
-
 
 def plural(n, forms):
     """forms = (1, 2–4, 5+): plural(21, ("дело", "дела", "дел")) -> «дело»."""
@@ -19,20 +15,21 @@ def years(n):
     return f"{n} {plural(n, ('год', 'года', 'лет'))}"
 
 
-_GENDERS = {"m": MALE, "f": FEMALE, "n": NEUTER}
-
-
+# pytils and petrovich are imported by the first print that needs them, not by every process at start-up.
 def number_to_words(n, gender="m"):
     """Russian cardinal in words: number_to_words(21, "n") -> «двадцать одно» (gender m, f or n)."""
-    return in_words(n, _GENDERS[gender])
+    from pytils.numeral import FEMALE, MALE, NEUTER, in_words
+
+    return in_words(n, {"m": MALE, "f": FEMALE, "n": NEUTER}[gender])
 
 
-CASES = {"genitive": Case.GENITIVE, "dative": Case.DATIVE, "accusative": Case.ACCUSATIVE,
-         "instrumental": Case.INSTRUMENTAL, "prepositional": Case.PREPOSITIONAL}
+CASES = ("genitive", "dative", "accusative", "instrumental", "prepositional")
 
 
 @lru_cache(maxsize=1)
 def _petrovich():
+    from petrovich.main import Petrovich
+
     return Petrovich()
 
 
@@ -71,8 +68,10 @@ def name_in_case(last_name, first_name, middle_name, sex, case):
     parts = [last_name, first_name, middle_name]
     if sex not in ("male", "female") or case not in CASES:
         return " ".join(p for p in parts if p)
+    from petrovich.enums import Case, Gender
+
     gender = Gender.MALE if sex == "male" else Gender.FEMALE
-    c = CASES[case]
+    c = getattr(Case, case.upper())
     done = [_inflect("lastname", last_name, c, gender), _inflect("firstname", first_name, c, gender),
             _inflect("middlename", middle_name, c, gender)]
     return " ".join(p for p in done if p)

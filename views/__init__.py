@@ -28,10 +28,9 @@ def register_views(app):
 
     app.register_blueprint(auth_bp)
     # Prints that registers of admin/ offer (admin/ imports nothing of views/: it finds them here).
-    from .admission_book_pdf import render_admission_book, render_nomenclature
     from .pdf import print_document, render_pdf
 
-    app.extensions["panel_prints"] = {"admission_book": render_admission_book, "nomenclature": render_nomenclature,
+    app.extensions["panel_prints"] = {"admission_book": _admission_book_pdf, "nomenclature": _nomenclature_pdf,
                                       "render": render_pdf, "print": print_document}
     admin = app.extensions["panel_admin"]
     init_verification(app, admin)
@@ -50,3 +49,16 @@ def register_views(app):
     admin.add_view(EjournalArchivePage(name="Контроль архива электронного журнала", category=ARCHIVE,
                                        endpoint="ejournal_archive"))
     admin.add_view(PersonalCardsPage(name="Личные карты (печать)", category=REPORTS, endpoint="personal_cards"))
+
+
+# The reportlab prints are imported by their first use, not at start-up (issue 22: the served process's memory).
+def _admission_book_pdf(*args, **kwargs):
+    from .admission_book_pdf import render_admission_book
+
+    return render_admission_book(*args, **kwargs)
+
+
+def _nomenclature_pdf(*args, **kwargs):
+    from .admission_book_pdf import render_nomenclature
+
+    return render_nomenclature(*args, **kwargs)

@@ -17,7 +17,6 @@ from models.registers import CopyCheck, CopyMedium, PersonalFile
 from models.roles import own_class_only
 
 from .form_values import to_int
-from .class_print_pdf import render_class_journal, render_summary_sheet
 from .pdf import page_count, print_document, print_drawn, render_pdf
 
 
@@ -82,6 +81,8 @@ class EjournalArchivePage(PanelPage):
     @expose("/summary", methods=("POST",))
     @requires("class_prints", "create")
     def summary(self):
+        from .class_print_pdf import render_summary_sheet  # reportlab: loaded by the first print
+
         return self._print_class("summary_sheet", lambda c: summary_sheet(db.session, c), render_summary_sheet,
                                  "Сводная ведомость итоговых отметок")
 
@@ -89,6 +90,8 @@ class EjournalArchivePage(PanelPage):
     @requires("class_prints", "create")
     def journal(self):
         # The whole class's journal, every subject: the carrier it registers is the class's laced printout.
+        from .class_print_pdf import render_class_journal
+
         return self._print_class("class_journal", lambda c: class_journal(db.session, c),
                                  render_class_journal, "Электронный журнал класса")
 

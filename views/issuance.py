@@ -24,7 +24,6 @@ from models.dates import date_or_none as parse_date
 
 from .form_values import to_int as _int
 from admin.page import PanelPage
-from .certificate_book_pdf import book_print_runs, render_certificate_book
 from .pdf import print_document, print_drawn, render_pdf
 
 
@@ -328,6 +327,8 @@ class IssuancePage(PanelPage):
             flash("В книге нет записей для печати.", "error")
             return redirect(url_for(".index", book_id=book.id))
         # Each run of a class's entries with its pages' numbers in the whole book.
+        from .certificate_book_pdf import book_print_runs, render_certificate_book  # reportlab: on first print
+
         runs = book_print_runs(db.session, school=db.session.scalar(select(School)), book=book, entries=entries,
                                levels=LEVELS)
         return self._pdf(render_certificate_book, f"Книга выдачи аттестатов № {book.number}.pdf", entries,

@@ -4,18 +4,27 @@ print_document, the one way a route hands a print out (render, record the disclo
 Every print made here is registered (models/verification.py) and carries its short code and a QR code leading to
 the public verification page; the PDF's SHA-256 is kept with the register entry."""
 import io
+import re
 from datetime import date
 from pathlib import Path
 
 from blinker import Namespace
 from flask import current_app, render_template, url_for
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
 from models.errors import DomainError
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 # Fonts only, nothing remote: a print template must not fetch anything else.
-POLICY = ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR)
+_POLICY = []
+
+
+def _policy():
+    # xhtml2pdf (with reportlab, pypdf, lxml, svglib, PIL) is loaded by the first print, not at start-up: some
+    # 40 MB that a process serving lists and forms never needs (issue 22, item 6).
+    if not _POLICY:
+        from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+        _POLICY.append(ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR))
+    return _POLICY[0]
 
 
 class PdfError(DomainError):
@@ -31,8 +40,10 @@ def render_pdf(template_name, *, document=None, **context):
     html = render_template(template_name, font_dir=FONT_DIR.as_posix(), verification=verification_block(record),
                            **context)
     out = io.BytesIO()
+    from xhtml2pdf import pisa
+
     result = pisa.CreatePDF(html, dest=out, encoding="utf-8", path=str(FONT_DIR / "index.html"),
-                            resource_policy=POLICY)
+                            resource_policy=_policy())
     if result.err:
         raise PdfError(f"Не удалось сформировать PDF ({result.err} ошибок в шаблоне {template_name}).")
     return seal_document(record, out.getvalue())
@@ -81,9 +92,17 @@ def print_drawn(draw, *, document, **context):
     return seal_document(record, draw(verification=verification_block(record), **context))
 
 
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page\b")
+
+
 def page_count(data):
-    """The page count the PDF's page tree declares (/Count): read from its root, not by loading every page
-    (pypdf's len(pages) takes about 1 ms a page)."""
+    """The PDF's page count. The panel's prints (reportlab, xhtml2pdf) write each page as a plain object: counted
+    here without pypdf, which would hold some 15 MB in every serving process (issue 22). Object streams hide
+    pages: then the count the page tree declares (/Count), read from its root, not by loading every page."""
+    if b"/ObjStm" not in data:
+        found = len(_PAGE_OBJECT.findall(data))
+        if found:
+            return found
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
