@@ -1,6 +1,8 @@
 // What the pages used to write into on… attributes. The Content-Security-Policy (app.py) runs only the
 // panel's own files and scripts carrying the page's nonce, never inline handlers.
 (function () {
+  // <link media="print" data-late-style>: a stylesheet that need not hold up the first paint (icons, the calendar).
+  document.querySelectorAll("link[data-late-style]").forEach(function (link) { link.media = "all"; });
   // <form data-confirm="Вопрос?">: asked before sending.
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
