@@ -383,6 +383,7 @@ def test_signed_pdf_verifies_with_pyhanko_and_on_the_page(app, login_as, tmp_pat
     from cryptography.hazmat.primitives import serialization
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from views.signing import outside_event_loop
     from pyhanko_certvalidator import ValidationContext
 
     from conftest import PanelClient
@@ -396,7 +397,9 @@ def test_signed_pdf_verifies_with_pyhanko_and_on_the_page(app, login_as, tmp_pat
 
     root = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
     signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
+    # pyHanko runs asyncio.run: outside the event loop a browser test's Playwright leaves running in this process.
+    status = outside_event_loop(validate_pdf_signature, signature,
+                                ValidationContext(trust_roots=[root], allow_fetching=False))
     assert status.intact and status.valid and status.trusted
     assert "СВОДНАЯ ВЕДОМОСТЬ ИТОГОВЫХ ОТМЕТОК" in pdf_text(data)
     with app.app_context():

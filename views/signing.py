@@ -8,6 +8,21 @@ from pathlib import Path
 from flask import current_app
 
 
+def outside_event_loop(function, *args, **kwargs):
+    """Call `function` (pyHanko's signing and validation call asyncio.run) in a thread of its own when this thread
+    already runs an event loop (a server or a test driving a browser through Playwright), else right here."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 class SigningError(Exception):
     """The certificate is configured but cannot be used; the message is Russian."""
 
@@ -42,7 +57,7 @@ def sign_pdf(data):
 
     meta = signers.PdfSignatureMetadata(field_name="SchoolSignature", subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason="Документ выдан школой")
-    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), meta, signer=signer)
+    out = outside_event_loop(signers.sign_pdf, IncrementalPdfFileWriter(io.BytesIO(data)), meta, signer=signer)
     return out.getvalue(), True
 
 
@@ -60,7 +75,8 @@ def check_signature(data):
         return None
     signer = _signer_or_none()
     roots = [signer.signing_cert] if signer is not None else []
-    status = validate_pdf_signature(signatures[0], ValidationContext(trust_roots=roots, allow_fetching=False))
+    status = outside_event_loop(validate_pdf_signature, signatures[0],
+                                ValidationContext(trust_roots=roots, allow_fetching=False))
     who = status.signing_cert.subject.human_friendly
     if status.intact and status.valid and status.trusted:
         return f"Электронная подпись действительна: документ не изменялся после подписания ({who})."
