@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .carriers import CarrierKind, add_years
+from .carriers import Carrier, CarrierKind, add_years
 from .people import AcademicYear, School, SchoolClass, Term
 from .registers import ClassRecord, CopyMedium, EjournalCopy, copy_completeness
 
@@ -163,9 +163,11 @@ def archive_gaps(session, today):
         places.setdefault((copy_year, class_id, term_id, copy_id), set()).add(location.strip().lower())
     good = {key[:3] for key, where in places.items() if len(where) >= 2}
     printout_kinds = select(CarrierKind.id).where(CarrierKind.code.in_(PRINTOUT_KINDS))
-    printed = set(session.execute(select(ClassRecord.academic_year_id, ClassRecord.school_class_id).where(
-        ClassRecord.academic_year_id.in_(years), ClassRecord.kind_id.in_(printout_kinds),
-        ClassRecord.status != "destroyed", ClassRecord.annulled.is_(False))).all())
+    # From the carrier table alone (a printout's columns are all there): joining class_record let PostgreSQL
+    # scan every carrier.
+    printed = set(session.execute(select(Carrier.academic_year_id, Carrier.school_class_id).where(
+        Carrier.type == ClassRecord.__mapper__.polymorphic_identity, Carrier.academic_year_id.in_(years),
+        Carrier.kind_id.in_(printout_kinds), Carrier.status != "destroyed", Carrier.annulled.is_(False))).all())
     copies = printouts = 0
     for class_id, year_id, grade in classes:
         year = years[year_id]
