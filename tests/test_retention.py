@@ -384,6 +384,23 @@ def test_home_notices(app, world, staff):
         assert left.status == "left"
 
 
+def test_home_notice_leaves_out_carriers_in_a_live_act(app, world, staff):
+    def due():
+        notices = {text: count for text, count, url in review_notices(db.session, ["deputy"], TODAY)}
+        return notices.get("Носители с истёкшим сроком хранения ждут экспертизы", 0)
+
+    with app.app_context():
+        assert due() == retention.count_expired(db.session, TODAY) == 3  # the studying pupil's protocol is not
+        act = draft_act(db.session, carrier_ids=[world["personal"], world["gia"]], user=user(staff["deputy"]),
+                        act_date=TODAY)
+        db.session.commit()
+        assert due() == retention.count_expired(db.session, TODAY) == 1
+        retention.clear_hold(db.session, get(Carrier, world["held"]), "запрос отозван")
+        db.session.commit()
+        assert due() == retention.count_expired(db.session, TODAY) == 2
+        assert act.status == "draft"
+
+
 def test_pages_and_rights(app, world, staff, login_as):
     deputy = login_as("deputy")
     page = deputy.get("/admin/retention_review/?date=2026-03-15")
