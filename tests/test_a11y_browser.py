@@ -207,8 +207,17 @@ def test_every_page_of_every_role_passes_axe(browser, demo_school):
     assert not found, f"{len(found)} нарушений доступности:\n" + "\n".join(found)
 
 
-def test_a_form_filled_and_saved_with_the_keyboard_alone(browser, demo_school):
-    base, _ = demo_school
+@pytest.fixture
+def small_demo_school(app, live_server):
+    """The demo school with a class's worth of pupils: the keyboard test needs its accounts, not its crowd."""
+    with app.app_context():
+        seed_demo_school(db.session, students_total=24)
+        db.session.commit()
+    return live_server
+
+
+def test_a_form_filled_and_saved_with_the_keyboard_alone(browser, small_demo_school):
+    base = small_demo_school
     with browser_page(browser, "a11y_keyboard") as page:
         _log_in(page, base, "admin")
         page.goto(base + "/admin/subject/new/")
