@@ -1,6 +1,7 @@
 """The real panel in a subprocess (flask serve, waitress) and a small HTTP client that logs in like a person."""
 import http.client
 import os
+import random
 import re
 import socket
 import subprocess
@@ -209,8 +210,9 @@ class OrderWriter:
         if self._check(response, f"правка {number}", 302):
             self.acks[number] = title
 
-    def run(self, seconds, ready=None, stop=None):
-        """Log in, wait for the others at `ready` (a Barrier), then save orders for `seconds`."""
+    def run(self, seconds, ready=None, stop=None, pause=None):
+        """Log in, wait for the others at `ready` (a Barrier), then save orders for `seconds`; between one
+        order's saves and the next, wait a random time within `pause` (low, high), as a person filling a form does."""
         try:
             self.browser.login(self.login, self.password)
             if ready is not None:
@@ -223,6 +225,8 @@ class OrderWriter:
                 self.create(number)
                 if number in self.ids and self.ids[number]:
                     self.edit(number, step)
+                if pause:
+                    time.sleep(random.uniform(*pause))
         except (OSError, http.client.HTTPException, threading.BrokenBarrierError) as exc:
             if not (stop and stop.is_set()):
                 self.problems.append(f"соединение: {exc!r}")
