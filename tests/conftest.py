@@ -19,6 +19,11 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 # Tests log in hundreds of times: a cheap hash there, the strong default everywhere else.
 users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
 PASSWORD = "test-password-1"
+# How long a thread holding a workflow's lock waits at a barrier for the others to catch up, in the race tests.
+# With the lock working they never arrive, so the wait is always sat out in full; without it they arrive within
+# milliseconds of each other (they start together from another barrier). It was 1.5–2 s, three times what a
+# loaded machine needs, in five tests.
+RACE_WINDOW = 0.6
 
 
 def _base_config(tmp_path, uri):

@@ -7,6 +7,7 @@ from datetime import date
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from conftest import RACE_WINDOW
 import factories
 from leaving_seed import pupil_with_carriers
 from models import AuditLog, Order, PersonalFile, Student, db
@@ -234,7 +235,7 @@ def test_two_secretaries_admit_pupils_of_one_letter_at_the_same_moment(app, monk
         factories.student(last_name="Жуков", klass=db.session.get(factories.SchoolClass, klass_id))
         db.session.commit()
     original = admission_book._upsert_counter
-    gate = threading.Barrier(4, timeout=1.5)
+    gate = threading.Barrier(4, timeout=RACE_WINDOW)
 
     def slow(session, letter, at_least=None):
         value = original(session, letter, at_least)

@@ -4,6 +4,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+from conftest import RACE_WINDOW
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -94,7 +95,7 @@ def _concurrent_registration(app, monkeypatch):
         barrier_wait()
         return value
 
-    gate = threading.Barrier(2, timeout=1.5)
+    gate = threading.Barrier(2, timeout=RACE_WINDOW)
 
     def barrier_wait():
         try:

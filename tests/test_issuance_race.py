@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import issuance_seed as seed
 import pytest
+from conftest import RACE_WINDOW
 from sqlalchemy import func, select, text
 
 from models import Student, db, issuance
@@ -23,7 +24,7 @@ def _race(app, monkeypatch, jobs):
     """Run register_class once per job in its own thread and session; both pass their checks before either takes
     the book's lock. Returns (successes, Russian refusals)."""
     original_lock = issuance.lock_book
-    gate = threading.Barrier(len(jobs), timeout=2)
+    gate = threading.Barrier(len(jobs), timeout=RACE_WINDOW)
 
     def lock_after_both_checked(session, book_id):
         try:
