@@ -33,7 +33,7 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         def report(stage, done, total):
             progress(stage, done, total)
             if stage in ("check", "write"):
-                time.sleep(1.5)  # long enough to be seen on a loaded machine too
+                time.sleep(0.8)  # longer than the page's poll (0.5 s): the running import is seen
 
         return real(*args, progress=report, **kwargs)
 
