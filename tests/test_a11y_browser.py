@@ -66,13 +66,22 @@ SAME_ROWS = r"""() => {
 }"""
 
 
-def violations(axe, page, label, same_rows=False):
+# The frame of a role's pages (the skip link and the menu) is one markup on all of them: once it has been checked
+# on the role's first pages (with and without a menu item marked as the current one), later pages are checked
+# without it. The page's own title is then asked here, as axe asks it only of a whole document.
+FRAME = {"exclude": [[".skip-link"], ["nav.navbar"]]}
+
+
+def violations(axe, page, label, same_rows=False, frame=True):
     """«label: rule (impact) × n — target: snippet» for every critical or serious finding on the page as shown
-    (with `same_rows`, a list's repeated rows once)."""
+    (with `same_rows`, a list's repeated rows once; without `frame`, the role's menu is left out)."""
     found = []
     if same_rows:
         page.evaluate(SAME_ROWS)
-    for v in page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]:
+    if not frame and not page.title().strip():
+        found.append(f"{label}: у страницы нет заголовка <title>")
+    whole = "([frame, options]) => axe.run(frame || document, options)"
+    for v in page.evaluate(whole, [None if frame else FRAME, AXE_OPTIONS])["violations"]:
         if v["impact"] in BLOCKING:
             node = v["nodes"][0]
             found.append(f"{label}: {v['id']} ({v['impact']}) × {len(v['nodes'])} — {v['help']}; "
@@ -155,7 +164,7 @@ def _walk(page, axe, base, role, seen, found, walked, details, limit=400):
         visited += 1
         links = page.eval_on_selector_all("main a[href^='/']", "els => els.map(e => e.getAttribute('href'))")
         queue += [link for link in links if _key(link) not in seen]
-        found += violations(axe, page, f"{role} {url}", same_rows=True)
+        found += violations(axe, page, f"{role} {url}", same_rows=True, frame=visited <= 2)
         walked.append(f"{role} {url}")
     return visited
 
