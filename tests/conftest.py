@@ -145,6 +145,13 @@ def _slow_first(items, workers):
     return rest
 
 
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: one worker more than the machine has cores. The load test's twenty people spend most of its
+    30 s pausing as people do, and the browser tests wait on Chromium: with a worker per core a core stood idle
+    meanwhile."""
+    return (os.cpu_count() or 1) + 1
+
+
 @pytest.fixture(scope="session")
 def sqlite_live(tmp_path_factory):
     return tmp_path_factory.mktemp("live") / "test.sqlite"
