@@ -230,9 +230,16 @@ def test_every_route_has_a_matrix_row(app):
     assert not missing, "маршруты без строки в MATRIX: " + ", ".join(missing)
 
 
+# A register's own pages, which test_matrix_cell_by_cell asks of every role with a record of that register (the
+# walk below has only a pupil's id): the walk asks them of the guest alone.
+WALKED_CELL_BY_CELL = {"index_view", "details_view", "create_view", "edit_view", "export", "delete_view"}
+assert {"view", "create", "edit", "export"} == {action for _label, action, _request in REQUESTS}
+
+
 def test_every_route_answers_each_role_as_the_matrix_says(app, login_as):
     """Each role × each route of the url map, on one seeded database: without the matrix's right the answer is
-    403 (a guest is sent to log in), with it the route opens; nothing answers 500."""
+    403 (a guest is sent to log in), with it the route opens; nothing answers 500. A register's list, card,
+    forms, export and deletion are asked of each role by test_matrix_cell_by_cell, here of the guest only."""
     principals = {role: login_as(role) for role in ROLES}
     with app.app_context():
         from models import User
@@ -245,11 +252,16 @@ def test_every_route_answers_each_role_as_the_matrix_says(app, login_as):
     principals[None] = PanelClient(app)
     problems = []
     rules = sorted((r for r in app.url_map.iter_rules() if route_gate(app, r) != "public"), key=lambda r: r.rule)
+    views = {view.endpoint: view for view in app.extensions["panel_admin"]._views}
     for rule in rules:
         gates = route_gate(app, rule)
         url = route_url(rule, record_id)
         post_only = "GET" not in rule.methods
+        blueprint, _, method = rule.endpoint.rpartition(".")
+        cell_by_cell = isinstance(views.get(blueprint), ModelView) and method in WALKED_CELL_BY_CELL
         for role, panel in principals.items():
+            if cell_by_cell and role is not None:
+                continue
             response = panel.post(url, {}) if post_only else panel.get(url)
             status, location = response.status_code, response.headers.get("Location", "")
             if status >= 500:
