@@ -45,18 +45,24 @@ def _fine(status, page):
     return status < 500 and not SQL_SHOWN.search(page)
 
 
+def _every_filter(app, view, value, which=lambda flt: True):
+    """The list's URL with each of its filters (those `which` picks) set to `value` at once: Flask-Admin applies
+    them all in one query, so a filter that breaks on the value breaks the page (one request a register, where
+    one a filter took 600 requests)."""
+    with app.test_request_context():
+        args = [f"flt{n}_{view.get_filter_arg(index, flt)}={value}"
+                for n, (index, flt) in enumerate((i, f) for i, f in enumerate(view._filters or ()) if which(f))]
+    return (f"/admin/{view.endpoint}/?" + "&".join(args)) if args else None, len(args)
+
+
 def test_nul_in_search_and_every_text_filter_of_every_register(app, login_as):
     panel = _everyone(app, login_as)
     failures, tried = [], 0
     for view in _views(app):
-        urls = [f"/admin/{view.endpoint}/?search={NUL}"]
-        with app.test_request_context():
-            for index, flt in enumerate(view._filters or ()):
-                arg = f"flt0_{view.get_filter_arg(index, flt)}"
-                urls.append(f"/admin/{view.endpoint}/?{arg}={NUL}")
-        for url in urls:
-            tried += 1
-            status, page = _answer(panel, "get", url)
+        every, count = _every_filter(app, view, NUL)
+        tried += count
+        for url in (f"/admin/{view.endpoint}/?search={NUL}", every):
+            status, page = _answer(panel, "get", url) if url else (200, "")
             if not _fine(status, page):
                 failures.append(f"{url!r}: {status} {page[:200]}")
     assert tried > 100, tried
@@ -114,15 +120,14 @@ def test_year_one_in_every_date_filter_is_not_a_server_error(app, login_as):
     panel = _everyone(app, login_as)
     failures, tried = [], 0
     for view in _views(app):
-        with app.test_request_context():
-            args = [(f"flt0_{view.get_filter_arg(i, f)}", f) for i, f in enumerate(view._filters or ())
-                    if "Date" in type(f).__name__]
-        for arg, flt in args:
-            for value in ("01.01.0001", "01.01.0001 to 31.12.9999", "0001-01-01 00:00", "01.01.0001 00:00:00"):
-                tried += 1
-                status, page = _answer(panel, "get", f"/admin/{view.endpoint}/?{arg}={value}")
-                if not _fine(status, page):
-                    failures.append(f"{view.endpoint} {flt.name} «{value}»: {status} {page[:150]}")
+        for value in ("01.01.0001", "01.01.0001 to 31.12.9999", "0001-01-01 00:00", "01.01.0001 00:00:00"):
+            url, count = _every_filter(app, view, value, lambda flt: "Date" in type(flt).__name__)
+            tried += count
+            if url is None:
+                continue
+            status, page = _answer(panel, "get", url)
+            if not _fine(status, page):
+                failures.append(f"{view.endpoint} «{value}»: {status} {page[:150]}")
     assert tried > 20, tried
     assert not failures, "\n".join(failures)
 
