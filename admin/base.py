@@ -29,7 +29,9 @@ from werkzeug.utils import secure_filename
 from sqlalchemy.sql.visitors import iterate
 from wtforms import fields
 from wtforms.fields import HiddenField
+from wtforms.fields.choices import Choice
 from wtforms.validators import NumberRange
+from wtforms.widgets import Input
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
 
@@ -45,6 +47,7 @@ from models.dates import DATE_MESSAGE, parse_moment, year_in_range
 from models.roles import own_class_only
 
 from .access import MatrixAccess, allowed
+from .fields import fast_input, html_params as fast_html_params
 
 DATE_FORMAT = "%d.%m.%Y"
 # Flask-Admin 2.2.1's Russian catalogue lacks these two, so a refused form would greet people in English.
@@ -69,6 +72,8 @@ VIEW_ACTIONS = {
 
 
 class RuDatePickerWidget(DatePickerWidget):
+    html_params = staticmethod(fast_html_params)
+
     def __call__(self, field, **kwargs):
         kwargs.setdefault("data-date-format", "DD.MM.YYYY")
         kwargs.setdefault("placeholder", "ДД.ММ.ГГГГ")
@@ -100,6 +105,25 @@ class PanelSelectWidget(Select2Widget):
     few hundred of them (years, subjects, users, marks), a tenth of the page's time. The markup is the same, except
     that the empty choice is shown empty."""
 
+    def __call__(self, field, **kwargs):
+        if field.has_groups():
+            return super().__call__(field, **kwargs)
+        # Select2Widget's and WTForms' Select's markup, its attributes written by admin/fields.py's html_params.
+        kwargs.setdefault("data-role", "select2")
+        if getattr(field, "allow_blank", False) and not self.multiple:
+            kwargs["data-allow-blank"] = "1"
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        flags = getattr(field, "flags", {})
+        for key in dir(flags):
+            if key in self.validation_attrs and key not in kwargs:
+                kwargs[key] = getattr(flags, key)
+        html = [f"<select {fast_html_params(name=field.name, **kwargs)}>"]
+        html.extend(self.render_option(choice) for choice in _choices(field))
+        html.append("</select>")
+        return Markup("".join(html))
+
     @classmethod
     def render_option(cls, choice, **kwargs):
         value = choice.value
@@ -109,6 +133,16 @@ class PanelSelectWidget(Select2Widget):
         # WTForms shows an option without a label by its value: the empty choice of an optional select read «__None».
         label = choice.label or ("" if value == BLANK_CHOICE else value)
         return Markup(f'<option{selected} value="{escape(value)}">{escape(label)}</option>')
+
+
+def _choices(field):
+    """A select's options as WTForms' Choice. Flask-Admin's selects still yield (value, label, selected, render_kw)
+    tuples, which WTForms converts with a deprecation warning for every option."""
+    for choice in field.iter_choices():
+        if isinstance(choice, tuple):
+            value, label, selected, *render_kw = choice
+            choice = Choice(value=value, label=label, selected=selected, render_kw=render_kw[0] if render_kw else {})
+        yield choice
 
 
 def request_rows(key, factory):
@@ -176,6 +210,10 @@ class PanelModelConverter(AdminModelConverter):
         if field_class is not None and issubclass(field_class, (QuerySelectField, Select2Field)) \
                 and "widget" not in field.kwargs:
             field.kwargs["widget"] = PanelSelectWidget(multiple=issubclass(field_class, QuerySelectMultipleField))
+        elif field_class is not None and "widget" not in field.kwargs and field_class.__module__.startswith("wtforms.") \
+                and isinstance(getattr(field_class, "widget", None), Input):
+            # WTForms' own fields take their widget from the class; others (RuDateField) may choose it themselves.
+            field.kwargs["widget"] = fast_input(field_class.widget)
         return field
 
 
@@ -372,6 +410,7 @@ class SecureModelView(MatrixAccess, ModelView):
     # A record is deleted from its own page (details or edit), where these templates add the button.
     details_template = "admin/record_details.html"
     edit_template = "admin/record_edit.html"
+    create_template = "admin/record_create.html"  # the form written by admin/fields.py
     column_exclude_list = ("version",)
     column_details_exclude_list = ("version",)
     column_export_exclude_list = ("version",)
