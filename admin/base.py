@@ -20,6 +20,7 @@ from flask_babel import format_datetime, to_utc
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
+from flask_wtf.i18n import translations as flask_wtf_translations
 from markupsafe import Markup, escape
 from sqlalchemy import BigInteger, Integer, inspect as sa_inspect, text
 from sqlalchemy.orm import joinedload, selectinload
@@ -322,8 +323,43 @@ def _select_fields(form):
                 yield from _select_fields(inner)
 
 
+_WTFORMS_CATALOGUES = {}
+
+
+class _WtformsMessages:
+    """WTForms' own messages («Обязательное поле.») in the request's language, the catalogue read once per process
+    and language: Flask-WTF's translations read the .mo file again for every request that builds a form."""
+
+    @staticmethod
+    def _catalogue():
+        from babel import support
+        from flask_babel import get_locale
+        from wtforms.i18n import messages_path
+
+        locale = get_locale()
+        key = str(locale)
+        found = _WTFORMS_CATALOGUES.get(key)
+        if found is None:
+            found = _WTFORMS_CATALOGUES[key] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        return found
+
+    def gettext(self, string):
+        return self._catalogue().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return self._catalogue().ungettext(singular, plural, n)
+
+
+WTFORMS_MESSAGES = _WtformsMessages()
+
+
 class PanelForm(FlaskForm):
     """Flask-WTF form: every generated form carries the CSRF token that CSRFProtect checks."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            found = super().get_translations(form)
+            return WTFORMS_MESSAGES if found is flask_wtf_translations and has_request_context() else found
 
     def __init__(self, formdata=_Auto, obj=None, prefix="", **kwargs):
         # Flask-Admin's Unique validator compares with form._obj: without it, saving any record with a
@@ -460,6 +496,17 @@ class SecureModelView(MatrixAccess, ModelView):
     @can_export.setter
     def can_export(self, value):
         pass
+
+    def _get_filter_groups(self):
+        # The filters and their options are read once, at start: their texts are the same for every request in
+        # one language, and turning them to text (with their translated operations) was done for every list page.
+        from flask_babel import get_locale
+
+        cache = self.__dict__.setdefault("_panel_filter_groups", {})
+        key = (str(get_locale()), id(self._filter_groups))
+        if key not in cache:
+            cache[key] = super()._get_filter_groups()
+        return cache[key]
 
     def _handle_view(self, name, **kwargs):
         response = super()._handle_view(name, **kwargs)
