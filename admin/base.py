@@ -48,7 +48,7 @@ from models.dates import DATE_MESSAGE, parse_moment, year_in_range
 from models.roles import own_class_only
 
 from .access import MatrixAccess, allowed
-from .fields import fast_input, html_params as fast_html_params
+from .fields import AjaxSelectWidget, fast_input, html_params as fast_html_params
 
 DATE_FORMAT = "%d.%m.%Y"
 # Flask-Admin 2.2.1's Russian catalogue lacks these two, so a refused form would greet people in English.
@@ -197,6 +197,7 @@ class PanelModelConverter(AdminModelConverter):
         if loader is not None:
             # Flask-Admin's own prompt reads «Пожалуйста, выберите модель».
             loader.options.setdefault("placeholder", "Начните вводить, чтобы найти")
+            kwargs.setdefault("widget", AjaxSelectWidget(multiple=bool(multiple)))
         else:
             factory = kwargs.get("query_factory")
             if factory is None:

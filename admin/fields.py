@@ -3,8 +3,11 @@
 Flask-Admin writes every field through a Jinja macro, and WTForms writes every attribute through Markup.format:
 on a personal file's form the two were a third of the page's time (issue 22). The markup here is the macro's
 (classes, labels, errors, descriptions); views with form rules still go through the macro."""
+from flask import json, request
+from flask_admin._compat import as_unicode
 from flask_admin.babel import gettext
-from flask_admin.helpers import is_field_error, is_required_form_field
+from flask_admin.helpers import get_url, is_field_error, is_required_form_field
+from flask_admin.model.widgets import AjaxSelect2Widget
 from markupsafe import Markup, escape
 from wtforms.widgets.core import Input, clean_key
 
@@ -98,3 +101,38 @@ def fast_input(widget):
     copy = fast.__new__(fast)
     copy.__dict__.update(widget.__dict__)
     return copy
+
+
+class AjaxSelectWidget(AjaxSelect2Widget):
+    """Flask-Admin's look-up input (AjaxSelect2Widget, the same attributes), its look-up URL built once per view
+    and its attributes written by html_params above."""
+
+    _urls = {}
+
+    def __call__(self, field, **kwargs):
+        key = (request.blueprint, request.script_root, field.loader.name)
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = get_url(".ajax_lookup", name=field.loader.name)
+        kwargs.setdefault("data-role", "select2-ajax")
+        kwargs.setdefault("data-url", url)
+        if getattr(field, "allow_blank", False) and not self.multiple:
+            kwargs["data-allow-blank"] = "1"
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("type", "hidden")
+        if self.multiple:
+            result = [field.loader.format(value) for value in field.data]
+            separator = getattr(field, "separator", ",")
+            kwargs["value"] = separator.join(as_unicode(data[0]) for data in result)
+            kwargs["data-json"] = json.dumps(result)
+            kwargs["data-multiple"] = "1"
+            kwargs["data-separator"] = separator
+        else:
+            data = field.loader.format(field.data)
+            if data:
+                kwargs["value"] = data[0]
+                kwargs["data-json"] = json.dumps(data)
+        kwargs.setdefault("data-placeholder", field.loader.options.get("placeholder", gettext("Please select model")))
+        kwargs.setdefault("data-minimum-input-length", int(field.loader.options.get("minimum_input_length", 1)))
+        kwargs.setdefault("data-separator", ",")
+        return Markup(f"<input {html_params(name=field.name, **kwargs)}>")

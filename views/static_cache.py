@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 from flask import has_request_context, request, url_for
+from jinja2 import pass_context
 
 YEAR = 365 * 24 * 3600
 
@@ -55,8 +56,13 @@ def init_static_cache(app):
             url = urls[key] = url_for(endpoint, filename=filename, **values)
         return url
 
-    # templates/admin/static.html (Flask-Admin's static URL macro, used by its templates and ours) and panel.html
-    app.jinja_env.globals["panel_static_url"] = static_url
+    @pass_context
+    def admin_static_url(context, filename, **values):
+        """Flask-Admin's admin_static.url(filename=…) without the template macro's call (panel.html links 14)."""
+        return static_url(context["admin_view"].admin.endpoint + ".static", filename, **values)
+
+    # templates/admin/static.html (Flask-Admin's static URL macro, used by its templates) and panel.html
+    app.jinja_env.globals.update(panel_static_url=static_url, panel_admin_static_url=admin_static_url)
 
     @app.after_request
     def cache_versioned_static(response):
