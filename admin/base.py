@@ -409,11 +409,13 @@ class RecordLink(BaseListRowAction):
         view, return_url = context.resolve("admin_view"), context.resolve("return_url")
         links = g.setdefault("record_links", {})
         key = (view.endpoint, self.endpoint, return_url)
-        if key not in links:
-            links[key] = view.get_url(self.endpoint, id=self.MARK, url=return_url)
-        url = links[key].replace(self.MARK, quote(str(row_id), safe=""))
-        return Markup(f'<a class="icon" href="{escape(url)}" title="{escape(self.title or "")}">'
-                      f'<span class="{self.icon_class}"></span></a>')
+        parts = links.get(key)
+        if parts is None:
+            # The whole link written once, cut where the row's id goes (a quoted id has nothing to escape).
+            url = view.get_url(self.endpoint, id=self.MARK, url=return_url)
+            parts = links[key] = str(Markup(f'<a class="icon" href="{escape(url)}" title="{escape(self.title or "")}">'
+                                            f'<span class="{self.icon_class}"></span></a>')).split(self.MARK, 1)
+        return Markup(quote(str(row_id), safe="").join(parts))
 
 
 class SecureModelView(MatrixAccess, ModelView):
