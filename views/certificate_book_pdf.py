@@ -13,6 +13,8 @@ with another class's prints each of its runs with that run's page numbers in the
 """
 import io
 from array import array
+from bisect import bisect_left
+from collections.abc import Mapping
 import weakref
 
 from reportlab.lib import colors
@@ -42,6 +44,35 @@ HEADERS = (
 )
 
 _fonts_registered = False
+
+
+class _CharGlyphs(Mapping):
+    """A face's character → glyph map (read to split a text into the font's subsets and to embed them), as two
+    sorted arrays instead of a dict of some 6,000 Python ints."""
+
+    def __init__(self, mapping):
+        codes = sorted(mapping)
+        self._codes = array("L", codes)
+        self._glyphs = array("L", (mapping[code] for code in codes))
+
+    def _index(self, code):
+        i = bisect_left(self._codes, code)
+        return i if i < len(self._codes) and self._codes[i] == code else -1
+
+    def __getitem__(self, code):
+        i = self._index(code) if isinstance(code, int) else -1
+        if i < 0:
+            raise KeyError(code)
+        return self._glyphs[i]
+
+    def __contains__(self, code):
+        return isinstance(code, int) and self._index(code) >= 0
+
+    def __iter__(self):
+        return iter(self._codes)
+
+    def __len__(self):
+        return len(self._codes)
 
 
 class _Metrics:
@@ -78,6 +109,7 @@ class _Font(TTFont):
         face.glyphToChar = {}
         face.glyphPos = array("L", face.glyphPos)
         face.hmetrics = _Metrics(face.hmetrics)
+        face.charToGlyph = _CharGlyphs(face.charToGlyph)
 
     def stringWidth(self, text, size, encoding="utf8"):
         key = (text, size)
