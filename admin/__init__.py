@@ -10,6 +10,8 @@ from models import (AcademicYear, AuditLog, CarrierKind, ClassRecord, CustodyMov
                     SchoolClass, StoredCertificate, Student, Subject, Term, User)
 
 from .home import HomeView
+from .fields import render_form
+from .listing import list_row
 from .menu import inline_row_template, main_menu
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
                        EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
@@ -108,7 +110,8 @@ def init_admin(app):
     ]
     for view in views:
         admin.add_view(view)
-    # templates/admin/panel.html and templates/admin/model/inline_list_base.html
-    app.jinja_env.globals.update(panel_main_menu=main_menu, panel_inline_row=inline_row_template)
+    # templates/admin/panel.html, templates/admin/model/inline_list_base.html, templates/admin/record_*.html
+    app.jinja_env.globals.update(panel_main_menu=main_menu, panel_inline_row=inline_row_template,
+                                 panel_form=render_form, panel_list_row=list_row)
     app.extensions["panel_admin"] = admin
     return admin

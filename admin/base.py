@@ -20,6 +20,7 @@ from flask_babel import format_datetime, to_utc
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
+from flask_wtf.i18n import translations as flask_wtf_translations
 from markupsafe import Markup, escape
 from sqlalchemy import BigInteger, Integer, inspect as sa_inspect, text
 from sqlalchemy.orm import joinedload, selectinload
@@ -29,7 +30,9 @@ from werkzeug.utils import secure_filename
 from sqlalchemy.sql.visitors import iterate
 from wtforms import fields
 from wtforms.fields import HiddenField
+from wtforms.fields.choices import Choice
 from wtforms.validators import NumberRange
+from wtforms.widgets import Input
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
 
@@ -45,6 +48,7 @@ from models.dates import DATE_MESSAGE, parse_moment, year_in_range
 from models.roles import own_class_only
 
 from .access import MatrixAccess, allowed
+from .fields import AjaxSelectWidget, fast_input, html_params as fast_html_params
 
 DATE_FORMAT = "%d.%m.%Y"
 # Flask-Admin 2.2.1's Russian catalogue lacks these two, so a refused form would greet people in English.
@@ -69,6 +73,8 @@ VIEW_ACTIONS = {
 
 
 class RuDatePickerWidget(DatePickerWidget):
+    html_params = staticmethod(fast_html_params)
+
     def __call__(self, field, **kwargs):
         kwargs.setdefault("data-date-format", "DD.MM.YYYY")
         kwargs.setdefault("placeholder", "ДД.ММ.ГГГГ")
@@ -100,6 +106,25 @@ class PanelSelectWidget(Select2Widget):
     few hundred of them (years, subjects, users, marks), a tenth of the page's time. The markup is the same, except
     that the empty choice is shown empty."""
 
+    def __call__(self, field, **kwargs):
+        if field.has_groups():
+            return super().__call__(field, **kwargs)
+        # Select2Widget's and WTForms' Select's markup, its attributes written by admin/fields.py's html_params.
+        kwargs.setdefault("data-role", "select2")
+        if getattr(field, "allow_blank", False) and not self.multiple:
+            kwargs["data-allow-blank"] = "1"
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        flags = getattr(field, "flags", {})
+        for key in dir(flags):
+            if key in self.validation_attrs and key not in kwargs:
+                kwargs[key] = getattr(flags, key)
+        html = [f"<select {fast_html_params(name=field.name, **kwargs)}>"]
+        html.extend(self.render_option(choice) for choice in _choices(field))
+        html.append("</select>")
+        return Markup("".join(html))
+
     @classmethod
     def render_option(cls, choice, **kwargs):
         value = choice.value
@@ -109,6 +134,16 @@ class PanelSelectWidget(Select2Widget):
         # WTForms shows an option without a label by its value: the empty choice of an optional select read «__None».
         label = choice.label or ("" if value == BLANK_CHOICE else value)
         return Markup(f'<option{selected} value="{escape(value)}">{escape(label)}</option>')
+
+
+def _choices(field):
+    """A select's options as WTForms' Choice. Flask-Admin's selects still yield (value, label, selected, render_kw)
+    tuples, which WTForms converts with a deprecation warning for every option."""
+    for choice in field.iter_choices():
+        if isinstance(choice, tuple):
+            value, label, selected, *render_kw = choice
+            choice = Choice(value=value, label=label, selected=selected, render_kw=render_kw[0] if render_kw else {})
+        yield choice
 
 
 def request_rows(key, factory):
@@ -162,6 +197,7 @@ class PanelModelConverter(AdminModelConverter):
         if loader is not None:
             # Flask-Admin's own prompt reads «Пожалуйста, выберите модель».
             loader.options.setdefault("placeholder", "Начните вводить, чтобы найти")
+            kwargs.setdefault("widget", AjaxSelectWidget(multiple=bool(multiple)))
         else:
             factory = kwargs.get("query_factory")
             if factory is None:
@@ -176,6 +212,10 @@ class PanelModelConverter(AdminModelConverter):
         if field_class is not None and issubclass(field_class, (QuerySelectField, Select2Field)) \
                 and "widget" not in field.kwargs:
             field.kwargs["widget"] = PanelSelectWidget(multiple=issubclass(field_class, QuerySelectMultipleField))
+        elif field_class is not None and "widget" not in field.kwargs and field_class.__module__.startswith("wtforms.") \
+                and isinstance(getattr(field_class, "widget", None), Input):
+            # WTForms' own fields take their widget from the class; others (RuDateField) may choose it themselves.
+            field.kwargs["widget"] = fast_input(field_class.widget)
         return field
 
 
@@ -284,8 +324,43 @@ def _select_fields(form):
                 yield from _select_fields(inner)
 
 
+_WTFORMS_CATALOGUES = {}
+
+
+class _WtformsMessages:
+    """WTForms' own messages («Обязательное поле.») in the request's language, the catalogue read once per process
+    and language: Flask-WTF's translations read the .mo file again for every request that builds a form."""
+
+    @staticmethod
+    def _catalogue():
+        from babel import support
+        from flask_babel import get_locale
+        from wtforms.i18n import messages_path
+
+        locale = get_locale()
+        key = str(locale)
+        found = _WTFORMS_CATALOGUES.get(key)
+        if found is None:
+            found = _WTFORMS_CATALOGUES[key] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        return found
+
+    def gettext(self, string):
+        return self._catalogue().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return self._catalogue().ungettext(singular, plural, n)
+
+
+WTFORMS_MESSAGES = _WtformsMessages()
+
+
 class PanelForm(FlaskForm):
     """Flask-WTF form: every generated form carries the CSRF token that CSRFProtect checks."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            found = super().get_translations(form)
+            return WTFORMS_MESSAGES if found is flask_wtf_translations and has_request_context() else found
 
     def __init__(self, formdata=_Auto, obj=None, prefix="", **kwargs):
         # Flask-Admin's Unique validator compares with form._obj: without it, saving any record with a
@@ -334,11 +409,13 @@ class RecordLink(BaseListRowAction):
         view, return_url = context.resolve("admin_view"), context.resolve("return_url")
         links = g.setdefault("record_links", {})
         key = (view.endpoint, self.endpoint, return_url)
-        if key not in links:
-            links[key] = view.get_url(self.endpoint, id=self.MARK, url=return_url)
-        url = links[key].replace(self.MARK, quote(str(row_id), safe=""))
-        return Markup(f'<a class="icon" href="{escape(url)}" title="{escape(self.title or "")}">'
-                      f'<span class="{self.icon_class}"></span></a>')
+        parts = links.get(key)
+        if parts is None:
+            # The whole link written once, cut where the row's id goes (a quoted id has nothing to escape).
+            url = view.get_url(self.endpoint, id=self.MARK, url=return_url)
+            parts = links[key] = str(Markup(f'<a class="icon" href="{escape(url)}" title="{escape(self.title or "")}">'
+                                            f'<span class="{self.icon_class}"></span></a>')).split(self.MARK, 1)
+        return Markup(quote(str(row_id), safe="").join(parts))
 
 
 class SecureModelView(MatrixAccess, ModelView):
@@ -372,6 +449,7 @@ class SecureModelView(MatrixAccess, ModelView):
     # A record is deleted from its own page (details or edit), where these templates add the button.
     details_template = "admin/record_details.html"
     edit_template = "admin/record_edit.html"
+    create_template = "admin/record_create.html"  # the form written by admin/fields.py
     column_exclude_list = ("version",)
     column_details_exclude_list = ("version",)
     column_export_exclude_list = ("version",)
@@ -421,6 +499,17 @@ class SecureModelView(MatrixAccess, ModelView):
     @can_export.setter
     def can_export(self, value):
         pass
+
+    def _get_filter_groups(self):
+        # The filters and their options are read once, at start: their texts are the same for every request in
+        # one language, and turning them to text (with their translated operations) was done for every list page.
+        from flask_babel import get_locale
+
+        cache = self.__dict__.setdefault("_panel_filter_groups", {})
+        key = (str(get_locale()), id(self._filter_groups))
+        if key not in cache:
+            cache[key] = super()._get_filter_groups()
+        return cache[key]
 
     def _handle_view(self, name, **kwargs):
         response = super()._handle_view(name, **kwargs)

@@ -281,7 +281,11 @@ class PersonalFileView(CarrierView):
         form = super().edit_form(obj)
         if obj is None or not hasattr(form, "annual_marks"):
             return form
-        certified = certified_years(self.session, obj.id)
+        if request.method == "POST":
+            certified = certified_years(self.session, obj.id)
+        else:
+            # The form has just read the file's certifications for its inline list: no query of their own.
+            certified = {c.academic_year_id for c in obj.certifications}
         marks = {m.id: m for m in obj.annual_marks if m.academic_year_id in certified}
         if not marks:
             return form

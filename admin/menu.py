@@ -42,6 +42,11 @@ def inline_row_template(field, template, render):
 
 
 def _choices(field):
+    objects = getattr(field, "_get_object_list", None)
+    if objects is not None:
+        # A select of records: its rows' keys and labels, read without building an option for each.
+        return (field.allow_blank, str(field.blank_text)) + tuple(
+            (str(pk), str(field.get_label(obj))) for pk, obj in objects())
     try:
         return tuple((str(c[0]), str(c[1])) for c in field.iter_choices())
     except NotImplementedError:  # a look-up (AjaxSelectField): an empty row offers nothing of its own

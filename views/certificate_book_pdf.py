@@ -12,6 +12,9 @@ first page is 1 + the pages of all runs before it, whatever is printed: a class 
 with another class's prints each of its runs with that run's page numbers in the book.
 """
 import io
+from array import array
+from bisect import bisect_left
+from collections.abc import Mapping
 import weakref
 
 from reportlab.lib import colors
@@ -43,15 +46,70 @@ HEADERS = (
 _fonts_registered = False
 
 
+class _CharGlyphs(Mapping):
+    """A face's character → glyph map (read to split a text into the font's subsets and to embed them), as two
+    sorted arrays instead of a dict of some 6,000 Python ints."""
+
+    def __init__(self, mapping):
+        codes = sorted(mapping)
+        self._codes = array("L", codes)
+        self._glyphs = array("L", (mapping[code] for code in codes))
+
+    def _index(self, code):
+        i = bisect_left(self._codes, code)
+        return i if i < len(self._codes) and self._codes[i] == code else -1
+
+    def __getitem__(self, code):
+        i = self._index(code) if isinstance(code, int) else -1
+        if i < 0:
+            raise KeyError(code)
+        return self._glyphs[i]
+
+    def __contains__(self, code):
+        return isinstance(code, int) and self._index(code) >= 0
+
+    def __iter__(self):
+        return iter(self._codes)
+
+    def __len__(self):
+        return len(self._codes)
+
+
+class _Metrics:
+    """A face's (advance width, left side bearing) per glyph, as reportlab's list of pairs reads them, packed
+    (as floats: reportlab stores some widths scaled; its subset writer rounds them with int())."""
+
+    def __init__(self, pairs):
+        self._values = array("d", (value for pair in pairs for value in pair))
+
+    def __len__(self):
+        return len(self._values) // 2
+
+    def __getitem__(self, glyph):
+        if glyph < 0:
+            glyph += len(self)
+        return self._values[2 * glyph], self._values[2 * glyph + 1]
+
+
 class _Font(TTFont):
     """DejaVu with two answers remembered: a string's width (the same per size, whatever the document) and its
     encoding into the document's font subsets (the same within one document). A book repeats its dates, order
     numbers and mark lines on every page; each was measured and encoded character by character every time."""
 
     def __init__(self, *args, **kwargs):
+        # No text shaping (it needs uharfbuzz, which the panel does not install): the glyph-to-characters map is
+        # read only by shaping, so it is dropped below.
+        kwargs["shapable"] = False
         super().__init__(*args, **kwargs)
         self._widths = {}
         self._encoded = weakref.WeakKeyDictionary()
+        # A parsed DejaVu face held 4 MB for as long as the process serves (issue 22: ≤ 120 MB): the per-glyph
+        # tables that only the embedding of a subset reads are kept as packed arrays instead of Python objects.
+        face = self.face
+        face.glyphToChar = {}
+        face.glyphPos = array("L", face.glyphPos)
+        face.hmetrics = _Metrics(face.hmetrics)
+        face.charToGlyph = _CharGlyphs(face.charToGlyph)
 
     def stringWidth(self, text, size, encoding="utf8"):
         key = (text, size)
