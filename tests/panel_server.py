@@ -24,12 +24,23 @@ def _env(database_url, instance):
     return env
 
 
-def flask_cli(database_url, instance, *args, check=True):
-    result = subprocess.run(FLASK + list(args), cwd=ROOT, env=_env(database_url, instance), capture_output=True,
-                            text=True, timeout=60)
-    if check and result.returncode != 0:
-        raise AssertionError(f"flask {' '.join(args)}: {result.returncode}\n{result.stdout}\n{result.stderr}")
-    return result
+def add_user(database_url, login, role, password):
+    """A user written straight into the panel's database, with the tests' cheap password hash (conftest): `flask
+    create-user` cost a second process importing the panel, and its strong hash made every client's log-in a
+    tenth of a second of the server's time. The command itself is tested in test_cli.py."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from models import User
+
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        user = User(login=login, full_name=login, active=True)
+        user.roles = [role]
+        user.set_password(password)
+        session.add(user)
+        session.commit()
+    engine.dispose()
 
 
 def free_port():

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from panel_server import Browser, OrderWriter, Server, flask_cli
+from panel_server import Browser, OrderWriter, add_user, Server
 
 CLIENTS = 8
 PASSWORD = "crash-password-1"
@@ -23,7 +23,7 @@ def test_killed_server_restarts_with_every_acknowledged_write(sqlite_template, t
     writers = [OrderWriter(server.port, "crasher", PASSWORD, f"К{n}") for n in range(CLIENTS)]
     stop = threading.Event()
     try:
-        flask_cli(url, instance, "create-user", "crasher", "--role", "secretary", "--password", PASSWORD)
+        add_user(url, "crasher", "secretary", PASSWORD)
         server.wait_ready()
         ready = threading.Barrier(CLIENTS + 1)
         threads = [threading.Thread(target=w.run, args=(60, ready, stop)) for w in writers]
