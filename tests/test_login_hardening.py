@@ -1,6 +1,5 @@
 """Log-in hardening: the answer's timing does not tell log-ins apart, weak passwords are refused, and one
 address trying many log-ins is slowed down as one log-in is."""
-import statistics
 import time
 
 import pytest
@@ -26,8 +25,10 @@ def test_unknown_login_takes_as_long_as_a_known_one(app, monkeypatch):
         make_user("known", ["secretary"])
     client = PanelClient(app)
     client.login("warm-up", "x")
-    known = statistics.median(_timed_login(client, "known") for _ in range(3))
-    unknown = statistics.median(_timed_login(client, f"nobody{n}") for n in range(3))
+    # The fastest of five: on a busy machine (other test workers on the same cores) a single log-in can wait its
+    # turn for the processor, and a median of three was once thrown off by that.
+    known = min(_timed_login(client, "known") for _ in range(5))
+    unknown = min(_timed_login(client, f"nobody{n}") for n in range(5))
     assert known > 0.02  # the slow hash really ran
     assert unknown > known * 0.6, (known, unknown)
 
