@@ -11,7 +11,7 @@ from models import (AcademicYear, AuditLog, CarrierKind, ClassRecord, CustodyMov
 
 from .home import HomeView
 from .fields import render_form
-from .listing import list_rows
+from .listing import list_header, list_rows
 from .menu import inline_row_template, main_menu
 from .carriers import (CarrierKindView, ClassRecordView, CustodyMovementView, EjournalCopyView,
                        EssayProtocolView, ExamProtocolView, PaperJournalView, PersonalFileView, PortfolioItemView,
@@ -112,6 +112,7 @@ def init_admin(app):
         admin.add_view(view)
     # templates/admin/panel.html, templates/admin/model/inline_list_base.html, templates/admin/record_*.html
     app.jinja_env.globals.update(panel_main_menu=main_menu, panel_inline_row=inline_row_template,
-                                 panel_form=render_form, panel_list_rows=list_rows)
+                                 panel_form=render_form, panel_list_rows=list_rows,
+                                 panel_list_header=list_header)
     app.extensions["panel_admin"] = admin
     return admin

@@ -405,17 +405,20 @@ class RecordLink(BaseListRowAction):
         super().__init__(title=title)
         self.endpoint, self.icon_class = endpoint, icon_class
 
-    def render(self, context, row_id, row):
+    def parts(self, context):
+        """The whole link written once per page, cut where the row's id goes (a quoted id has nothing to escape)."""
         view, return_url = context.resolve("admin_view"), context.resolve("return_url")
         links = g.setdefault("record_links", {})
         key = (view.endpoint, self.endpoint, return_url)
         parts = links.get(key)
         if parts is None:
-            # The whole link written once, cut where the row's id goes (a quoted id has nothing to escape).
             url = view.get_url(self.endpoint, id=self.MARK, url=return_url)
             parts = links[key] = str(Markup(f'<a class="icon" href="{escape(url)}" title="{escape(self.title or "")}">'
                                             f'<span class="{self.icon_class}"></span></a>')).split(self.MARK, 1)
-        return Markup(quote(str(row_id), safe="").join(parts))
+        return parts
+
+    def render(self, context, row_id, row):
+        return Markup(quote(str(row_id), safe="").join(self.parts(context)))
 
 
 class SecureModelView(MatrixAccess, ModelView):
@@ -583,6 +586,15 @@ class SecureModelView(MatrixAccess, ModelView):
                 target is not None and not allowed(target, "view")):
             abort(403)
         return super().ajax_lookup()
+
+    def delete_form(self):
+        # Only a POST deletes; no page of the panel shows Flask-Admin's delete form (a record's own page has its
+        # button, templates/admin/record_delete.html), so a GET builds none (a WTForms form on every list page).
+        return super().delete_form() if request.method == "POST" else None
+
+    def action_form(self, obj=None):
+        # The list's hidden bulk-action form is written by templates/admin/actions.html; only its POST is read.
+        return super().action_form(obj) if request.method == "POST" else None
 
     def get_list_row_actions(self):
         # The per-row delete button is a small form with its CSRF token: half of a list page's time.

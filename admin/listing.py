@@ -4,7 +4,9 @@ A page is 50 rows of up to ten columns. Written by Flask-Admin's template, every
 derived template context, and every cell two template calls (its value and its escaping); each cell's value then
 looked its type's formatter up by trying every formatter in turn (issue 22)."""
 from operator import attrgetter
+from urllib.parse import quote
 
+from flask_admin.babel import gettext
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -50,7 +52,9 @@ def list_rows(context, rows):
         return Markup('<tr><td colspan="999"><div class="text-center">'
                       f'{escape(view.get_empty_list_message())}</div></td></tr>')
     columns = [(f'<td class="col-{escape(column)}">', _Cells(view, column)) for column, _name in context["list_columns"]]
-    links = view.column_display_actions and context["list_row_actions"]
+    # A record link's markup is built once per page; another row action renders itself per row.
+    links = [action.parts(context) if isinstance(action, RecordLink) else action
+             for action in (context["list_row_actions"] if view.column_display_actions else ())]
     box = bool(context.get("actions"))
     html = []
     for row in rows:
@@ -59,12 +63,53 @@ def list_rows(context, rows):
         if box:
             html.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{escape(pk)}" '
                         'title="Выберите запись" aria-label="Выбрать запись"></td>')
-        if view.column_display_actions:
+        if links:
             html.append('<td class="list-buttons-column">')
-            html.extend(str(action.render(context, pk, row) if isinstance(action, RecordLink)
-                            else action.render_ctx(context, pk, row)) for action in links)
+            key = quote(str(pk), safe="")
+            html.extend(key.join(link) if isinstance(link, list) else str(link.render_ctx(context, pk, row))
+                        for link in links)
             html.append("</td>")
         for cell, column in columns:
             html.append(f"{cell}{escape(column.value(context, row))}</td>")
         html.append("</tr>\n")
+    return Markup("".join(html))
+
+
+SORT_MARK = "9087165243"  # a sort index no list has, replaced by each column's own in the URL built once
+
+
+@pass_context
+def list_header(context):
+    """The table's header cells (Flask-Admin's list_header block): a sortable column's heading links to the list
+    sorted by it, the sorted one to the other direction. The links differ only in the sort index, so the URL is
+    built once for all columns (it was a URL rule lookup per column)."""
+    view = context["admin_view"]
+    html = []
+    if context.get("actions"):
+        html.append(f'<th class="list-checkbox-column"><input type="checkbox" name="rowtoggle" '
+                    f'class="action-rowtoggle" title="{escape(gettext("Select all records"))}" /></th>')
+    if view.column_display_actions:
+        html.append('<th class="">&nbsp;</th>')
+    sort_url, sort_column, sort_desc = context["sort_url"], context["sort_column"], context["sort_desc"]
+    any_column = None
+    for index, (column, name) in enumerate(context["list_columns"]):
+        html.append(f'<th class="column-header col-{escape(column.replace(".", "-"))}">')
+        if view.is_sortable(column):
+            title = escape(gettext("Sort by %(name)s", name=name))
+            if sort_column == index:
+                chevron = "down" if sort_desc else "up"
+                html.append(f'<a href="{escape(sort_url(index, True))}" title="{title}">{escape(name)}'
+                            f'<span class="fa fa-chevron-{chevron} glyphicon glyphicon-chevron-{chevron}"></span></a>')
+            else:
+                if any_column is None:
+                    any_column = str(sort_url(SORT_MARK)).split(f"sort={SORT_MARK}", 1)
+                url = f"sort={index}".join(any_column) if len(any_column) == 2 else sort_url(index)
+                html.append(f'<a href="{escape(url)}" title="{title}">{escape(name)}</a>')
+        else:
+            html.append(str(escape(name)))
+        description = view.column_descriptions.get(column)
+        if description:
+            html.append(f'<a class="fa fa-question-circle glyphicon glyphicon-question-sign" title="{escape(description)}"'
+                        ' href="javascript:void(0)" data-role="tooltip"></a>')
+        html.append("</th>")
     return Markup("".join(html))

@@ -22,8 +22,10 @@ def test_static_urls_are_versioned_and_cached_for_a_year(app, login_as):
     assert "max-age=31536000" not in bare.headers.get("Cache-Control", "")
 
 
-def test_a_changed_file_gets_a_new_url(tmp_path):
+def test_a_changed_file_gets_a_new_url(tmp_path, monkeypatch):
     import os
+
+    import views.static_cache as static_cache
 
     from flask import Flask, url_for
 
@@ -34,11 +36,17 @@ def test_a_changed_file_gets_a_new_url(tmp_path):
     site = Flask(__name__, static_folder=str(tmp_path), static_url_path="/static")
     init_static_cache(site)
     with site.test_request_context():
+        clock = [100.0]
+        monkeypatch.setattr(static_cache, "monotonic", lambda: clock[0])
         first = url_for("static", filename="panel.css")
         css.write_text("body { color: navy; }")
         stat = css.stat()
         os.utime(css, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a coarse clock still sees a change
+        clock[0] += 0.2  # the same page's links: the file is not looked at again
+        same = url_for("static", filename="panel.css")
+        clock[0] += static_cache.RECHECK
         second = url_for("static", filename="panel.css")
         missing = url_for("static", filename="nothing.css")
     assert first.startswith("/static/panel.css?v=") and second.startswith("/static/panel.css?v=")
+    assert same == first, "файл проверялся заново на каждую ссылку"
     assert first != second and missing == "/static/nothing.css"

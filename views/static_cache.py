@@ -2,11 +2,13 @@
 styles from the browser's cache instead of asking the server again for each of them."""
 import hashlib
 from pathlib import Path
+from time import monotonic
 
 from flask import has_request_context, request, url_for
 from jinja2 import pass_context
 
 YEAR = 365 * 24 * 3600
+RECHECK = 1.0  # seconds: a file edited while the panel runs gets its new URL within a second
 
 
 def init_static_cache(app):
@@ -19,16 +21,21 @@ def init_static_cache(app):
         return blueprint.static_folder if blueprint is not None else None
 
     def version(root, filename):
-        # The file's content decides the URL: a changed file gets a new one, so a long cache is never stale.
+        # The file's content decides the URL: a changed file gets a new one, so a long cache is never stale. Its
+        # time stamp is looked at again after RECHECK seconds, not on every link (seven file look-ups a page).
         path = Path(root) / filename
+        now = monotonic()
+        known = versions.get(path)
+        if known is not None and now - known[2] < RECHECK:
+            return known[1]
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:
+            versions.pop(path, None)
             return None
-        known = versions.get(path)
         if known is None or known[0] != stamp:
-            known = (stamp, hashlib.sha256(path.read_bytes()).hexdigest()[:10])
-            versions[path] = known
+            known = (stamp, hashlib.sha256(path.read_bytes()).hexdigest()[:10], now)
+        versions[path] = (known[0], known[1], now)
         return known[1]
 
     @app.url_defaults
