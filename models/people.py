@@ -209,6 +209,9 @@ class Student(Versioned, db.Model):
         # it also carries the folded name, so a search walks the index without reading the table.
         Index("ix_student_last_first_id", "last_name", "first_name", "id", postgresql_include=["search_name"]),
         Index("ix_student_status_left_on", "status", "left_on"),
+        # The register filtered by status, in its alphabetical order: a page of the 1,100 pupils studying is read
+        # in index order (through the name index, PostgreSQL read and dropped some 4,500 leavers for 50 of them).
+        Index("ix_student_status_search_name", "status", "search_name", "id"),
         # A search reads this narrow index instead of the whole table, and sorts only the matches.
         Index("ix_student_search_name", "search_name", "last_name", "first_name"),
     )
