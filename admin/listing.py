@@ -3,6 +3,7 @@
 A page is 50 rows of up to ten columns. Written by Flask-Admin's template, every row was a block call with its own
 derived template context, and every cell two template calls (its value and its escaping); each cell's value then
 looked its type's formatter up by trying every formatter in turn (issue 22)."""
+from html import escape as html_escape
 from operator import attrgetter
 from urllib.parse import quote
 
@@ -43,6 +44,14 @@ class _Cells:
         return value if formatter is None else formatter(self.view, value, self.name)
 
 
+def _html(value):
+    """A cell's value as HTML: markup as it is (a formatter's link), anything else as escaped text. The standard
+    library's escape, without a Markup object per cell (600 cells a page)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html_escape(value if isinstance(value, str) else str(value))
+
+
 @pass_context
 def list_rows(context, rows):
     """The table's rows: the bulk-action box, the row's links, then its values (columns edited in place are not
@@ -70,7 +79,7 @@ def list_rows(context, rows):
                         for link in links)
             html.append("</td>")
         for cell, column in columns:
-            html.append(f"{cell}{escape(column.value(context, row))}</td>")
+            html.append(f"{cell}{_html(column.value(context, row))}</td>")
         html.append("</tr>\n")
     return Markup("".join(html))
 

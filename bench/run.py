@@ -95,17 +95,6 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
-def time_url(client, url, repeat, budget=4.0):
-    client.get(url)  # warm: templates compiled, caches filled
-    times, queries = [], 0
-    for _ in range(repeat):
-        elapsed, queries, _ = client.get(url)
-        times.append(elapsed)
-        if sum(times) > budget and len(times) >= 3:
-            break  # a bare form listing 100,000 students takes half a minute: three samples tell enough
-    return times, queries
-
-
 MS = 0.001
 
 
@@ -220,15 +209,28 @@ def time_import(app, rows, repeat):
     return times
 
 
-def _timed(client, url, repeat):
-    times, queries = time_url(client, url, repeat)
-    return dict(median=statistics.median(times), p95=percentile(times, 0.95), queries=queries)
+def time_together(client, urls, repeat, budget=4.0):
+    """Each url's times, asked in turn (page, floor, Flask-Admin, page, …): this shared machine's speed changes from
+    one second to the next by up to twice, and asked one after another in blocks, a page and its yardstick could
+    fall in different seconds. Every url is warmed first; at least three rounds, then until `budget` seconds."""
+    for url in urls:
+        client.get(url)
+    times = {url: [] for url in urls}
+    queries = dict.fromkeys(urls, 0)
+    for done in range(repeat):
+        for url in urls:
+            elapsed, queries[url], _ = client.get(url)
+            times[url].append(elapsed)
+        if done >= 2 and sum(sum(t) for t in times.values()) > budget * len(urls):
+            break
+    return {url: dict(median=statistics.median(t), p95=percentile(t, 0.95), queries=queries[url])
+            for url, t in times.items()}
 
 
 def run_suite(app, repeat=7, import_rows=10_000, import_repeat=3, only=None):
     """Every figure of one database: a list of result dicts (`only`: names containing this text).
 
-    Each page is timed with its yardsticks one after another, so a busy minute of the machine weighs on both."""
+    Each page is timed with its yardsticks in turn (time_together), so a busy second of the machine weighs on all."""
     with app.app_context():
         ids = seeder.fixtures()
         db.session.remove()
@@ -237,13 +239,13 @@ def run_suite(app, repeat=7, import_rows=10_000, import_repeat=3, only=None):
     for c in cases(app, ids):
         if only and only not in c["name"]:
             continue
-        row = dict(c, **_timed(client, c["url"], repeat))
+        keys = [key for key in ("floor", "plain") if c[key]]
+        measured = time_together(client, [c["url"]] + [c[key] for key in keys], repeat)
+        row = dict(c, **measured[c["url"]])
         row["kb"] = len(client.get(c["url"])[2]) / 1024
-        for key in ("floor", "plain"):
-            if c[key]:
-                measured = _timed(client, c[key], repeat)
-                row[f"{key}_median"], row[f"{key}_queries"] = measured["median"], measured["queries"]
-                row[f"{key}_ratio"] = row["median"] / measured["median"]
+        for key in keys:
+            row[f"{key}_median"], row[f"{key}_queries"] = measured[c[key]]["median"], measured[c[key]]["queries"]
+            row[f"{key}_ratio"] = row["median"] / measured[c[key]]["median"]
         results.append(row)
     client.close()
     if only and only not in "Импорт":

@@ -58,3 +58,14 @@ def test_an_empty_list_says_so(app, login_as):
     page = login_as("secretary").get("/admin/student/", query_string={"search": "нетакогоученика"})
     assert page.status_code == 200
     assert 'colspan="999"' in page.get_data(as_text=True) and "Нет элементов в таблице." in page.get_data(as_text=True)
+
+
+def test_a_name_with_markup_or_quotes_is_shown_as_text(app, login_as):
+    with app.app_context():
+        factories.student("<b>Жирнов</b>", "Д'Артаньян", middle_name='"=1+1"', klass=None)
+        db.session.commit()
+    page = login_as("secretary").get("/admin/student/", query_string={"search": "жирнов"}).get_data(as_text=True)
+    body = page.split("</thead>", 1)[1]
+    assert "<b>Жирнов</b>" not in body and "&lt;b&gt;Жирнов&lt;/b&gt;" in body
+    assert unescape(re.search(r'<td class="col-first_name">([^<]*)</td>', body).group(1)).strip() == "Д'Артаньян"
+    assert unescape(re.search(r'<td class="col-middle_name">([^<]*)</td>', body).group(1)).strip() == '"=1+1"'
