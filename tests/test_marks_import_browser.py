@@ -2,6 +2,7 @@
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import func, select
 
 import factories
@@ -78,7 +79,12 @@ def test_journal_upload_confirm_shows_progress_then_result(browser, served, tmp_
         # The text reports real counts read back from the running import: 17 cells («3/5» is one), 18 marks.
         page.wait_for_function("""() => /Импорт идёт: (проверено отметок \\d+ из 17|записано изменений \\d+ из 18)/.test(
             document.querySelector('[data-testid=progress-text]').textContent)""")
-        page.screenshot(path=str(ARTIFACTS / "marks_import_progress.png"))
+        try:
+            # A picture for the reviewer only (the text above is the check); taken while the page polls and then
+            # shows the result, it timed out now and then on a busy machine.
+            page.screenshot(path=str(ARTIFACTS / "marks_import_progress.png"), timeout=5000)
+        except PlaywrightTimeoutError:
+            pass
         page.wait_for_selector("text=добавлено отметок — 18", timeout=20000)
         assert not page.is_visible("[data-testid=import-progress]")
         assert "Журнал 9А.xlsx" in page.inner_text("[data-testid=imports]")
