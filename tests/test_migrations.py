@@ -47,6 +47,12 @@ RELEASED = {
                      "bd85ce1c8a0f", "c270b07cdbde", "c2e95828b3f8", "c4f8a2e6b1d3", "c8d2f4a6b913", "d029a09f174b",
                      "d4a9e6b2c7f1", "dad69ed90926", "e3b1c0f7a9d2", "e7b3a1c5d9f2", "f1c3a5e7b902", "f1c3a5e7b9d2",
                      "f1d2a3b4c5e6"},
+    # released with session 8 (01.12.2026): the index of pupils by status and name
+    "d6e2b8f4a1c7": {"343758a959fc", "3e7f5baa1b83", "8e1861df918e", "9d02a64dfac0", "a3f9c1d7e5b2", "a4c6e8f0b2d5",
+                     "a7c3e9f1b2d4", "a7c4e2d91b35", "a7c4e2f19b35", "b4e7d8252ced", "b5b6bbf4b69f", "b5d0f3a8c611",
+                     "bd85ce1c8a0f", "c270b07cdbde", "c2e95828b3f8", "c4f8a2e6b1d3", "c8d2f4a6b913", "d029a09f174b",
+                     "d4a9e6b2c7f1", "d6e2b8f4a1c7", "dad69ed90926", "e3b1c0f7a9d2", "e7b3a1c5d9f2", "f1c3a5e7b902",
+                     "f1c3a5e7b9d2", "f1d2a3b4c5e6"},
 }
 
 
